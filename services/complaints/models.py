@@ -1,0 +1,229 @@
+"""Complaints, their append-only history, urgency reasons and deadlines (C-1 … C-7)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from services.customers.models import Customer
+    from services.staff.models import Department, Staff
+
+
+class Channel(StrEnum):
+    """Where the complaint came in (C-1)."""
+
+    HOTLINE = "hotline"
+    STORE = "store"
+    CUSTOMER_MANAGER = "customer_manager"
+    APP_WEB = "app_web"
+    SOCIAL_MEDIA = "social_media"
+    LETTER_FAX = "letter_fax"
+    VISIT = "visit"
+    ABOVE_LEVEL = "above_level"
+
+
+class Category(StrEnum):
+    TARIFF_DISPUTE = "tariff_dispute"
+    BILLING_ERROR = "billing_error"
+    NETWORK_FAULT = "network_fault"
+    VALUE_ADDED_SERVICE = "value_added_service"
+    STAFF_ATTITUDE = "staff_attitude"
+    SERVICE_HANDLING = "service_handling"
+    BROADBAND = "broadband"
+    OTHER = "other"
+
+
+class ContactPreference(StrEnum):
+    SMS = "sms"
+    PHONE = "phone"
+    EMAIL = "email"
+    LETTER = "letter"
+
+
+class Status(StrEnum):
+    """The life cycle of C-6, in order."""
+
+    RECEIVED = "received"
+    ACKNOWLEDGED = "acknowledged"
+    INVESTIGATING = "investigating"
+    PLAN_PROPOSED = "plan_proposed"
+    RESOLVING = "resolving"
+    RESOLVED = "resolved"
+    REVISITED = "revisited"
+    ARCHIVED = "archived"
+
+
+class UrgencyReason(StrEnum):
+    MAJOR = "major"
+    OVER_LEVEL = "over_level"
+    BATCH = "batch"
+    REPEAT = "repeat"
+    ESCALATED = "escalated"
+    CROSS_REGION = "cross_region"
+    IMPORTANT_CUSTOMER = "important_customer"
+    SENSITIVE_CUSTOMER = "sensitive_customer"
+
+
+class Severity(StrEnum):
+    MINOR = "minor"
+    MODERATE = "moderate"
+    MAJOR = "major"
+
+
+class WarningColour(StrEnum):
+    BLUE = "blue"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class DeadlineKind(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    INITIAL_PLAN = "initial_plan"
+    RESULT_FEEDBACK = "result_feedback"
+    REVISIT_OPENS = "revisit_opens"
+    REVISIT_CLOSES = "revisit_closes"
+    PROMISE = "promise"
+
+
+class DeadlineState(StrEnum):
+    PENDING = "pending"
+    MET = "met"
+    BREACHED = "breached"
+    WAIVED = "waived"
+
+
+class Complaint(Model):
+    id = fields.IntField(primary_key=True)
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="complaints", on_delete=fields.RESTRICT
+    )
+    # C-2 intake
+    contact_name = fields.CharField(max_length=100)
+    contact_phone = fields.CharField(max_length=20)
+    contact_preference = fields.CharEnumField(
+        ContactPreference, max_length=12, default=ContactPreference.SMS
+    )
+    channel = fields.CharEnumField(Channel, max_length=20)
+    category = fields.CharEnumField(Category, max_length=24)
+    service_code = fields.CharField(max_length=64, default="")
+    sp_code = fields.CharField(max_length=32, default="")
+    province = fields.CharField(max_length=32)
+    city = fields.CharField(max_length=32)
+    occurred_at = fields.DatetimeField(null=True)
+    location = fields.CharField(max_length=200, default="")
+    staff_involved = fields.CharField(max_length=200, default="")
+    summary = fields.TextField()
+    details = fields.TextField(default="")
+    customer_request = fields.TextField()
+    matter_key = fields.CharField(max_length=200)
+    # life cycle (C-6)
+    status = fields.CharEnumField(Status, max_length=16, default=Status.RECEIVED)
+    severity = fields.CharEnumField(Severity, max_length=12, default=Severity.MINOR)
+    warning_colour = fields.CharEnumField(WarningColour, max_length=8, default=WarningColour.BLUE)
+    first_handler: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="first_handled_complaints", on_delete=fields.RESTRICT
+    )
+    owner: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="owned_complaints", on_delete=fields.RESTRICT
+    )
+    department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
+        "models.Department", related_name="complaints", null=True, on_delete=fields.SET_NULL
+    )
+    plan = fields.TextField(default="")
+    result_cause = fields.TextField(default="")
+    result_solution = fields.TextField(default="")
+    result_prevention = fields.TextField(default="")
+    revisit_satisfied = fields.BooleanField(null=True)
+    revisit_note = fields.TextField(default="")
+    reopen_count = fields.SmallIntField(default=0)
+    # when each step happened: what every deadline is measured against
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    acknowledged_at = fields.DatetimeField(null=True)
+    investigation_started_at = fields.DatetimeField(null=True)
+    plan_proposed_at = fields.DatetimeField(null=True)
+    resolution_started_at = fields.DatetimeField(null=True)
+    resolved_at = fields.DatetimeField(null=True)
+    revisited_at = fields.DatetimeField(null=True)
+    archived_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "complaints"
+        indexes = (
+            Index(fields=("status", "id")),
+            Index(fields=("owner_id", "id")),
+            Index(fields=("department_id", "id")),
+            Index(fields=("customer_id", "matter_key", "archived_at")),
+            Index(fields=("matter_key", "created_at")),
+            Index(fields=("created_at",)),
+        )
+
+
+class ComplaintEvent(Model):
+    """Append-only history: one row per change (who, when, what, from → to, why)."""
+
+    id = fields.BigIntField(primary_key=True)
+    complaint: fields.ForeignKeyRelation[Complaint] = fields.ForeignKeyField(
+        "models.Complaint", related_name="events", on_delete=fields.RESTRICT
+    )
+    actor: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    at = fields.DatetimeField(auto_now_add=True)
+    action = fields.CharField(max_length=40)
+    field = fields.CharField(max_length=40, default="")
+    from_value = fields.TextField(default="")
+    to_value = fields.TextField(default="")
+    reason = fields.TextField(default="")
+
+    class Meta:
+        table = "complaint_events"
+        indexes = (Index(fields=("complaint_id", "id")),)
+
+
+class ComplaintUrgency(Model):
+    """One urgency reason of a complaint (C-3), with who or what set it and the evidence."""
+
+    id = fields.IntField(primary_key=True)
+    complaint: fields.ForeignKeyRelation[Complaint] = fields.ForeignKeyField(
+        "models.Complaint", related_name="urgencies", on_delete=fields.CASCADE
+    )
+    reason = fields.CharEnumField(UrgencyReason, max_length=24)
+    note = fields.TextField(default="")
+    evidence = fields.JSONField(default=dict)
+    set_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "complaint_urgencies"
+        unique_together = (("complaint", "reason"),)
+        indexes = (Index(fields=("reason", "complaint_id")),)
+
+
+class Deadline(Model):
+    """A time limit of a complaint (C-7, C-9); the database, not the queue, is its truth."""
+
+    id = fields.IntField(primary_key=True)
+    complaint: fields.ForeignKeyRelation[Complaint] = fields.ForeignKeyField(
+        "models.Complaint", related_name="deadlines", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(DeadlineKind, max_length=20)
+    key = fields.CharField(max_length=64)
+    due_at = fields.DatetimeField()
+    state = fields.CharEnumField(DeadlineState, max_length=12, default=DeadlineState.PENDING)
+    met_at = fields.DatetimeField(null=True)
+    breached_at = fields.DatetimeField(null=True)
+    note = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "complaint_deadlines"
+        unique_together = (("complaint", "key"),)
+        indexes = (Index(fields=("state", "due_at")),)

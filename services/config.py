@@ -1,0 +1,58 @@
+"""Every setting, read once from the environment and `.env`. Nothing else reads os.environ."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.config import Config
+from starlette.datastructures import Secret
+
+ROOT = Path(__file__).resolve().parent.parent
+_config = Config(ROOT / ".env" if (ROOT / ".env").exists() else None)
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str
+    redis_url: str
+    secret_key: Secret
+    token_ttl_seconds: int
+    admin_session_ttl_seconds: int
+    timezone: str
+    graphql_max_depth: int
+    graphql_max_tokens: int
+    graphql_max_aliases: int
+    db_pool_max: int
+    log_level: str
+
+    @property
+    def dev(self) -> bool:
+        return self.env == "dev"
+
+
+def load() -> Settings:
+    env = _config("ENV", default="dev")
+    secret = _config("SECRET_KEY", cast=Secret, default="")
+    if not str(secret):
+        if env != "dev":
+            raise RuntimeError("SECRET_KEY must be set outside ENV=dev")
+        secret = Secret("dev-only-secret-key-change-me")
+    return Settings(
+        env=env,
+        database_url=_config("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/tousu"),
+        redis_url=_config("REDIS_URL", default="redis://127.0.0.1:6379/0"),
+        secret_key=secret,
+        token_ttl_seconds=_config("TOKEN_TTL_SECONDS", cast=int, default=8 * 3600),
+        admin_session_ttl_seconds=_config("ADMIN_SESSION_TTL_SECONDS", cast=int, default=2 * 3600),
+        timezone=_config("TIMEZONE", default="Asia/Shanghai"),
+        graphql_max_depth=_config("GRAPHQL_MAX_DEPTH", cast=int, default=10),
+        graphql_max_tokens=_config("GRAPHQL_MAX_TOKENS", cast=int, default=2000),
+        graphql_max_aliases=_config("GRAPHQL_MAX_ALIASES", cast=int, default=15),
+        db_pool_max=_config("DB_POOL_MAX", cast=int, default=20),
+        log_level=_config("LOG_LEVEL", default="INFO"),
+    )
+
+
+settings = load()

@@ -1,0 +1,71 @@
+"""Tortoise configuration; init/close for the API lifespan, the worker and the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+
+from services.config import settings
+
+MODEL_MODULES = [
+    "services.staff.models",
+    "services.customers.models",
+    "services.complaints.models",
+    "services.calendar.models",
+]
+
+
+def tortoise_config(database_url: str | None = None) -> dict[str, Any]:
+    url = database_url or settings.database_url
+    return {
+        "connections": {
+            "default": {
+                "engine": "tortoise.backends.asyncpg",
+                "credentials": _credentials(url),
+            }
+        },
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "services.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _credentials(url: str) -> dict[str, Any]:
+    from urllib.parse import unquote, urlparse
+
+    parsed = urlparse(url)
+    return {
+        "host": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 5432,
+        "user": unquote(parsed.username or "postgres"),
+        "password": unquote(parsed.password or ""),
+        "database": parsed.path.lstrip("/") or "tousu",
+        "minsize": 1,
+        "maxsize": settings.db_pool_max,
+    }
+
+
+TORTOISE_ORM = tortoise_config()
+
+
+async def init(database_url: str | None = None) -> None:
+    await Tortoise.init(config=tortoise_config(database_url))
+
+
+async def close() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(database_url: str | None = None) -> None:
+    """Apply the committed migrations (never generate_schemas)."""
+    from tortoise.migrations.api.migrate import migrate as run
+
+    await run(config=tortoise_config(database_url))
+    await Tortoise.close_connections()

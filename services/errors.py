@@ -1,0 +1,59 @@
+"""Expected failures of the domain, each with a stable code the API hands to its callers."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ErrorCode(str, Enum):
+    INVALID_INPUT = "INVALID_INPUT"
+    INVALID_MSISDN = "INVALID_MSISDN"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+    CONFLICT = "CONFLICT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+
+
+class DomainError(Exception):
+    """A failure the caller can act on; never a bug."""
+
+    code: ErrorCode = ErrorCode.INVALID_INPUT
+
+    def __init__(self, message: str, *, code: ErrorCode | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(DomainError):
+    code = ErrorCode.INVALID_INPUT
+
+
+class NotFound(DomainError):
+    code = ErrorCode.NOT_FOUND
+
+
+class IllegalTransition(DomainError):
+    code = ErrorCode.ILLEGAL_TRANSITION
+
+    def __init__(self, message: str, *, current: str, attempted: str):
+        super().__init__(message)
+        self.current = current
+        self.attempted = attempted
+
+
+class Conflict(DomainError):
+    code = ErrorCode.CONFLICT
+
+
+class PermissionDenied(DomainError):
+    code = ErrorCode.PERMISSION_DENIED
+
+
+class Unauthenticated(DomainError):
+    code = ErrorCode.UNAUTHENTICATED
