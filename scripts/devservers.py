@@ -118,15 +118,16 @@ class EmbeddedPostgres:
             if not _alive(pid):
                 stale.unlink()
         self.port = self.port or _free_port()
-        logf = open(log, "ab")  # noqa: SIM115 - handed to the child
         if self.user:
             _chown_tree(self.datadir, self.user)
-        self.process = subprocess.Popen(
-            [str(bin_dir / "postgres"), "-D", str(pgdata), "-h", "127.0.0.1", "-p", str(self.port),
-             "-k", str(self.datadir), "-c", "fsync=off", "-c", "synchronous_commit=off",
-             "-c", "full_page_writes=off", "-c", "max_connections=200"],
-            user=self.user, stdout=logf, stderr=logf, start_new_session=True,
-        )
+        with open(log, "ab") as logf:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [str(bin_dir / "postgres"), "-D", str(pgdata), "-h", "127.0.0.1",
+                 "-p", str(self.port), "-k", str(self.datadir), "-c", "fsync=off",
+                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                 "-c", "max_connections=200"],
+                user=self.user, stdout=logf, stderr=logf, start_new_session=True,
+            )
         _wait_for_port(self.port, 30, "PostgreSQL", log)
         _wait_for_pg_ready(bin_dir, self.port, log)
         return self.url

@@ -22,12 +22,31 @@ class DomainError(Exception):
 
     code: ErrorCode = ErrorCode.INVALID_INPUT
 
-    def __init__(self, message: str, *, code: ErrorCode | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode | None = None,
+        field: str | None = None,
+        problems: list[Problem] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.problems = problems or []
         if code is not None:
             self.code = code
+
+
+class Problem:
+    """One thing wrong with one input field."""
+
+    __slots__ = ("code", "field", "message")
+
+    def __init__(self, field: str, code: ErrorCode, message: str):
+        self.field = field
+        self.code = code
+        self.message = message
 
 
 class InvalidInput(DomainError):

@@ -1,0 +1,107 @@
+"""Complaint queries: one by id, and filtered pages."""
+
+from __future__ import annotations
+
+import base64
+
+import strawberry
+from graphql import GraphQLError
+
+from graphql_schema.complaints.types import (
+    Complaint,
+    ComplaintConnection,
+    ComplaintEdge,
+    ComplaintFilterInput,
+    PageInfo,
+)
+from graphql_schema.ids import parse_id, parse_optional_id
+from graphql_schema.permissions import IsAuthenticated
+from services.complaints import queries
+from services.complaints.models import Complaint as ComplaintRow
+from services.errors import NotFound
+
+
+def encode_cursor(complaint_id: int) -> str:
+    return base64.urlsafe_b64encode(f"complaint:{complaint_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "complaint":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise GraphQLError(
+            "`after` is not a cursor from this list.", extensions={"code": "INVALID_INPUT"}
+        ) from None
+
+
+def to_filter(f: ComplaintFilterInput | None, customer_id: int | None = None) -> queries.ComplaintFilter:
+    f = f or ComplaintFilterInput()
+    try:
+        owner_id = parse_optional_id(f.owner_id, field="ownerId")
+        department_id = parse_optional_id(f.department_id, field="departmentId")
+    except NotFound as exc:
+        raise GraphQLError(exc.message, extensions={"code": "INVALID_INPUT"}) from None
+    return queries.ComplaintFilter(
+        statuses=f.status or (), urgency=f.urgency or (), urgent_only=bool(f.urgent),
+        channels=f.channel or (), categories=f.category or (), province=f.province or "",
+        city=f.city or "", owner_id=owner_id, department_id=department_id, customer_id=customer_id,
+        created_from=f.created_from, created_to=f.created_to,
+    )
+
+
+async def complaint_connection(
+    info: strawberry.Info, f: ComplaintFilterInput | None, *, first: int, after: str | None,
+    customer_id: int | None = None,
+) -> ComplaintConnection:
+    if first < 1 or first > queries.MAX_PAGE:
+        raise GraphQLError(
+            f"`first` must be between 1 and {queries.MAX_PAGE}.", extensions={"code": "INVALID_INPUT"}
+        )
+    after_id = decode_cursor(after) if after else None
+    page = await queries.page(to_filter(f, customer_id), first=first, after_id=after_id)
+    viewer = info.context.staff
+    edges = [
+        ComplaintEdge(cursor=encode_cursor(row.id), node=Complaint.from_row(row, viewer))
+        for row in page.rows
+    ]
+    return ComplaintConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        ),
+        total_count=page.total,
+    )
+
+
+@strawberry.type
+class ComplaintQueries:
+    @strawberry.field(
+        description="One complaint by id; null if there is none.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def complaint(self, info: strawberry.Info, id: strawberry.ID) -> Complaint | None:
+        try:
+            complaint_id = parse_id(id)
+        except NotFound:
+            return None
+        row = await ComplaintRow.get_or_none(id=complaint_id)
+        return Complaint.from_row(row, info.context.staff) if row else None
+
+    @strawberry.field(
+        description=(
+            "Complaints matching `filter`, newest first, `first` (1-100) at a time; pass the "
+            "previous page's `pageInfo.endCursor` as `after` for the next page."
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def complaints(
+        self,
+        info: strawberry.Info,
+        filter: ComplaintFilterInput | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> ComplaintConnection:
+        return await complaint_connection(info, filter, first=first, after=after)

@@ -1,0 +1,262 @@
+"""Complaints as a frontend sees them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from graphql_schema.customers.types import Customer
+from graphql_schema.enums import (
+    Category,
+    Channel,
+    ComplaintStatus,
+    ContactPreference,
+    DeadlineKind,
+    DeadlineState,
+    Severity,
+    UrgencyReason,
+    WarningColour,
+)
+from graphql_schema.staff.types import Department, StaffMember
+from services.complaints import policy
+from services.complaints.models import Complaint as ComplaintRow
+from services.complaints.models import ComplaintEvent as EventRow
+from services.complaints.models import ComplaintUrgency as UrgencyRow
+from services.complaints.models import Deadline as DeadlineRow
+from services.phones import mask
+from services.staff.models import Staff
+
+
+@strawberry.type(description="One entry of a complaint's append-only history: who, when, what, why.")
+class ComplaintEvent:
+    id: strawberry.ID = strawberry.field(description="Stable id; increases with time.")
+    at: datetime = strawberry.field(description="When it happened.")
+    action: str = strawberry.field(description="The step or change, e.g. `acknowledge`, `assign`.")
+    field: str = strawberry.field(description="The field changed, e.g. `status`; empty if none.")
+    from_value: str = strawberry.field(description="Value before; empty when there was none.")
+    to_value: str = strawberry.field(description="Value after.")
+    reason: str = strawberry.field(description="Why, as given by the person or the system.")
+    actor_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Who did it; null when the system did it.")
+    async def actor(self, info: strawberry.Info) -> StaffMember | None:
+        if self.actor_id is None:
+            return None
+        row = await info.context.loaders.staff_by_id.load(self.actor_id)
+        return StaffMember.from_row(row) if row else None
+
+    @classmethod
+    def from_row(cls, row: EventRow) -> ComplaintEvent:
+        return cls(
+            id=strawberry.ID(str(row.id)), at=row.at, action=row.action, field=row.field,
+            from_value=row.from_value, to_value=row.to_value, reason=row.reason,
+            actor_id=row.actor_id,  # type: ignore[attr-defined]
+        )
+
+
+@strawberry.type(description="One reason a complaint is urgent (C-3), with what set it and why.")
+class Urgency:
+    reason: UrgencyReason = strawberry.field(description="The C-3 reason.")
+    note: str = strawberry.field(description="Why it applies, in words.")
+    evidence: strawberry.scalars.JSON = strawberry.field(
+        description="Machine-readable evidence, e.g. the complaints and window of a batch."
+    )
+    set_at: datetime = strawberry.field(description="When the reason was recorded.")
+
+    @classmethod
+    def from_row(cls, row: UrgencyRow) -> Urgency:
+        return cls(reason=UrgencyReason(row.reason), note=row.note, evidence=row.evidence,
+                   set_at=row.created_at)
+
+
+@strawberry.type(description="A time limit on a complaint (C-7, C-9) and whether it was kept.")
+class Deadline:
+    kind: DeadlineKind = strawberry.field(description="Which limit.")
+    due_at: datetime = strawberry.field(description="When it falls due (working days applied).")
+    state: DeadlineState = strawberry.field(description="PENDING, MET, BREACHED or WAIVED.")
+    met_at: datetime | None = strawberry.field(description="When it was met, even if late.")
+    breached_at: datetime | None = strawberry.field(description="When it was found missed.")
+    note: str = strawberry.field(description="What the limit is, in words.")
+
+    @classmethod
+    def from_row(cls, row: DeadlineRow) -> Deadline:
+        return cls(kind=DeadlineKind(row.kind), due_at=row.due_at, state=DeadlineState(row.state),
+                   met_at=row.met_at, breached_at=row.breached_at, note=row.note)
+
+
+@strawberry.type(description="A customer complaint and everything needed to handle it.")
+class Complaint:
+    id: strawberry.ID = strawberry.field(description="Stable id; pass it to every step mutation.")
+    status: ComplaintStatus = strawberry.field(description="Where it is in the C-6 life cycle.")
+    channel: Channel = strawberry.field(description="Where it came in (C-1).")
+    category: Category = strawberry.field(description="What it is about.")
+    contact_name: str = strawberry.field(description="Who to talk to.")
+    contact_preference: ContactPreference = strawberry.field(description="How to tell the result.")
+    summary: str = strawberry.field(description="The matter, in the customer's terms (C-2).")
+    details: str = strawberry.field(description="Follow-up details recorded for a vague matter.")
+    customer_request: str = strawberry.field(description="What the customer wants.")
+    service_code: str = strawberry.field(description="Service or product concerned; may be empty.")
+    sp_code: str = strawberry.field(description="Partner (SP) code for partner services.")
+    province: str = strawberry.field(description="Province where the matter occurred.")
+    city: str = strawberry.field(description="City where the matter occurred.")
+    occurred_at: datetime | None = strawberry.field(description="When the matter occurred.")
+    location: str = strawberry.field(description="Where it occurred (store, address).")
+    staff_involved: str = strawberry.field(description="Staff or agent the customer names.")
+    matter_key: str = strawberry.field(
+        description="The 'same matter' key (C-4) that batch and repeat detection compare."
+    )
+    severity: Severity = strawberry.field(description="Severity class (C-5).")
+    warning_colour: WarningColour = strawberry.field(description="Warning colour (C-5).")
+    plan: str = strawberry.field(description="The proposed plan, once proposed.")
+    result_cause: str = strawberry.field(description="Cause told to the customer (C-7).")
+    result_solution: str = strawberry.field(description="Solution told to the customer (C-7).")
+    result_prevention: str = strawberry.field(description="What prevents recurrence (C-7).")
+    revisit_satisfied: bool | None = strawberry.field(description="Revisit outcome; null before.")
+    revisit_note: str = strawberry.field(description="What the customer said at the revisit.")
+    reopen_count: int = strawberry.field(description="How often it was re-opened or escalated.")
+    created_at: datetime = strawberry.field(description="When it was received.")
+    updated_at: datetime = strawberry.field(description="Last change of any field.")
+    acknowledged_at: datetime | None = strawberry.field(description="When acknowledged.")
+    investigation_started_at: datetime | None = strawberry.field(description="Investigation start.")
+    plan_proposed_at: datetime | None = strawberry.field(description="When the plan was proposed.")
+    resolution_started_at: datetime | None = strawberry.field(description="When resolving began.")
+    resolved_at: datetime | None = strawberry.field(description="When the result was reached.")
+    revisited_at: datetime | None = strawberry.field(description="When the revisit was recorded.")
+    archived_at: datetime | None = strawberry.field(description="When it was archived.")
+    phone_visible: bool = strawberry.field(
+        description="Whether phone numbers on this complaint are shown to you in full (C-12)."
+    )
+    raw_contact_phone: strawberry.Private[str]
+    customer_id: strawberry.Private[int]
+    owner_id: strawberry.Private[int]
+    first_handler_id: strawberry.Private[int]
+    department_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Contact number; masked as 138****1234 unless `phoneVisible`.")
+    def contact_phone(self) -> str:
+        return self.raw_contact_phone if self.phone_visible else mask(self.raw_contact_phone)
+
+    @strawberry.field(description="The customer (one phone number) the complaint belongs to.")
+    async def customer(self, info: strawberry.Info) -> Customer:
+        row = await info.context.loaders.customer_by_id.load(self.customer_id)
+        return Customer.from_row(row, phone_visible=self.phone_visible)
+
+    @strawberry.field(description="Who owns it now; changes only by an explicit hand-over.")
+    async def owner(self, info: strawberry.Info) -> StaffMember:
+        return StaffMember.from_row(await info.context.loaders.staff_by_id.load(self.owner_id))
+
+    @strawberry.field(description="Who took it first (首问负责人).")
+    async def first_handler(self, info: strawberry.Info) -> StaffMember:
+        row = await info.context.loaders.staff_by_id.load(self.first_handler_id)
+        return StaffMember.from_row(row)
+
+    @strawberry.field(description="The responsible department, if routed.")
+    async def department(self, info: strawberry.Info) -> Department | None:
+        if self.department_id is None:
+            return None
+        row = await info.context.loaders.department_by_id.load(self.department_id)
+        return Department.from_row(row) if row else None
+
+    @strawberry.field(description="Urgency reasons (C-3); empty means ordinary.")
+    async def urgency(self, info: strawberry.Info) -> list[Urgency]:
+        rows = await info.context.loaders.urgencies_by_complaint.load(int(self.id))
+        return [Urgency.from_row(r) for r in rows]
+
+    @strawberry.field(description="True when there is at least one urgency reason (C-3).")
+    async def urgent(self, info: strawberry.Info) -> bool:
+        return bool(await info.context.loaders.urgencies_by_complaint.load(int(self.id)))
+
+    @strawberry.field(description="Every time limit on this complaint, soonest first.")
+    async def deadlines(self, info: strawberry.Info) -> list[Deadline]:
+        rows = await info.context.loaders.deadlines_by_complaint.load(int(self.id))
+        return [Deadline.from_row(r) for r in rows]
+
+    @strawberry.field(description="The append-only history, oldest first.")
+    async def history(self, info: strawberry.Info) -> list[ComplaintEvent]:
+        rows = await info.context.loaders.events_by_complaint.load(int(self.id))
+        return [ComplaintEvent.from_row(r) for r in rows]
+
+    @classmethod
+    def from_row(cls, row: ComplaintRow, viewer: Staff) -> Complaint:
+        ids: dict[str, Any] = {
+            "owner_id": row.owner_id,  # type: ignore[attr-defined]
+            "first_handler_id": row.first_handler_id,  # type: ignore[attr-defined]
+            "department_id": row.department_id,  # type: ignore[attr-defined]
+        }
+        visible = policy.may_see_phone(
+            staff_id=viewer.id, roles=viewer.roles,
+            staff_department_id=viewer.department_id,  # type: ignore[attr-defined]
+            **ids,
+        )
+        return cls(
+            id=strawberry.ID(str(row.id)), status=ComplaintStatus(row.status),
+            channel=Channel(row.channel), category=Category(row.category),
+            contact_name=row.contact_name, contact_preference=ContactPreference(row.contact_preference),
+            summary=row.summary, details=row.details, customer_request=row.customer_request,
+            service_code=row.service_code, sp_code=row.sp_code, province=row.province,
+            city=row.city, occurred_at=row.occurred_at, location=row.location,
+            staff_involved=row.staff_involved, matter_key=row.matter_key,
+            severity=Severity(row.severity), warning_colour=WarningColour(row.warning_colour),
+            plan=row.plan, result_cause=row.result_cause, result_solution=row.result_solution,
+            result_prevention=row.result_prevention, revisit_satisfied=row.revisit_satisfied,
+            revisit_note=row.revisit_note, reopen_count=row.reopen_count,
+            created_at=row.created_at, updated_at=row.updated_at,
+            acknowledged_at=row.acknowledged_at,
+            investigation_started_at=row.investigation_started_at,
+            plan_proposed_at=row.plan_proposed_at, resolution_started_at=row.resolution_started_at,
+            resolved_at=row.resolved_at, revisited_at=row.revisited_at,
+            archived_at=row.archived_at, phone_visible=visible,
+            raw_contact_phone=row.contact_phone,
+            customer_id=row.customer_id,  # type: ignore[attr-defined]
+            **ids,
+        )
+
+
+@strawberry.type(description="A complaint on a page, with the cursor to continue after it.")
+class ComplaintEdge:
+    cursor: str = strawberry.field(description="Pass as `after` to get the complaints after this.")
+    node: Complaint = strawberry.field(description="The complaint.")
+
+
+@strawberry.type(description="Where a page ends and whether there is more.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="True when another page follows.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last edge; null if empty.")
+
+
+@strawberry.type(description="A page of complaints, newest first (Relay-style connection).")
+class ComplaintConnection:
+    edges: list[ComplaintEdge] = strawberry.field(description="The complaints on this page.")
+    page_info: PageInfo = strawberry.field(description="How to get the next page.")
+    total_count: int = strawberry.field(description="How many complaints match the filter in all.")
+
+
+@strawberry.input(description="Narrow a complaint list; every given criterion must hold (AND).")
+class ComplaintFilterInput:
+    status: list[ComplaintStatus] | None = strawberry.field(
+        default=None, description="Any of these statuses."
+    )
+    urgency: list[UrgencyReason] | None = strawberry.field(
+        default=None, description="Having any of these urgency reasons."
+    )
+    urgent: bool | None = strawberry.field(
+        default=None, description="true: only urgent ones (any reason)."
+    )
+    channel: list[Channel] | None = strawberry.field(default=None, description="Any of these channels.")
+    category: list[Category] | None = strawberry.field(
+        default=None, description="Any of these categories."
+    )
+    province: str | None = strawberry.field(default=None, description="Matter's province.")
+    city: str | None = strawberry.field(default=None, description="Matter's city.")
+    owner_id: strawberry.ID | None = strawberry.field(default=None, description="Owned by this staff.")
+    department_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Routed to this department."
+    )
+    created_from: datetime | None = strawberry.field(
+        default=None, description="Received at or after this instant."
+    )
+    created_to: datetime | None = strawberry.field(
+        default=None, description="Received before this instant."
+    )

@@ -1,0 +1,99 @@
+"""Per-request context: who is calling, and the request's DataLoaders."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.dataloader import DataLoader
+
+from services.complaints import queries as complaint_queries
+from services.complaints.models import ComplaintEvent, ComplaintUrgency, Deadline
+from services.customers import service as customers
+from services.customers.models import Customer
+from services.errors import Unauthenticated
+from services.staff import queries as staff_queries
+from services.staff.models import Department, Staff
+from services.staff.service import staff_for_token
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def _one_each(fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]]) -> Callable[
+    [list[K]], Awaitable[list[V | None]]
+]:
+    async def load(keys: list[K]) -> list[V | None]:
+        found = await fetch(keys)
+        return [found.get(k) for k in keys]
+
+    return load
+
+
+def _many_each(fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, list[V]]]]) -> Callable[
+    [list[K]], Awaitable[list[list[V]]]
+]:
+    async def load(keys: list[K]) -> list[list[V]]:
+        found = await fetch(keys)
+        return [found.get(k, []) for k in keys]
+
+    return load
+
+
+@dataclass
+class Loaders:
+    """One of each per request, so a page of complaints costs a constant number of queries."""
+
+    customer_by_id: DataLoader[int, Customer | None] = field(
+        default_factory=lambda: DataLoader(_one_each(customers.by_ids))
+    )
+    staff_by_id: DataLoader[int, Staff | None] = field(
+        default_factory=lambda: DataLoader(_one_each(staff_queries.staff_by_ids))
+    )
+    department_by_id: DataLoader[int, Department | None] = field(
+        default_factory=lambda: DataLoader(_one_each(staff_queries.departments_by_ids))
+    )
+    events_by_complaint: DataLoader[int, list[ComplaintEvent]] = field(
+        default_factory=lambda: DataLoader(_many_each(complaint_queries.events_for))
+    )
+    urgencies_by_complaint: DataLoader[int, list[ComplaintUrgency]] = field(
+        default_factory=lambda: DataLoader(_many_each(complaint_queries.urgencies_for))
+    )
+    deadlines_by_complaint: DataLoader[int, list[Deadline]] = field(
+        default_factory=lambda: DataLoader(_many_each(complaint_queries.deadlines_for))
+    )
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response | None
+    staff: Staff | None
+    auth_error: str | None
+    loaders: Loaders
+
+
+async def build_context(request: Request, response: Response | None) -> Context:
+    """Read the bearer token; the roles behind it come fresh from the database."""
+    staff: Staff | None = None
+    auth_error: str | None = None
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            auth_error = "Send the token as `Authorization: Bearer <token>`."
+        else:
+            try:
+                staff = await staff_for_token(token.strip())
+            except Unauthenticated as exc:
+                auth_error = exc.message
+    return Context(request=request, response=response, staff=staff, auth_error=auth_error,
+                   loaders=Loaders())
+
+
+def viewer(info: Any) -> Staff | None:
+    ctx: Context = info.context
+    return ctx.staff

@@ -1,0 +1,62 @@
+"""Customers, with their phone number masked unless the caller handles them (C-12)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from graphql_schema.enums import CreditStanding, CustomerStatus, Tier
+from services.customers.models import Customer as CustomerRow
+from services.phones import mask
+
+if TYPE_CHECKING:
+    from graphql_schema.complaints.types import ComplaintConnection, ComplaintFilterInput
+
+
+@strawberry.type(description="A customer: one phone number (MSISDN) and what the operator knows of it.")
+class Customer:
+    id: strawberry.ID = strawberry.field(description="Stable id of the customer.")
+    name: str = strawberry.field(description="Customer name.")
+    tier: Tier = strawberry.field(description="Value tier; gold-card and contacts are important (C-3).")
+    province: str = strawberry.field(description="Province of the account.")
+    city: str = strawberry.field(description="City of the account.")
+    joined_on: date = strawberry.field(description="When the number joined the network.")
+    credit_standing: CreditStanding = strawberry.field(description="Credit record (R-7(c)).")
+    status: CustomerStatus = strawberry.field(description="ACTIVE or CANCELLED.")
+    sensitive: bool = strawberry.field(description="Designated sensitive by the branch (C-3).")
+    phone_visible: bool = strawberry.field(
+        description="Whether `msisdn` is shown in full to you; false means it is masked (C-12)."
+    )
+    raw_msisdn: strawberry.Private[str]
+
+    @strawberry.field(description="Phone number; masked as 138****1234 unless `phoneVisible`.")
+    def msisdn(self) -> str:
+        return self.raw_msisdn if self.phone_visible else mask(self.raw_msisdn)
+
+    @strawberry.field(description="This customer's complaints, newest first.")
+    async def complaints(
+        self,
+        info: strawberry.Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: Annotated[
+            ComplaintFilterInput, strawberry.lazy("graphql_schema.complaints.types")
+        ]
+        | None = None,
+    ) -> Annotated[ComplaintConnection, strawberry.lazy("graphql_schema.complaints.types")]:
+        from graphql_schema.complaints.queries import complaint_connection
+
+        return await complaint_connection(
+            info, filter, first=first, after=after, customer_id=int(self.id)
+        )
+
+    @classmethod
+    def from_row(cls, row: CustomerRow, *, phone_visible: bool) -> Customer:
+        return cls(
+            id=strawberry.ID(str(row.id)), name=row.name, tier=Tier(row.tier),
+            province=row.province, city=row.city, joined_on=row.joined_on,
+            credit_standing=CreditStanding(row.credit_standing), status=CustomerStatus(row.status),
+            sensitive=row.sensitive, phone_visible=phone_visible, raw_msisdn=row.msisdn,
+        )

@@ -1,0 +1,60 @@
+"""Domain enums exposed to GraphQL, each with what a frontend needs to know."""
+
+from __future__ import annotations
+
+import strawberry
+
+from services.complaints import models as c
+from services.customers import models as cu
+from services.staff import models as st
+
+ComplaintStatus = strawberry.enum(
+    c.Status,
+    name="ComplaintStatus",
+    description=(
+        "The life cycle of C-6, in order: RECEIVED → ACKNOWLEDGED → INVESTIGATING → "
+        "PLAN_PROPOSED → RESOLVING → RESOLVED → REVISITED → ARCHIVED. An objection after the "
+        "result, or an unsatisfied revisit, returns it to INVESTIGATING."
+    ),
+)
+Channel = strawberry.enum(c.Channel, name="Channel", description="Where the complaint came in (C-1).")
+Category = strawberry.enum(
+    c.Category, name="Category", description="What the complaint is about; drives routing (C-8)."
+)
+ContactPreference = strawberry.enum(
+    c.ContactPreference,
+    name="ContactPreference",
+    description="How the customer wants to hear the result (C-7).",
+)
+UrgencyReason = strawberry.enum(
+    c.UrgencyReason,
+    name="UrgencyReason",
+    description="Why a complaint is urgent (C-3); a complaint with none is ordinary.",
+)
+Severity = strawberry.enum(c.Severity, name="Severity", description="Severity class of C-5.")
+WarningColour = strawberry.enum(
+    c.WarningColour,
+    name="WarningColour",
+    description="C-5 warning: BLUE normal; YELLOW and RED go to the department head.",
+)
+DeadlineKind = strawberry.enum(
+    c.DeadlineKind, name="DeadlineKind", description="Which time limit of C-7 / C-9 this is."
+)
+DeadlineState = strawberry.enum(
+    c.DeadlineState,
+    name="DeadlineState",
+    description="PENDING until met (MET), missed (BREACHED) or set aside (WAIVED).",
+)
+Tier = strawberry.enum(cu.Tier, name="CustomerTier", description="Customer value tier.")
+CreditStanding = strawberry.enum(
+    cu.CreditStanding, name="CreditStanding", description="The customer's credit record."
+)
+CustomerStatus = strawberry.enum(
+    cu.CustomerStatus, name="CustomerStatus", description="Whether the number is in service."
+)
+Role = strawberry.enum(st.Role, name="Role", description="What a member of staff may do.")
+Track = strawberry.enum(
+    st.Track,
+    name="Track",
+    description="Organisation track: branch or service centre; approvals differ (R-12).",
+)

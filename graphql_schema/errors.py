@@ -1,0 +1,102 @@
+"""Expected failures as GraphQL types: members of each payload union, with a `code`."""
+
+from __future__ import annotations
+
+import strawberry
+
+from services.errors import (
+    Conflict,
+    DomainError,
+    ErrorCode,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
+
+ErrorCodeEnum = strawberry.enum(
+    ErrorCode,
+    name="ErrorCode",
+    description=(
+        "Why a request was refused. Stable: switch on it, show `message` to people. "
+        "INVALID_INPUT / INVALID_MSISDN / REQUIRED: fix the named field; NOT_FOUND: the id or "
+        "number does not exist; ILLEGAL_TRANSITION: the complaint is not in a state that allows "
+        "the step; CONFLICT: someone else changed it first, reload; UNAUTHENTICATED: log in; "
+        "PERMISSION_DENIED: your roles do not allow it; INVALID_CREDENTIALS: wrong login."
+    ),
+)
+
+
+@strawberry.interface(description="Every expected failure: a stable code and a message for people.")
+class Error:
+    code: ErrorCodeEnum = strawberry.field(description="What went wrong, as a stable code.")
+    message: str = strawberry.field(description="What went wrong, in words to show a person.")
+
+
+@strawberry.type(description="One problem with one input field.")
+class FieldProblem:
+    field: str = strawberry.field(description="The input field, as named in the schema.")
+    code: ErrorCodeEnum = strawberry.field(description="What is wrong with it.")
+    message: str = strawberry.field(description="What is wrong with it, in words.")
+
+
+@strawberry.type(description="The input was refused; `problems` lists every field at fault.")
+class InputError(Error):
+    field: str | None = strawberry.field(description="The first field at fault, if any.")
+    problems: list[FieldProblem] = strawberry.field(description="Every field at fault.")
+
+
+@strawberry.type(description="The id, number or other reference does not exist (or is not yours).")
+class NotFoundError(Error):
+    field: str | None = strawberry.field(description="The argument that named the missing thing.")
+
+
+@strawberry.type(description="The complaint's current state does not allow this step (C-6).")
+class IllegalTransitionError(Error):
+    current_status: str = strawberry.field(description="The state the complaint is in now.")
+    attempted: str = strawberry.field(description="The step that was refused.")
+
+
+@strawberry.type(description="Your roles do not allow this, or it is not yours to act on.")
+class PermissionDeniedError(Error):
+    pass
+
+
+@strawberry.type(description="No valid login: send `Authorization: Bearer <token>` from `login`.")
+class AuthenticationError(Error):
+    pass
+
+
+@strawberry.type(description="Someone else changed this at the same time; reload and retry.")
+class ConflictError(Error):
+    pass
+
+
+def error_type(exc: DomainError) -> Error:
+    """The GraphQL error member for a domain failure."""
+    code = ErrorCodeEnum(exc.code.value)
+    if isinstance(exc, NotFound):
+        return NotFoundError(code=code, message=exc.message, field=exc.field)
+    if isinstance(exc, IllegalTransition):
+        return IllegalTransitionError(
+            code=code, message=exc.message, current_status=exc.current, attempted=exc.attempted
+        )
+    if isinstance(exc, PermissionDenied):
+        return PermissionDeniedError(code=code, message=exc.message)
+    if isinstance(exc, Unauthenticated):
+        return AuthenticationError(code=code, message=exc.message)
+    if isinstance(exc, Conflict):
+        return ConflictError(code=code, message=exc.message)
+    problems = [
+        FieldProblem(field=p.field, code=ErrorCodeEnum(p.code.value), message=p.message)
+        for p in exc.problems
+    ]
+    if not problems and exc.field:
+        problems = [FieldProblem(field=exc.field, code=code, message=exc.message)]
+    return InputError(code=code, message=exc.message, field=exc.field, problems=problems)
+
+
+def unauthenticated() -> AuthenticationError:
+    return AuthenticationError(
+        code=ErrorCodeEnum.UNAUTHENTICATED, message="Log in first: call `login` and send the token."
+    )

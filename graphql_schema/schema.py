@@ -1,0 +1,79 @@
+"""The schema: every query and mutation, with the limits and caches production needs."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.extensions.base_extension import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+
+from graphql_schema.complaints.mutations import ComplaintMutations
+from graphql_schema.complaints.queries import ComplaintQueries
+from graphql_schema.customers.queries import CustomerQueries
+from graphql_schema.staff.resolvers import StaffMutations, StaffQueries
+from services.config import Settings, settings
+
+log = logging.getLogger("tousu.graphql")
+
+
+@strawberry.type(description="Everything you can read. All fields need a login.")
+class Query(StaffQueries, ComplaintQueries, CustomerQueries):
+    pass
+
+
+@strawberry.type(
+    description="Everything you can change. Expected failures come back as error members of "
+    "each payload union, never as top-level errors."
+)
+class Mutation(StaffMutations, ComplaintMutations):
+    pass
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Show validation and permission errors; hide anything unexpected (it is logged)."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    from strawberry.exceptions import StrawberryGraphQLError
+
+    if isinstance(original, StrawberryGraphQLError) or getattr(original, "extensions", None):
+        return False
+    return True
+
+
+def extensions(config: Settings) -> list[type[SchemaExtension] | SchemaExtension]:
+    chosen: list[type[SchemaExtension] | SchemaExtension] = [
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+        QueryDepthLimiter(max_depth=config.graphql_max_depth),
+        MaxTokensLimiter(max_token_count=config.graphql_max_tokens),
+        MaxAliasesLimiter(max_alias_count=config.graphql_max_aliases),
+        MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+    ]
+    if not config.dev:
+        from strawberry.extensions import DisableIntrospection
+
+        chosen.insert(0, DisableIntrospection())
+    return chosen
+
+
+def build(config: Settings = settings) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions(config),
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+schema = build()

@@ -1,0 +1,49 @@
+"""Staff and departments."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graphql_schema.enums import Role, Track
+from services.staff.models import Department as DepartmentRow
+from services.staff.models import Staff as StaffRow
+
+
+@strawberry.type(description="An organisational unit that complaints are routed to.")
+class Department:
+    id: strawberry.ID = strawberry.field(description="Stable id of the department.")
+    code: str = strawberry.field(description="Short code, e.g. NET for the network department.")
+    name: str = strawberry.field(description="Name to show.")
+
+    @classmethod
+    def from_row(cls, row: DepartmentRow) -> Department:
+        return cls(id=strawberry.ID(str(row.id)), code=row.code, name=row.name)
+
+
+@strawberry.type(description="A member of staff: handler, lead, approver, auditor or admin.")
+class StaffMember:
+    id: strawberry.ID = strawberry.field(description="Stable id; pass it to `assignComplaint`.")
+    username: str = strawberry.field(description="Login name.")
+    display_name: str = strawberry.field(description="Name to show.")
+    roles: list[Role] = strawberry.field(description="Roles, read from the database per request.")
+    track: Track = strawberry.field(description="Organisation track (branch or service centre).")
+    is_department_head: bool = strawberry.field(
+        description="Heads receive escalations of yellow and red warnings (C-5)."
+    )
+    department_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The department this person works in, if any.")
+    async def department(self, info: strawberry.Info) -> Department | None:
+        if self.department_id is None:
+            return None
+        row = await info.context.loaders.department_by_id.load(self.department_id)
+        return Department.from_row(row) if row else None
+
+    @classmethod
+    def from_row(cls, row: StaffRow) -> StaffMember:
+        return cls(
+            id=strawberry.ID(str(row.id)), username=row.username, display_name=row.display_name,
+            roles=[Role(r) for r in row.roles], track=Track(row.track),
+            is_department_head=row.is_department_head,
+            department_id=row.department_id,  # type: ignore[attr-defined]
+        )

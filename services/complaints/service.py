@@ -1,0 +1,360 @@
+"""Complaint use cases: intake and every life-cycle step of C-6, one transaction each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from services import scheduling
+from services.calendar.service import add_working_days
+from services.complaints import policy
+from services.complaints.models import (
+    Category,
+    Channel,
+    Complaint,
+    ComplaintEvent,
+    ComplaintUrgency,
+    ContactPreference,
+    Deadline,
+    DeadlineKind,
+    DeadlineState,
+    Status,
+    UrgencyReason,
+)
+from services.customers.models import Customer
+from services.errors import (
+    ErrorCode,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Problem,
+)
+from services.phones import normalize_msisdn
+from services.staff.models import Department, Staff
+
+ENFORCE_DEADLINE_JOB = "enforce_deadline"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What C-2 records when a complaint is taken."""
+
+    msisdn: str
+    contact_name: str
+    channel: Channel | None
+    category: Category | None
+    summary: str
+    customer_request: str
+    contact_phone: str = ""
+    contact_preference: ContactPreference = ContactPreference.SMS
+    service_code: str = ""
+    sp_code: str = ""
+    province: str = ""
+    city: str = ""
+    occurred_at: datetime | None = None
+    location: str = ""
+    staff_involved: str = ""
+    details: str = ""
+
+
+def _require(value: str, field: str, problems: list[Problem]) -> None:
+    if not value.strip():
+        problems.append(Problem(field, ErrorCode.REQUIRED, f"{field} is required."))
+
+
+def _validate_intake(intake: Intake) -> str:
+    problems: list[Problem] = []
+    msisdn = ""
+    try:
+        msisdn = normalize_msisdn(intake.msisdn)
+    except InvalidInput as exc:
+        problems.append(Problem("msisdn", exc.code, exc.message))
+    _require(intake.contact_name, "contactName", problems)
+    if intake.channel is None:
+        problems.append(Problem("channel", ErrorCode.REQUIRED, "channel is required."))
+    if intake.category is None:
+        problems.append(Problem("category", ErrorCode.REQUIRED, "category is required."))
+    _require(intake.summary, "summary", problems)
+    _require(intake.customer_request, "customerRequest", problems)
+    if intake.contact_phone and not intake.contact_phone.replace("-", "").isdigit():
+        problems.append(Problem("contactPhone", ErrorCode.INVALID_INPUT, "contactPhone must be digits."))
+    if problems:
+        first = problems[0]
+        raise InvalidInput(first.message, code=first.code, field=first.field, problems=problems)
+    return msisdn
+
+
+def _require_handler(actor: Staff) -> None:
+    if not policy.can_handle(actor.roles):
+        raise PermissionDenied("Only complaint-handling staff may do this.")
+
+
+async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
+    """Take a complaint (C-2); whoever takes it owns it until handing it on (首问负责)."""
+    _require_handler(actor)
+    msisdn = _validate_intake(intake)
+    assert intake.channel is not None and intake.category is not None  # validated above
+    customer = await Customer.get_or_none(msisdn=msisdn)
+    if customer is None:
+        raise NotFound("No customer has this phone number.", field="msisdn")
+    province = intake.province.strip() or customer.province
+    city = intake.city.strip() or customer.city
+    received = now()
+    acknowledge_due = await add_working_days(received, 1)
+    async with in_transaction():
+        complaint = await Complaint.create(
+            customer=customer,
+            contact_name=intake.contact_name.strip(),
+            contact_phone=(intake.contact_phone or msisdn).replace("-", ""),
+            contact_preference=intake.contact_preference,
+            channel=intake.channel,
+            category=intake.category,
+            service_code=intake.service_code.strip(),
+            sp_code=intake.sp_code.strip(),
+            province=province,
+            city=city,
+            occurred_at=intake.occurred_at,
+            location=intake.location.strip(),
+            staff_involved=intake.staff_involved.strip(),
+            summary=intake.summary.strip(),
+            details=intake.details.strip(),
+            customer_request=intake.customer_request.strip(),
+            matter_key=policy.matter_key(
+                category=intake.category, service_code=intake.service_code,
+                province=province, city=city, sp_code=intake.sp_code,
+            ),
+            first_handler=actor,
+            owner=actor,
+            department_id=actor.department_id,  # type: ignore[attr-defined]
+            created_at=received,
+        )
+        reasons = policy.intake_urgency(
+            tier=customer.tier, sensitive=customer.sensitive, channel=intake.channel
+        )
+        await ComplaintUrgency.bulk_create(
+            [ComplaintUrgency(complaint=complaint, reason=r, note=why) for r, why in reasons]
+        )
+        await ComplaintEvent.bulk_create(
+            [
+                ComplaintEvent(
+                    complaint=complaint, actor=actor, action="created", field="status",
+                    to_value=Status.RECEIVED.value, reason=f"received via {intake.channel.value}",
+                ),
+                *(
+                    ComplaintEvent(
+                        complaint=complaint, actor=actor, action="urgency_added",
+                        field="urgency", to_value=r.value, reason=why,
+                    )
+                    for r, why in reasons
+                ),
+            ]
+        )
+        deadline = await Deadline.create(
+            complaint=complaint, kind=DeadlineKind.ACKNOWLEDGE, key="acknowledge",
+            due_at=acknowledge_due, note="acknowledge within 1 working day (C-7)",
+        )
+    await scheduling.schedule(
+        ENFORCE_DEADLINE_JOB, key=f"deadline:{deadline.id}", run_at=deadline.due_at,
+        deadline_id=deadline.id,
+    )
+    return complaint
+
+
+async def _locked(complaint_id: int, actor: Staff) -> Complaint:
+    complaint = await Complaint.select_for_update().get_or_none(id=complaint_id)
+    if complaint is None:
+        raise NotFound("No complaint has this id.", field="id")
+    if not policy.can_act_on(
+        staff_id=actor.id, roles=actor.roles, staff_department_id=actor.department_id,  # type: ignore[attr-defined]
+        owner_id=complaint.owner_id, department_id=complaint.department_id,  # type: ignore[attr-defined]
+    ):
+        raise PermissionDenied("Only the complaint's owner or a lead of its department may do this.")
+    return complaint
+
+
+def _changes(
+    complaint: Complaint, actor: Staff, action: str, values: dict[str, Any], reason: str
+) -> list[ComplaintEvent]:
+    events = []
+    for field, value in values.items():
+        before = getattr(complaint, field)
+        if before == value:
+            continue
+        setattr(complaint, field, value)
+        events.append(
+            ComplaintEvent(
+                complaint=complaint, actor=actor, action=action, field=field,
+                from_value="" if before is None else str(before), to_value=str(value), reason=reason,
+            )
+        )
+    return events
+
+
+async def _step(
+    *, actor: Staff, complaint_id: int, action: str, values: dict[str, Any] | None = None,
+    reason: str = "", target: Status | None = None,
+) -> Complaint:
+    """Move a complaint one step along C-6, recording who, when and why; locks the row."""
+    _require_handler(actor)
+    step = policy.STEPS[action]
+    at = now()
+    async with in_transaction():
+        complaint = await _locked(complaint_id, actor)
+        if complaint.status not in step.sources:
+            allowed = ", ".join(sorted(s.value for s in step.sources))
+            raise IllegalTransition(
+                f"Cannot {action.replace('_', ' ')} a complaint that is {complaint.status.value}; "
+                f"it must be {allowed}.",
+                current=complaint.status.value, attempted=action,
+            )
+        events = _changes(complaint, actor, action, values or {}, reason)
+        new_status = target or step.target
+        events.insert(
+            0,
+            ComplaintEvent(
+                complaint=complaint, actor=actor, action=action, field="status",
+                from_value=complaint.status.value, to_value=new_status.value, reason=reason,
+            ),
+        )
+        complaint.status = new_status
+        if step.timestamp and new_status == step.target:
+            setattr(complaint, step.timestamp, at)
+        await complaint.save()
+        await ComplaintEvent.bulk_create(events)
+        if action == "acknowledge":
+            await Deadline.filter(
+                complaint_id=complaint.id, key="acknowledge", met_at__isnull=True
+            ).update(met_at=at)
+            await Deadline.filter(
+                complaint_id=complaint.id, key="acknowledge", state=DeadlineState.PENDING
+            ).update(state=DeadlineState.MET)
+    return complaint
+
+
+async def acknowledge(*, actor: Staff, complaint_id: int, note: str = "") -> Complaint:
+    """Tell the customer the investigation has started (C-7: within 1 working day)."""
+    return await _step(actor=actor, complaint_id=complaint_id, action="acknowledge", reason=note)
+
+
+async def start_investigation(*, actor: Staff, complaint_id: int, note: str = "") -> Complaint:
+    return await _step(actor=actor, complaint_id=complaint_id, action="start_investigation", reason=note)
+
+
+async def propose_plan(*, actor: Staff, complaint_id: int, plan: str) -> Complaint:
+    if not plan.strip():
+        raise InvalidInput("plan is required.", code=ErrorCode.REQUIRED, field="plan")
+    return await _step(
+        actor=actor, complaint_id=complaint_id, action="propose_plan", values={"plan": plan.strip()}
+    )
+
+
+async def start_resolution(*, actor: Staff, complaint_id: int, note: str = "") -> Complaint:
+    """The customer accepted the plan; carrying it out begins."""
+    return await _step(actor=actor, complaint_id=complaint_id, action="start_resolution", reason=note)
+
+
+async def resolve(
+    *, actor: Staff, complaint_id: int, cause: str, solution: str, prevention: str
+) -> Complaint:
+    """Record the result the customer is told: cause, solution and what prevents recurrence (C-7)."""
+    problems: list[Problem] = []
+    for field, value in (("cause", cause), ("solution", solution), ("prevention", prevention)):
+        _require(value, field, problems)
+    if problems:
+        raise InvalidInput(
+            problems[0].message, code=ErrorCode.REQUIRED, field=problems[0].field, problems=problems
+        )
+    return await _step(
+        actor=actor, complaint_id=complaint_id, action="resolve",
+        values={
+            "result_cause": cause.strip(), "result_solution": solution.strip(),
+            "result_prevention": prevention.strip(),
+        },
+    )
+
+
+async def record_revisit(
+    *, actor: Staff, complaint_id: int, satisfied: bool, note: str = ""
+) -> Complaint:
+    """C-6: a satisfied revisit closes the loop; an unsatisfied one escalates and re-investigates."""
+    if satisfied:
+        return await _step(
+            actor=actor, complaint_id=complaint_id, action="record_revisit",
+            values={"revisit_satisfied": True, "revisit_note": note.strip()}, reason=note,
+        )
+    if not note.strip():
+        raise InvalidInput(
+            "Say why the customer is not satisfied.", code=ErrorCode.REQUIRED, field="note"
+        )
+    complaint = await _step(
+        actor=actor, complaint_id=complaint_id, action="record_revisit",
+        values={"revisit_satisfied": False, "revisit_note": note.strip()},
+        reason=note, target=Status.INVESTIGATING,
+    )
+    await _escalate_after_unsatisfied_revisit(actor=actor, complaint=complaint, note=note)
+    return complaint
+
+
+async def _escalate_after_unsatisfied_revisit(*, actor: Staff, complaint: Complaint, note: str) -> None:
+    async with in_transaction():
+        await Complaint.filter(id=complaint.id).update(reopen_count=complaint.reopen_count + 1)
+        _, created = await ComplaintUrgency.get_or_create(
+            complaint_id=complaint.id, reason=UrgencyReason.ESCALATED,
+            defaults={"note": f"unsatisfied revisit: {note.strip()}", "set_by": actor},
+        )
+        if created:
+            await ComplaintEvent.create(
+                complaint_id=complaint.id, actor=actor, action="urgency_added", field="urgency",
+                to_value=UrgencyReason.ESCALATED.value, reason="unsatisfied revisit (C-6)",
+            )
+    complaint.reopen_count += 1
+
+
+async def archive(*, actor: Staff, complaint_id: int, note: str = "") -> Complaint:
+    return await _step(actor=actor, complaint_id=complaint_id, action="archive", reason=note)
+
+
+async def reopen(*, actor: Staff, complaint_id: int, reason: str) -> Complaint:
+    """The customer objects to the result: a second investigation (C-6)."""
+    if not reason.strip():
+        raise InvalidInput("Say what the customer objects to.", code=ErrorCode.REQUIRED, field="reason")
+    complaint = await _step(actor=actor, complaint_id=complaint_id, action="reopen", reason=reason.strip())
+    await Complaint.filter(id=complaint.id).update(reopen_count=complaint.reopen_count + 1)
+    complaint.reopen_count += 1
+    return complaint
+
+
+async def assign(
+    *, actor: Staff, complaint_id: int, owner_id: int, reason: str, department_id: int | None = None
+) -> Complaint:
+    """Hand a complaint on explicitly; until then its first handler owns it (C-2)."""
+    _require_handler(actor)
+    if not reason.strip():
+        raise InvalidInput("Say why it is handed over.", code=ErrorCode.REQUIRED, field="reason")
+    new_owner = await Staff.get_or_none(id=owner_id, is_active=True)
+    if new_owner is None or not policy.can_handle(new_owner.roles):
+        raise NotFound("No active complaint handler has this id.", field="ownerId")
+    if department_id is not None and not await Department.exists(id=department_id):
+        raise NotFound("No department has this id.", field="departmentId")
+    async with in_transaction():
+        complaint = await _locked(complaint_id, actor)
+        if complaint.status == Status.ARCHIVED:
+            raise IllegalTransition(
+                "An archived complaint cannot be handed over.",
+                current=complaint.status.value, attempted="assign",
+            )
+        values: dict[str, Any] = {"owner_id": new_owner.id}
+        values["department_id"] = department_id if department_id is not None else new_owner.department_id  # type: ignore[attr-defined]
+        events = _changes(complaint, actor, "assign", values, reason.strip())
+        if events:
+            await complaint.save()
+            await ComplaintEvent.bulk_create(events)
+    return complaint

@@ -1,0 +1,138 @@
+"""A real PostgreSQL and Redis for the whole session; a clean database for every test.
+
+Embedded servers start from the pip-installed binaries unless TEST_DATABASE_URL /
+TEST_REDIS_URL point at others. Migrations run once; each test starts from truncated tables
+(the working-day calendar, reference data, is kept).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+_servers: list[Any] = []
+KEEP_TABLES = {"calendar_years", "calendar_days", "tortoise_migrations"}
+
+
+def _create_database(admin_url: str, name: str) -> str:
+    import asyncpg
+
+    async def create() -> None:
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the servers and point the settings at them before any test module imports services."""
+    from devservers import EmbeddedPostgres, EmbeddedRedis
+
+    data = ROOT / ".data" / "test"
+    db_url = os.environ.get("TEST_DATABASE_URL")
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not db_url or not redis_url:
+        shutil.rmtree(data, ignore_errors=True)
+    if not db_url:
+        pg = EmbeddedPostgres(data / "pg")
+        admin = pg.start()
+        _servers.append(pg)
+        db_url = _create_database(admin, "tousu_test")
+    if not redis_url:
+        redis = EmbeddedRedis(data / "redis")
+        redis_url = redis.start()
+        _servers.append(redis)
+    os.environ["DATABASE_URL"] = db_url
+    os.environ["REDIS_URL"] = redis_url
+    os.environ.setdefault("ENV", "test")
+    os.environ.setdefault("SECRET_KEY", "test-secret-key")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for server in reversed(_servers):
+        server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def database() -> AsyncIterator[None]:
+    from tortoise import Tortoise
+
+    from services import db
+    try:  # TEMP until the calendar lands
+        from services.calendar.seed import seed_years
+    except ImportError:
+        async def seed_years() -> None: ...  # type: ignore[misc]
+
+    await db.migrate()
+    await db.init()
+    await seed_years()
+    yield
+    await Tortoise.close_connections()
+
+
+@pytest.fixture(autouse=True)
+async def clean_tables(database: None) -> None:
+    from tortoise import Tortoise
+
+    conn = Tortoise.get_connection("default")
+    tables = [
+        row["tablename"]
+        for row in await conn.execute_query_dict(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        )
+        if row["tablename"] not in KEEP_TABLES
+    ]
+    if tables:
+        await conn.execute_script(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Any]:
+    from redis.asyncio import Redis
+
+    from services.config import settings
+
+    client = Redis.from_url(settings.redis_url)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+class QueryCounter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.queries: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.queries.append(record.getMessage())
+
+
+@pytest.fixture
+def count_queries() -> Iterator[QueryCounter]:
+    """Every SQL statement Tortoise sends while the fixture is active."""
+    logger = logging.getLogger("tortoise.db_client")
+    counter = QueryCounter()
+    old_level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    yield counter
+    logger.removeHandler(counter)
+    logger.setLevel(old_level)

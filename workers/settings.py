@@ -1,0 +1,48 @@
+"""arq worker: `arq workers.settings.WorkerSettings`. Jobs take ids and are idempotent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from arq import cron
+from arq.connections import RedisSettings
+from arq.cron import CronJob
+from arq.worker import Function, func
+
+from services import db, logs
+from services.complaints import deadlines
+from services.complaints.service import ENFORCE_DEADLINE_JOB
+from services.config import settings
+from workers.queue import redis_settings
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    logs.configure(settings.log_level)
+    await db.init()
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await db.close()
+
+
+async def enforce_deadline(ctx: dict[str, Any], deadline_id: int) -> bool:
+    """Scheduled at a deadline's due time; the sweep covers it if this job is lost."""
+    return await deadlines.enforce(deadline_id, at=datetime.now(UTC))
+
+
+async def sweep_deadlines(ctx: dict[str, Any]) -> int:
+    """Every minute: every pending deadline that is due, whether or not its job ran."""
+    return await deadlines.sweep(at=datetime.now(UTC))
+
+
+class WorkerSettings:
+    functions: ClassVar[list[Function]] = [func(enforce_deadline, name=ENFORCE_DEADLINE_JOB)]
+    cron_jobs: ClassVar[list[CronJob]] = [
+        cron(sweep_deadlines, second=0, run_at_startup=True, unique=True)
+    ]
+    redis_settings: ClassVar[RedisSettings] = redis_settings(settings.redis_url)
+    on_startup = startup
+    on_shutdown = shutdown
+    max_jobs = 20
+    job_timeout = 60
