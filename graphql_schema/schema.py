@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -16,6 +18,7 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from graphql_schema.complaints.mutations import ComplaintMutations
 from graphql_schema.complaints.queries import ComplaintQueries
@@ -51,24 +54,36 @@ def should_mask(error: GraphQLError) -> bool:
     return True
 
 
-def extensions(config: Settings) -> list[type[SchemaExtension] | SchemaExtension]:
-    chosen: list[type[SchemaExtension] | SchemaExtension] = [
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
-        QueryDepthLimiter(max_depth=config.graphql_max_depth),
-        MaxTokensLimiter(max_token_count=config.graphql_max_tokens),
-        MaxAliasesLimiter(max_alias_count=config.graphql_max_aliases),
-        MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+def extensions(config: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Factories: strawberry builds a fresh extension per request (the caches are shared)."""
+    chosen: list[Callable[[], SchemaExtension]] = [
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=config.graphql_max_depth),
+        lambda: MaxTokensLimiter(max_token_count=config.graphql_max_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=config.graphql_max_aliases),
+        lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
     ]
     if not config.dev:
-        from strawberry.extensions import DisableIntrospection
-
-        chosen.insert(0, DisableIntrospection())
+        chosen.insert(0, DisableIntrospection)
     return chosen
 
 
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log what callers see masked (a bug); expected refusals are not log-worthy."""
+        for error in errors:
+            if should_mask(error):
+                log.error(
+                    "unexpected error at %s", ".".join(map(str, error.path or [])) or "-",
+                    exc_info=error.original_error,
+                )
+
+
 def build(config: Settings = settings) -> strawberry.Schema:
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions(config),

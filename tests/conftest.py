@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 _servers: list[Any] = []
+_DATA = ROOT / ".data" / f"test-{os.getpid()}"  # one per pytest process: runs may overlap
 KEEP_TABLES = {"calendar_years", "calendar_days", "tortoise_migrations"}
 
 
@@ -40,15 +41,17 @@ def _create_database(admin_url: str, name: str) -> str:
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Start the servers and point the settings at them before any test module imports services."""
+def _start_servers() -> None:
+    """Start the servers and point the settings at them before anything imports services.
+
+    Runs when this root conftest is imported, which pytest does before any other conftest or
+    test module (those import `services.config`, which reads the environment once).
+    """
     from devservers import EmbeddedPostgres, EmbeddedRedis
 
-    data = ROOT / ".data" / "test"
+    data = _DATA
     db_url = os.environ.get("TEST_DATABASE_URL")
     redis_url = os.environ.get("TEST_REDIS_URL")
-    if not db_url or not redis_url:
-        shutil.rmtree(data, ignore_errors=True)
     if not db_url:
         pg = EmbeddedPostgres(data / "pg")
         admin = pg.start()
@@ -64,9 +67,13 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
 
+_start_servers()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     for server in reversed(_servers):
         server.stop()
+    shutil.rmtree(_DATA, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -74,10 +81,7 @@ async def database() -> AsyncIterator[None]:
     from tortoise import Tortoise
 
     from services import db
-    try:  # TEMP until the calendar lands
-        from services.calendar.seed import seed_years
-    except ImportError:
-        async def seed_years() -> None: ...  # type: ignore[misc]
+    from services.calendar.seed import seed_years
 
     await db.migrate()
     await db.init()

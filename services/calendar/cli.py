@@ -70,12 +70,13 @@ async def run(args: argparse.Namespace) -> str:
 
 
 def report(year: int, stored: YearExceptions) -> str:
-    lines = [f"stored {year}: {len(stored.days)} days differ from the Mon-Fri week"]
+    lines = [f"stored {year}: {len(stored.days)} day(s) differ from the Mon-Fri week"]
     for day, (is_workday, name) in stored.days.items():
         lines.append(f"  {day} ({day:%a}) {'working day' if is_workday else 'holiday'} {name}")
     for day, name in stored.ignored:
         lines.append(f"  {day} ({day:%a}) not stored, a weekend is a day off anyway: {name}")
     return "\n".join(lines)
+
 
 async def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)

@@ -94,7 +94,8 @@ async def add_year(
             if existing is not None and not replace:
                 raise Conflict(
                     f"{year} already has a calendar (source {existing.source!r}, loaded "
-                    f"{existing.loaded_at:%Y-%m-%d}); replace it explicitly to overwrite",
+                    f"{existing.loaded_at:%Y-%m-%d}); pass replace=True (--replace) to "
+                    "overwrite it",
                     field="year",
                 )
             await CalendarDay.filter(_in_years([year])).using_db(conn).delete()

@@ -13,7 +13,7 @@ from services.calendar import service
 from services.calendar.models import CalendarDay, CalendarYear
 from services.calendar.policy import CalendarYearMissing
 from services.calendar.seed import add_year, remove_year, seed_years
-from services.errors import ErrorCode, InvalidInput
+from services.errors import Conflict, ErrorCode, InvalidInput
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A made-up 2027 schedule (the real one is not announced yet); 2027-02-06 is a Saturday.
@@ -27,6 +27,10 @@ async def no_2027() -> AsyncIterator[None]:
     await remove_year(2027)
     yield
     await remove_year(2027)
+
+
+def at(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 async def stored_days(year: int) -> dict[date, tuple[bool, str]]:
@@ -49,22 +53,22 @@ async def test_c7_seeded_calendar_knows_2004_to_2026() -> None:
 
 
 async def test_c7_acknowledge_deadline_from_the_stored_calendar() -> None:
-    friday = datetime(2026, 2, 13, 15, 0, tzinfo=SHANGHAI)
+    friday = at(2026, 2, 13, 15, 0)
 
-    assert await service.add_working_days(friday, 1) == datetime(2026, 2, 14, 15, 0, tzinfo=SHANGHAI)
-    assert await service.add_working_days(friday, 2) == datetime(2026, 2, 24, 15, 0, tzinfo=SHANGHAI)
+    assert await service.add_working_days(friday, 1) == at(2026, 2, 14, 15, 0)
+    assert await service.add_working_days(friday, 2) == at(2026, 2, 24, 15, 0)
 
 
 async def test_c7_working_days_between_from_the_stored_calendar() -> None:
-    a = datetime(2026, 2, 13, 10, 0, tzinfo=SHANGHAI)
-    b = datetime(2026, 2, 24, 10, 0, tzinfo=SHANGHAI)
+    a = at(2026, 2, 13, 10, 0)
+    b = at(2026, 2, 24, 10, 0)
 
     assert await service.working_days_between(a, b) == 2.0
 
 
 async def test_c7_year_without_calendar_is_an_error(no_2027: None) -> None:
     with pytest.raises(CalendarYearMissing) as raised:
-        await service.add_working_days(datetime(2027, 3, 1, 9, 0, tzinfo=SHANGHAI), 1)
+        await service.add_working_days(at(2027, 3, 1, 9, 0), 1)
 
     assert raised.value.code == ErrorCode.INVALID_INPUT
     assert "2027" in raised.value.message
@@ -77,6 +81,7 @@ async def test_c7_seed_years_is_idempotent(count_queries: Any) -> None:
 
     assert added == []
     assert await snapshot() == before
+    assert any("calendar_years" in q for q in count_queries.queries)
     assert not [q for q in count_queries.queries if "INSERT" in q or "DELETE" in q]
 
 
@@ -96,16 +101,19 @@ async def test_c7_admin_adds_2027_and_it_takes_effect_at_once(no_2027: None) -> 
 
     assert await stored_days(2027) == stored.days
     assert (await CalendarYear.get(year=2027)).source == "admin"
-    assert stored.ignored == [(date(2027, 2, 6), "春节"), (date(2027, 2, 7), "春节"),
-                              (date(2027, 2, 13), "春节")]
-    friday = datetime(2027, 2, 4, 11, 0, tzinfo=SHANGHAI)
-    assert await service.add_working_days(friday, 1) == datetime(2027, 2, 14, 11, 0, tzinfo=SHANGHAI)
+    assert stored.ignored == [
+        (date(2027, 2, 6), "春节"),
+        (date(2027, 2, 7), "春节"),
+        (date(2027, 2, 13), "春节"),
+    ]
+    thursday = at(2027, 2, 4, 11, 0)
+    assert await service.add_working_days(thursday, 1) == at(2027, 2, 14, 11, 0)
 
 
 async def test_c7_add_year_refuses_a_stored_year() -> None:
     before = await snapshot()
 
-    with pytest.raises(InvalidInput) as raised:
+    with pytest.raises(Conflict) as raised:
         await add_year(2026, [(date(2026, 1, 1), "元旦")], [])
 
     assert raised.value.code == ErrorCode.CONFLICT
@@ -136,7 +144,7 @@ async def test_c7_cached_calendar_costs_no_query(count_queries: Any) -> None:
     await service.load_calendar()
     count_queries.queries.clear()
 
-    await service.add_working_days(datetime(2026, 3, 9, 9, 0, tzinfo=SHANGHAI), 1)
+    await service.add_working_days(at(2026, 3, 9, 9, 0), 1)
 
     assert count_queries.queries == []
 
