@@ -1,7 +1,52 @@
-"""PLACEHOLDER: replaced by the admin console work."""
+"""The admin console: a server-rendered Starlette app, mounted by the API at /admin.
+
+It has no lifespan: the outer app's lifespan initialises the database. Middleware, outermost
+first: security headers, the signed session cookie, CSRF on every unsafe request.
+"""
+
+from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from admin_ui import views
+from admin_ui.rendering import STATIC_DIR, csrf_failure, http_error
+from admin_ui.security import CSRFMiddleware, SecurityHeadersMiddleware
+from admin_ui.throttle import LoginThrottle
+from services.config import settings
+
+SESSION_COOKIE = "tousu_admin"
 
 
-def create_admin() -> Starlette:
-    return Starlette()
+def create_admin(*, mount_path: str = "/admin") -> Starlette:
+    """The console app; `mount_path` is where it is mounted, and scopes the session cookie."""
+    app = Starlette(
+        routes=[
+            Route("/", views.home, name="home"),
+            Route("/login", views.login_form, methods=["GET"], name="login"),
+            Route("/login", views.login, methods=["POST"], name="login_submit"),
+            Route("/logout", views.logout, methods=["POST"], name="logout"),
+            Route("/complaints", views.complaints, name="complaints"),
+            Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(
+                SessionMiddleware,
+                secret_key=str(settings.secret_key),
+                session_cookie=SESSION_COOKIE,
+                max_age=settings.admin_session_ttl_seconds,
+                path=mount_path,
+                same_site="strict",
+                https_only=not settings.dev,
+            ),
+            Middleware(CSRFMiddleware, on_failure=csrf_failure),
+        ],
+        exception_handlers={HTTPException: http_error},
+    )
+    app.state.login_throttle = LoginThrottle()
+    return app

@@ -27,4 +27,4 @@ class ArqScheduler:
         await self.pool.enqueue_job(job, _job_id=f"{job}:{key}", _defer_until=run_at, **kwargs)
 
     async def close(self) -> None:
-        await self.pool.aclose()
+        await self.pool.aclose(close_connection_pool=True)

@@ -122,7 +122,7 @@ class ApprovalBands:
 
     def validate(self) -> None:
         """R-12: raise InvalidInput unless the bounds form a proper band table."""
-        band0 = require_fen(self.band0_max_fen, "band0_max_fen", minimum=1)
+        band0 = require_fen(self.band0_max_fen, "band0_max_fen", minimum=1, rule="R-12")
         for field, bounds in (
             ("liable_max_fen", self.liable_max_fen),
             ("not_liable_max_fen", self.not_liable_max_fen),
@@ -136,7 +136,7 @@ class ApprovalBands:
                 )
             previous = 0
             for band, bound in enumerate(bounds, start=1):
-                require_fen(bound, field, minimum=1)
+                require_fen(bound, field, minimum=1, rule="R-12")
                 if bound <= previous:
                     raise InvalidInput(
                         f"R-12: {field} must rise band by band: band {band}'s bound {bound} fen is "
@@ -189,7 +189,7 @@ def approval_band(
     bands: ApprovalBands = DEFAULT_BANDS,
 ) -> BandDecision:
     """R-12: which band (0-4) a refund of this amount and liability falls in."""
-    amount = require_fen(amount_fen, "amount_fen", minimum=1)
+    amount = require_fen(amount_fen, "amount_fen", minimum=1, rule="R-12")
     liability = coerce(Liability, liability, "liability")
     reasons: list[str] = []
     if amount <= bands.band0_max_fen and cause_unknown_on_spot and first_refund:
@@ -297,7 +297,7 @@ def check_approver(
 
 
 def _require_band(band: int, field: str) -> int:
-    band = require_count(band, field)
+    band = require_count(band, field, rule="R-12")
     if band > HIGHEST_BAND:
         raise InvalidInput(f"R-12: {field} must be 0 to {HIGHEST_BAND}, got {band}.", field=field)
     return band

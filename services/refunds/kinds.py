@@ -107,24 +107,27 @@ def yuan(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d} yuan"
 
 
-def require_count(value: object, field: str, *, minimum: int = 0) -> int:
-    """A whole number at least `minimum`, else InvalidInput naming the field."""
+def require_count(value: object, field: str, *, minimum: int = 0, rule: str = "") -> int:
+    """A whole number at least `minimum`, else InvalidInput naming the field (and the rule)."""
+    cite = f"{rule}: " if rule else ""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{field} must be a whole number, got {value!r}.", field=field)
+        raise InvalidInput(f"{cite}{field} must be a whole number, got {value!r}.", field=field)
     if value < minimum:
-        raise InvalidInput(f"{field} must be at least {minimum}, got {value}.", field=field)
+        raise InvalidInput(f"{cite}{field} must be at least {minimum}, got {value}.", field=field)
     return value
 
 
-def require_fen(value: object, field: str, *, minimum: int = 0) -> int:
+def require_fen(value: object, field: str, *, minimum: int = 0, rule: str = "") -> int:
     """A money amount: an int of fen (1 yuan = 100 fen), never a float, at least `minimum`."""
+    cite = f"{rule}: " if rule else ""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput(
-            f"{field} must be a whole number of fen (1 yuan = 100 fen), got {value!r}.",
+            f"{cite}{field} must be a whole number of fen (1 yuan = 100 fen), got {value!r}.",
             field=field,
         )
     if value < minimum:
-        raise InvalidInput(f"{field} must be at least {minimum} fen, got {value}.", field=field)
+        message = f"{cite}{field} must be at least {minimum} fen, got {value}."
+        raise InvalidInput(message, field=field)
     return value
 
 

@@ -29,10 +29,10 @@ class RiskThresholds:
     quiet_months_to_leave: int = 3
 
     def __post_init__(self) -> None:
-        require_count(self.count_in_month, "count_in_month", minimum=1)
-        require_fen(self.month_sum_fen, "month_sum_fen", minimum=1)
-        require_fen(self.three_month_sum_fen, "three_month_sum_fen", minimum=1)
-        require_count(self.quiet_months_to_leave, "quiet_months_to_leave", minimum=1)
+        require_count(self.count_in_month, "count_in_month", minimum=1, rule="K-1")
+        require_fen(self.month_sum_fen, "month_sum_fen", minimum=1, rule="K-1")
+        require_fen(self.three_month_sum_fen, "three_month_sum_fen", minimum=1, rule="K-1")
+        require_count(self.quiet_months_to_leave, "quiet_months_to_leave", minimum=1, rule="K-2")
 
 
 DEFAULT_RISK_THRESHOLDS = RiskThresholds()
@@ -94,7 +94,7 @@ def special_customer(
     once when the number is cancelled.
     """
     for fact in refunds:
-        require_fen(fact.amount_fen, "refunds")
+        require_fen(fact.amount_fen, "refunds", rule="K-1")
     seen = [fact for fact in refunds if fact.executed_on <= today]
     counted = sorted((fact for fact in seen if counts_for_risk(fact)), key=lambda f: f.executed_on)
     reasons = _exclusion_reasons(seen)

@@ -1,0 +1,107 @@
+"""Templates, links and error pages of the console."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from admin_ui import i18n
+from admin_ui.security import CSRF_FIELD, CSRF_SESSION_KEY
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+
+_ERROR_TITLES = {
+    403: "error.forbidden.title",
+    404: "error.not_found.title",
+    405: "error.method.title",
+    413: "error.too_large.title",
+}
+
+
+def path_for(request: Request, name: str, /, **params: Any) -> str:
+    """The path of a console route, under whatever prefix the console is mounted at.
+
+    Resolved against the console's own routes (not the outer app's), and path-only, so links
+    never depend on the Host header or on the scheme a proxy terminated.
+    """
+    return request.scope.get("root_path", "") + str(request.app.url_path_for(name, **params))
+
+
+def _template_context(request: Request) -> dict[str, Any]:
+    locale = i18n.locale_for(request)
+
+    def translate(key: str, /, **params: Any) -> str:
+        return i18n._(key, locale, **params)
+
+    def label(kind: str, value: str) -> str:
+        return i18n.label(kind, value, locale)
+
+    return {
+        "locale": locale,
+        "_": translate,
+        "label": label,
+        "path_for": functools.partial(path_for, request),
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": request.session.get(CSRF_SESSION_KEY, ""),
+    }
+
+
+templates = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    ),
+    context_processors=[_template_context],
+)
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    context = {"staff": None, **(context or {})}
+    return templates.TemplateResponse(
+        request, template, context, status_code=status_code, headers=headers
+    )
+
+
+def error_page(
+    request: Request,
+    status_code: int,
+    *,
+    title_key: str | None = None,
+    detail_key: str | None = None,
+) -> Response:
+    locale = i18n.locale_for(request)
+    title = i18n._(title_key or _ERROR_TITLES.get(status_code, "error.generic.title"), locale)
+    detail = i18n._(detail_key, locale) if detail_key else ""
+    context = {"title": title, "detail": detail}
+    return render(request, "error.html", context, status_code=status_code)
+
+
+async def csrf_failure(request: Request, status_code: int) -> Response:
+    """What CSRFMiddleware answers: 403 for a bad token, 413 for an oversized body."""
+    if status_code == 403:
+        return error_page(request, 403, title_key="error.csrf.title", detail_key="error.csrf.body")
+    return error_page(request, status_code)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    response = error_page(request, exc.status_code)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response

@@ -1,0 +1,127 @@
+"""The console's pages: login, logout and the complaints list."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from admin_ui import i18n
+from admin_ui.auth import console_page, end_session, may_use_console, start_session
+from admin_ui.rendering import error_page, path_for, render
+from admin_ui.security import csrf_token
+from admin_ui.throttle import LoginThrottle, login_keys
+from services import phones
+from services.complaints.models import Complaint
+from services.config import settings
+from services.errors import Unauthenticated
+from services.staff import service as staff_service
+from services.staff.models import Staff
+
+log = logging.getLogger(__name__)
+
+RECENT_COMPLAINTS = 50
+_MAX_USERNAME = 64
+_MAX_PASSWORD = 1024
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse(path_for(request, "complaints"), status_code=303)
+
+
+async def login_form(request: Request) -> Response:
+    csrf_token(request.session)
+    return render(request, "login.html", {"username": "", "error": ""})
+
+
+async def login(request: Request) -> Response:
+    """Check the credentials (CSRF was checked by the middleware) and start a new session."""
+    form = await request.form()
+    username, password = form.get("username"), form.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        username, password = "", ""
+    username = username.strip()[: _MAX_USERNAME + 1]
+    locale = i18n.locale_for(request)
+
+    def refuse(error: str, status_code: int, headers: dict[str, str] | None = None) -> Response:
+        context = {"username": username, "error": error}
+        return render(request, "login.html", context, status_code=status_code, headers=headers)
+
+    if not username or not password:
+        return refuse(i18n._("login.error.missing", locale), 400)
+
+    throttle: LoginThrottle = request.app.state.login_throttle
+    keys = login_keys(username, request.client.host if request.client else "unknown")
+    wait, attempt = throttle.begin(keys)
+    if wait > 0:
+        log.warning("admin login throttled for %r", username)
+        minutes = max(1, math.ceil(wait / 60))
+        message = i18n._("login.error.throttled", locale, minutes=minutes)
+        return refuse(message, 429, {"Retry-After": str(math.ceil(wait))})
+
+    try:
+        if len(username) > _MAX_USERNAME or len(password) > _MAX_PASSWORD:
+            raise Unauthenticated("Credentials out of range.")
+        staff = await staff_service.authenticate(username=username, password=password)
+    except Unauthenticated:
+        log.info("admin login failed for %r", username)
+        return refuse(i18n._("login.error.credentials", locale), 401)
+
+    throttle.forgive(keys, attempt)
+    if not may_use_console(staff):
+        log.info("admin console refused to staff %s: roles %s", staff.id, staff.roles)
+        return error_page(request, 403, detail_key="error.forbidden.console")
+    start_session(request, staff)
+    log.info("admin login: staff %s", staff.id)
+    return RedirectResponse(path_for(request, "complaints"), status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    end_session(request)
+    return RedirectResponse(path_for(request, "login"), status_code=303)
+
+
+@dataclass(frozen=True)
+class ComplaintRow:
+    """What the list shows of one complaint; the phone number is already masked (C-12)."""
+
+    id: int
+    created_at: str
+    channel: str
+    category: str
+    status: str
+    customer_name: str
+    customer_phone: str
+    owner_name: str
+
+    @classmethod
+    def of(cls, complaint: Complaint, tz: tzinfo) -> ComplaintRow:
+        return cls(
+            id=complaint.id,
+            created_at=complaint.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            channel=complaint.channel.value,
+            category=complaint.category.value,
+            status=complaint.status.value,
+            customer_name=complaint.customer.name,
+            # console users (admins, auditors) never handle complaints: always masked (C-12)
+            customer_phone=phones.mask(complaint.customer.msisdn),
+            owner_name=complaint.owner.display_name,
+        )
+
+
+@console_page
+async def complaints(request: Request, staff: Staff) -> Response:
+    recent = (
+        await Complaint.all()
+        .order_by("-id")
+        .limit(RECENT_COMPLAINTS)
+        .select_related("customer", "owner")
+    )
+    tz = ZoneInfo(settings.timezone)
+    rows = [ComplaintRow.of(complaint, tz) for complaint in recent]
+    return render(request, "complaints.html", {"staff": staff, "complaints": rows})
