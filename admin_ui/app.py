@@ -1,7 +1,8 @@
 """The admin console: a server-rendered Starlette app, mounted by the API at /admin.
 
 It has no lifespan: the outer app's lifespan initialises the database. Middleware, outermost
-first: security headers, the signed session cookie, CSRF on every unsafe request.
+first: the console's mount path noted for links, security headers, the signed session cookie,
+CSRF on every unsafe request.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from admin_ui import views
-from admin_ui.rendering import STATIC_DIR, csrf_failure, http_error
+from admin_ui.rendering import STATIC_DIR, ConsoleRootMiddleware, csrf_failure, http_error
 from admin_ui.security import CSRFMiddleware, SecurityHeadersMiddleware
 from admin_ui.throttle import LoginThrottle
 from services.config import settings
@@ -34,6 +35,7 @@ def create_admin(*, mount_path: str = "/admin") -> Starlette:
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
+            Middleware(ConsoleRootMiddleware),
             Middleware(SecurityHeadersMiddleware),
             Middleware(
                 SessionMiddleware,

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin_ui import i18n
 from admin_ui.security import CSRF_FIELD, CSRF_SESSION_KEY
@@ -18,6 +19,7 @@ from admin_ui.security import CSRF_FIELD, CSRF_SESSION_KEY
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 
+_ROOT_PATH = "admin_ui.root_path"
 _ERROR_TITLES = {
     403: "error.forbidden.title",
     404: "error.not_found.title",
@@ -26,13 +28,25 @@ _ERROR_TITLES = {
 }
 
 
+class ConsoleRootMiddleware:
+    """Remember where the console is mounted before inner mounts (/static) extend root_path."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope.setdefault(_ROOT_PATH, scope.get("root_path", ""))
+        await self.app(scope, receive, send)
+
+
 def path_for(request: Request, name: str, /, **params: Any) -> str:
     """The path of a console route, under whatever prefix the console is mounted at.
 
-    Resolved against the console's own routes (not the outer app's), and path-only, so links
-    never depend on the Host header or on the scheme a proxy terminated.
+    Resolved against the console's own routes (not the outer app's, whose names could clash),
+    and path-only, so links never depend on the Host header or on the scheme a proxy terminated.
     """
-    return request.scope.get("root_path", "") + str(request.app.url_path_for(name, **params))
+    root = request.scope.get(_ROOT_PATH, request.scope.get("root_path", ""))
+    return root + str(request.app.url_path_for(name, **params))
 
 
 def _template_context(request: Request) -> dict[str, Any]:

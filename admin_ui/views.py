@@ -12,7 +12,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from admin_ui import i18n
-from admin_ui.auth import console_page, end_session, may_use_console, start_session
+from admin_ui.auth import (
+    console_page,
+    end_session,
+    may_use_console,
+    signed_in_staff,
+    start_session,
+)
 from admin_ui.rendering import error_page, path_for, render
 from admin_ui.security import csrf_token
 from admin_ui.throttle import LoginThrottle, login_keys
@@ -35,6 +41,9 @@ async def home(request: Request) -> Response:
 
 
 async def login_form(request: Request) -> Response:
+    staff = await signed_in_staff(request)
+    if staff is not None and may_use_console(staff):
+        return RedirectResponse(path_for(request, "complaints"), status_code=303)
     csrf_token(request.session)
     return render(request, "login.html", {"username": "", "error": ""})
 

@@ -56,7 +56,9 @@ TORTOISE_ORM = tortoise_config()
 
 
 async def init(database_url: str | None = None) -> None:
-    await Tortoise.init(config=tortoise_config(database_url))
+    """Connect for this process: every task sees the connections (servers run requests in
+    tasks other than the one that ran the lifespan)."""
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 
 async def close() -> None:
