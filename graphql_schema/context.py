@@ -23,9 +23,9 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-def _one_each(fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]]) -> Callable[
-    [list[K]], Awaitable[list[V | None]]
-]:
+def _one_each(
+    fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]],
+) -> Callable[[list[K]], Awaitable[list[V | None]]]:
     async def load(keys: list[K]) -> list[V | None]:
         found = await fetch(keys)
         return [found.get(k) for k in keys]
@@ -33,9 +33,9 @@ def _one_each(fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]]) -> Calla
     return load
 
 
-def _many_each(fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, list[V]]]]) -> Callable[
-    [list[K]], Awaitable[list[list[V]]]
-]:
+def _many_each(
+    fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, list[V]]]],
+) -> Callable[[list[K]], Awaitable[list[list[V]]]]:
     async def load(keys: list[K]) -> list[list[V]]:
         found = await fetch(keys)
         return [found.get(k, []) for k in keys]
@@ -90,8 +90,9 @@ async def build_context(request: Request, response: Response | None) -> Context:
                 staff = await staff_for_token(token.strip())
             except Unauthenticated as exc:
                 auth_error = exc.message
-    return Context(request=request, response=response, staff=staff, auth_error=auth_error,
-                   loaders=Loaders())
+    return Context(
+        request=request, response=response, staff=staff, auth_error=auth_error, loaders=Loaders()
+    )
 
 
 def viewer(info: Any) -> Staff | None:

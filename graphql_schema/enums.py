@@ -8,7 +8,7 @@ from services.complaints import models as c
 from services.customers import models as cu
 from services.staff import models as st
 
-ComplaintStatus = strawberry.enum(
+strawberry.enum(
     c.Status,
     name="ComplaintStatus",
     description=(
@@ -17,44 +17,58 @@ ComplaintStatus = strawberry.enum(
         "result, or an unsatisfied revisit, returns it to INVESTIGATING."
     ),
 )
-Channel = strawberry.enum(c.Channel, name="Channel", description="Where the complaint came in (C-1).")
-Category = strawberry.enum(
+ComplaintStatus = c.Status
+strawberry.enum(c.Channel, name="Channel", description="Where the complaint came in (C-1).")
+Channel = c.Channel
+strawberry.enum(
     c.Category, name="Category", description="What the complaint is about; drives routing (C-8)."
 )
-ContactPreference = strawberry.enum(
+Category = c.Category
+strawberry.enum(
     c.ContactPreference,
     name="ContactPreference",
     description="How the customer wants to hear the result (C-7).",
 )
-UrgencyReason = strawberry.enum(
+ContactPreference = c.ContactPreference
+strawberry.enum(
     c.UrgencyReason,
     name="UrgencyReason",
     description="Why a complaint is urgent (C-3); a complaint with none is ordinary.",
 )
-Severity = strawberry.enum(c.Severity, name="Severity", description="Severity class of C-5.")
-WarningColour = strawberry.enum(
+UrgencyReason = c.UrgencyReason
+strawberry.enum(c.Severity, name="Severity", description="Severity class of C-5.")
+strawberry.enum(
     c.WarningColour,
     name="WarningColour",
     description="C-5 warning: BLUE normal; YELLOW and RED go to the department head.",
 )
-DeadlineKind = strawberry.enum(
+WarningColour = c.WarningColour
+Severity = c.Severity
+strawberry.enum(
     c.DeadlineKind, name="DeadlineKind", description="Which time limit of C-7 / C-9 this is."
 )
-DeadlineState = strawberry.enum(
+DeadlineKind = c.DeadlineKind
+strawberry.enum(
     c.DeadlineState,
     name="DeadlineState",
     description="PENDING until met (MET), missed (BREACHED) or set aside (WAIVED).",
 )
-Tier = strawberry.enum(cu.Tier, name="CustomerTier", description="Customer value tier.")
-CreditStanding = strawberry.enum(
+DeadlineState = c.DeadlineState
+strawberry.enum(cu.Tier, name="CustomerTier", description="Customer value tier.")
+strawberry.enum(
     cu.CreditStanding, name="CreditStanding", description="The customer's credit record."
 )
-CustomerStatus = strawberry.enum(
+CreditStanding = cu.CreditStanding
+Tier = cu.Tier
+strawberry.enum(
     cu.CustomerStatus, name="CustomerStatus", description="Whether the number is in service."
 )
-Role = strawberry.enum(st.Role, name="Role", description="What a member of staff may do.")
-Track = strawberry.enum(
+CustomerStatus = cu.CustomerStatus
+strawberry.enum(st.Role, name="Role", description="What a member of staff may do.")
+strawberry.enum(
     st.Track,
     name="Track",
     description="Organisation track: branch or service centre; approvals differ (R-12).",
 )
+Track = st.Track
+Role = st.Role

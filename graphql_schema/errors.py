@@ -14,7 +14,7 @@ from services.errors import (
     Unauthenticated,
 )
 
-ErrorCodeEnum = strawberry.enum(
+strawberry.enum(
     ErrorCode,
     name="ErrorCode",
     description=(
@@ -25,6 +25,7 @@ ErrorCodeEnum = strawberry.enum(
         "PERMISSION_DENIED: your roles do not allow it; INVALID_CREDENTIALS: wrong login."
     ),
 )
+ErrorCodeEnum = ErrorCode
 
 
 @strawberry.interface(description="Every expected failure: a stable code and a message for people.")

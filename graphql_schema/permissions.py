@@ -9,7 +9,7 @@ from strawberry.permission import BasePermission
 
 class IsAuthenticated(BasePermission):
     message = "Log in first: call `login` and send `Authorization: Bearer <token>`."
-    error_extensions = {"code": "UNAUTHENTICATED"}
+    error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012 - the base class declares it
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         return info.context.staff is not None

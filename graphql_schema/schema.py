@@ -47,11 +47,7 @@ def should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False
-    from strawberry.exceptions import StrawberryGraphQLError
-
-    if isinstance(original, StrawberryGraphQLError) or getattr(original, "extensions", None):
-        return False
-    return True
+    return not getattr(original, "extensions", None)
 
 
 def extensions(config: Settings) -> list[Callable[[], SchemaExtension]]:
@@ -77,7 +73,8 @@ class Schema(strawberry.Schema):
         for error in errors:
             if should_mask(error):
                 log.error(
-                    "unexpected error at %s", ".".join(map(str, error.path or [])) or "-",
+                    "unexpected error at %s",
+                    ".".join(map(str, error.path or [])) or "-",
                     exc_info=error.original_error,
                 )
 

@@ -108,9 +108,20 @@ class EmbeddedPostgres:
         if not (pgdata / "PG_VERSION").exists():
             shutil.rmtree(pgdata, ignore_errors=True)
             subprocess.run(
-                [str(bin_dir / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust",
-                 "--encoding=UTF8", "--locale=C", "--no-sync"],
-                check=True, user=self.user, stdout=subprocess.DEVNULL,
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(pgdata),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                ],
+                check=True,
+                user=self.user,
+                stdout=subprocess.DEVNULL,
             )
         stale = pgdata / "postmaster.pid"
         if stale.exists():
@@ -122,11 +133,29 @@ class EmbeddedPostgres:
             _chown_tree(self.datadir, self.user)
         with open(log, "ab") as logf:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
-                [str(bin_dir / "postgres"), "-D", str(pgdata), "-h", "127.0.0.1",
-                 "-p", str(self.port), "-k", str(self.datadir), "-c", "fsync=off",
-                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                 "-c", "max_connections=200"],
-                user=self.user, stdout=logf, stderr=logf, start_new_session=True,
+                [
+                    str(bin_dir / "postgres"),
+                    "-D",
+                    str(pgdata),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-k",
+                    str(self.datadir),
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=200",
+                ],
+                user=self.user,
+                stdout=logf,
+                stderr=logf,
+                start_new_session=True,
             )
         _wait_for_port(self.port, 30, "PostgreSQL", log)
         _wait_for_pg_ready(bin_dir, self.port, log)
@@ -141,7 +170,8 @@ def _wait_for_pg_ready(bin_dir: Path, port: int, log: Path) -> None:
     while time.monotonic() < deadline:
         ok = subprocess.run(
             [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         if ok.returncode == 0:
             return
@@ -164,10 +194,26 @@ class EmbeddedRedis:
         self.port = self.port or _free_port()
         log = self.datadir / "redis.log"
         self.process = subprocess.Popen(
-            [str(_redis_bin()), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", str(self.datadir), "--logfile", str(log), "--save", "60 1",
-             "--appendonly", "no", "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                str(_redis_bin()),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.datadir),
+                "--logfile",
+                str(log),
+                "--save",
+                "60 1",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         _wait_for_port(self.port, 15, "Redis", log)
         return self.url

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import asyncpg
-
 from devservers import EmbeddedPostgres, EmbeddedRedis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,14 +65,28 @@ def main() -> int:
         host = env.get("HOST", "127.0.0.1")
         port = env.get("PORT", "8000")
         t0 = time.monotonic()
-        children.append(subprocess.Popen(
-            [str(BIN / "uvicorn"), "graphql_schema.app:create_app", "--factory", "--host", host,
-             "--port", port, "--log-config", str(ROOT / "scripts" / "uvicorn_log.json")],
-            env=env, cwd=ROOT,
-        ))
-        children.append(subprocess.Popen(
-            [str(BIN / "arq"), "workers.settings.WorkerSettings"], env=env, cwd=ROOT
-        ))
+        children.append(
+            subprocess.Popen(
+                [
+                    str(BIN / "uvicorn"),
+                    "graphql_schema.app:create_app",
+                    "--factory",
+                    "--host",
+                    host,
+                    "--port",
+                    port,
+                    "--log-config",
+                    str(ROOT / "scripts" / "uvicorn_log.json"),
+                ],
+                env=env,
+                cwd=ROOT,
+            )
+        )
+        children.append(
+            subprocess.Popen(
+                [str(BIN / "arq"), "workers.settings.WorkerSettings"], env=env, cwd=ROOT
+            )
+        )
         _wait_for_http(f"http://{host}:{port}/healthz", children[0])
         print(
             f"\nTousu is up in {time.monotonic() - t0:.1f}s (Ctrl-C stops everything):\n"

@@ -1,1 +1,4 @@
-"""The domain of Tousu: complaints, refunds and their rules. Knows nothing of GraphQL, HTML or arq."""
+"""The domain of Tousu: complaints, refunds and their rules.
+
+Knows nothing of GraphQL, HTML or arq.
+"""

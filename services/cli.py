@@ -39,8 +39,11 @@ async def create_staff(username: str, name: str, roles: list[str], track: str) -
     await db.init()
     try:
         await Staff.create(
-            username=username, display_name=name, password_hash=hash_password(password),
-            roles=[Role(r).value for r in roles], track=Track(track),
+            username=username,
+            display_name=name,
+            password_hash=hash_password(password),
+            roles=[Role(r).value for r in roles],
+            track=Track(track),
         )
     finally:
         await db.close()

@@ -34,7 +34,7 @@ class Settings:
 
 def load() -> Settings:
     env = _config("ENV", default="dev")
-    secret: Secret = _config("SECRET_KEY", cast=Secret, default="")
+    secret = Secret(_config("SECRET_KEY", default=""))
     if not str(secret):
         if env != "dev":
             raise RuntimeError("SECRET_KEY must be set outside ENV=dev")

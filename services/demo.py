@@ -48,15 +48,25 @@ async def load_once() -> bool:
         password_hash = hash_password(DEMO_PASSWORD)
         for username, name, roles, track, dept, head in STAFF:
             await Staff.create(
-                username=username, display_name=name, password_hash=password_hash,
-                roles=[r.value for r in roles], track=track,
-                department=departments[dept] if dept else None, is_department_head=head,
+                username=username,
+                display_name=name,
+                password_hash=password_hash,
+                roles=[r.value for r in roles],
+                track=track,
+                department=departments[dept] if dept else None,
+                is_department_head=head,
             )
         for msisdn, name, tier, sensitive in CUSTOMERS:
             await Customer.create(
-                msisdn=msisdn, name=name, tier=tier, province="广东", city="广州",
-                joined_on=date(2018, 5, 1), credit_standing=CreditStanding.GOOD,
-                sensitive=sensitive, sensitive_reason="多次媒体投诉" if sensitive else "",
+                msisdn=msisdn,
+                name=name,
+                tier=tier,
+                province="广东",
+                city="广州",
+                joined_on=date(2018, 5, 1),
+                credit_standing=CreditStanding.GOOD,
+                sensitive=sensitive,
+                sensitive_reason="多次媒体投诉" if sensitive else "",
             )
     await _complaints_in_every_state()
     return True
@@ -67,10 +77,15 @@ async def _complaints_in_every_state() -> None:
     steps = [
         lambda cid: complaints.acknowledge(actor=handler, complaint_id=cid),
         lambda cid: complaints.start_investigation(actor=handler, complaint_id=cid),
-        lambda cid: complaints.propose_plan(actor=handler, complaint_id=cid, plan="核实后退还多收费用"),
+        lambda cid: complaints.propose_plan(
+            actor=handler, complaint_id=cid, plan="核实后退还多收费用"
+        ),
         lambda cid: complaints.start_resolution(actor=handler, complaint_id=cid),
         lambda cid: complaints.resolve(
-            actor=handler, complaint_id=cid, cause="计费系统重复出账", solution="退还多收的 30 元",
+            actor=handler,
+            complaint_id=cid,
+            cause="计费系统重复出账",
+            solution="退还多收的 30 元",
             prevention="已修复出账规则",
         ),
         lambda cid: complaints.record_revisit(actor=handler, complaint_id=cid, satisfied=True),
@@ -83,12 +98,16 @@ async def _complaints_in_every_state() -> None:
         complaint = await complaints.create_complaint(
             actor=handler,
             intake=complaints.Intake(
-                msisdn=customers[index % len(customers)], contact_name="客户本人",
-                channel=channels[index % len(channels)], category=categories[index % len(categories)],
-                summary=f"演示投诉 {index + 1}: 本月话费异常", customer_request="查明原因并退费",
+                msisdn=customers[index % len(customers)],
+                contact_name="客户本人",
+                channel=channels[index % len(channels)],
+                category=categories[index % len(categories)],
+                summary=f"演示投诉 {index + 1}: 本月话费异常",
+                customer_request="查明原因并退费",
                 service_code="VOICE-BASIC",
             ),
         )
         for step in steps[:index]:
             await step(complaint.id)
-        assert (await complaint.refresh_from_db() or complaint).status == status
+        await complaint.refresh_from_db()
+        assert complaint.status == status

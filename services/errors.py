@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class ErrorCode(str, Enum):
+class ErrorCode(StrEnum):
     INVALID_INPUT = "INVALID_INPUT"
     INVALID_MSISDN = "INVALID_MSISDN"
     REQUIRED = "REQUIRED"

@@ -23,13 +23,20 @@ async def department(code: str = "", name: str = "") -> Department:
 
 
 async def staff(
-    *roles: Role, dept: Department | None = None, track: Track = Track.BRANCH,
-    username: str = "", head: bool = False,
+    *roles: Role,
+    dept: Department | None = None,
+    track: Track = Track.BRANCH,
+    username: str = "",
+    head: bool = False,
 ) -> Staff:
     n = next(_seq)
     return await Staff.create(
-        username=username or f"user{n}", display_name=f"Staff {n}", password_hash=_HASH,
-        roles=[r.value for r in (roles or (Role.HANDLER,))], track=track, department=dept,
+        username=username or f"user{n}",
+        display_name=f"Staff {n}",
+        password_hash=_HASH,
+        roles=[r.value for r in (roles or (Role.HANDLER,))],
+        track=track,
+        department=dept,
         is_department_head=head,
     )
 
@@ -37,7 +44,10 @@ async def staff(
 async def customer(msisdn: str = "", tier: Tier = Tier.ORDINARY, **kw: Any) -> Customer:
     n = next(_seq)
     fields: dict[str, Any] = {
-        "name": f"客户{n}", "province": "广东", "city": "广州", "joined_on": date(2020, 1, 1),
+        "name": f"客户{n}",
+        "province": "广东",
+        "city": "广州",
+        "joined_on": date(2020, 1, 1),
     }
     fields.update(kw)
     return await Customer.create(msisdn=msisdn or f"138{n:08d}", tier=tier, **fields)
@@ -45,9 +55,13 @@ async def customer(msisdn: str = "", tier: Tier = Tier.ORDINARY, **kw: Any) -> C
 
 def intake(msisdn: str, **overrides: Any) -> complaints.Intake:
     values: dict[str, Any] = {
-        "msisdn": msisdn, "contact_name": "张先生", "channel": Channel.HOTLINE,
-        "category": Category.BILLING_ERROR, "summary": "本月话费多扣了 30 元",
-        "customer_request": "退还多扣的费用", "service_code": "VOICE-BASIC",
+        "msisdn": msisdn,
+        "contact_name": "张先生",
+        "channel": Channel.HOTLINE,
+        "category": Category.BILLING_ERROR,
+        "summary": "本月话费多扣了 30 元",
+        "customer_request": "退还多扣的费用",
+        "service_code": "VOICE-BASIC",
     }
     values.update(overrides)
     return complaints.Intake(**values)

@@ -61,14 +61,22 @@ async def _run(
     return ComplaintResult(complaint=Complaint.from_row(row, actor))
 
 
-@strawberry.input(description="What C-2 records at intake. Fields marked required may not be empty.")
+@strawberry.input(
+    description="What C-2 records at intake. Fields marked required may not be empty."
+)
 class CreateComplaintInput:
     msisdn: str | None = strawberry.field(
         default=None, description="Required. The customer's number: 11 digits starting with 1."
     )
-    contact_name: str | None = strawberry.field(default=None, description="Required. Who to talk to.")
-    channel: Channel | None = strawberry.field(default=None, description="Required. Where it came in.")
-    category: Category | None = strawberry.field(default=None, description="Required. What it is about.")
+    contact_name: str | None = strawberry.field(
+        default=None, description="Required. Who to talk to."
+    )
+    channel: Channel | None = strawberry.field(
+        default=None, description="Required. Where it came in."
+    )
+    category: Category | None = strawberry.field(
+        default=None, description="Required. What it is about."
+    )
     summary: str | None = strawberry.field(
         default=None, description="Required. The matter: when, where, which service or staff."
     )
@@ -91,20 +99,30 @@ class CreateComplaintInput:
     )
     occurred_at: datetime | None = strawberry.field(default=None, description="When it occurred.")
     location: str | None = strawberry.field(default=None, description="Store or address concerned.")
-    staff_involved: str | None = strawberry.field(default=None, description="Staff the customer names.")
+    staff_involved: str | None = strawberry.field(
+        default=None, description="Staff the customer names."
+    )
     details: str | None = strawberry.field(
         default=None, description="Follow-up details, needed when the matter is vague."
     )
 
     def to_intake(self) -> service.Intake:
         return service.Intake(
-            msisdn=self.msisdn or "", contact_name=self.contact_name or "",
-            channel=self.channel, category=self.category, summary=self.summary or "",
-            customer_request=self.customer_request or "", contact_phone=self.contact_phone or "",
+            msisdn=self.msisdn or "",
+            contact_name=self.contact_name or "",
+            channel=self.channel,
+            category=self.category,
+            summary=self.summary or "",
+            customer_request=self.customer_request or "",
+            contact_phone=self.contact_phone or "",
             contact_preference=self.contact_preference or ContactPreferenceValue.SMS,
-            service_code=self.service_code or "", sp_code=self.sp_code or "",
-            province=self.province or "", city=self.city or "", occurred_at=self.occurred_at,
-            location=self.location or "", staff_involved=self.staff_involved or "",
+            service_code=self.service_code or "",
+            sp_code=self.sp_code or "",
+            province=self.province or "",
+            city=self.city or "",
+            occurred_at=self.occurred_at,
+            location=self.location or "",
+            staff_involved=self.staff_involved or "",
             details=self.details or "",
         )
 
@@ -119,7 +137,9 @@ class ComplaintMutations:
             info, lambda actor: service.create_complaint(actor=actor, intake=input.to_intake())
         )
 
-    @strawberry.mutation(description="RECEIVED → ACKNOWLEDGED: the customer was told it is in hand.")
+    @strawberry.mutation(
+        description="RECEIVED → ACKNOWLEDGED: the customer was told it is in hand."
+    )
     async def acknowledge_complaint(
         self, info: strawberry.Info, id: strawberry.ID, note: str | None = None
     ) -> ComplaintPayload:
@@ -133,7 +153,9 @@ class ComplaintMutations:
     ) -> ComplaintPayload:
         return await _run(
             info,
-            lambda a: service.start_investigation(actor=a, complaint_id=parse_id(id), note=note or ""),
+            lambda a: service.start_investigation(
+                actor=a, complaint_id=parse_id(id), note=note or ""
+            ),
         )
 
     @strawberry.mutation(description="INVESTIGATING → PLAN_PROPOSED, recording the plan.")
@@ -162,7 +184,10 @@ class ComplaintMutations:
         return await _run(
             info,
             lambda a: service.resolve(
-                actor=a, complaint_id=parse_id(id), cause=cause, solution=solution,
+                actor=a,
+                complaint_id=parse_id(id),
+                cause=cause,
+                solution=solution,
                 prevention=prevention,
             ),
         )
@@ -215,7 +240,9 @@ class ComplaintMutations:
         return await _run(
             info,
             lambda a: service.assign(
-                actor=a, complaint_id=parse_id(id), owner_id=parse_id(owner_id, field="ownerId"),
+                actor=a,
+                complaint_id=parse_id(id),
+                owner_id=parse_id(owner_id, field="ownerId"),
                 reason=reason,
                 department_id=parse_optional_id(department_id, field="departmentId"),
             ),

@@ -37,7 +37,9 @@ def decode_cursor(cursor: str) -> int:
         ) from None
 
 
-def to_filter(f: ComplaintFilterInput | None, customer_id: int | None = None) -> queries.ComplaintFilter:
+def to_filter(
+    f: ComplaintFilterInput | None, customer_id: int | None = None
+) -> queries.ComplaintFilter:
     f = f or ComplaintFilterInput()
     try:
         owner_id = parse_optional_id(f.owner_id, field="ownerId")
@@ -45,20 +47,33 @@ def to_filter(f: ComplaintFilterInput | None, customer_id: int | None = None) ->
     except NotFound as exc:
         raise GraphQLError(exc.message, extensions={"code": "INVALID_INPUT"}) from None
     return queries.ComplaintFilter(
-        statuses=f.status or (), urgency=f.urgency or (), urgent_only=bool(f.urgent),
-        channels=f.channel or (), categories=f.category or (), province=f.province or "",
-        city=f.city or "", owner_id=owner_id, department_id=department_id, customer_id=customer_id,
-        created_from=f.created_from, created_to=f.created_to,
+        statuses=f.status or (),
+        urgency=f.urgency or (),
+        urgent_only=bool(f.urgent),
+        channels=f.channel or (),
+        categories=f.category or (),
+        province=f.province or "",
+        city=f.city or "",
+        owner_id=owner_id,
+        department_id=department_id,
+        customer_id=customer_id,
+        created_from=f.created_from,
+        created_to=f.created_to,
     )
 
 
 async def complaint_connection(
-    info: strawberry.Info, f: ComplaintFilterInput | None, *, first: int, after: str | None,
+    info: strawberry.Info,
+    f: ComplaintFilterInput | None,
+    *,
+    first: int,
+    after: str | None,
     customer_id: int | None = None,
 ) -> ComplaintConnection:
     if first < 1 or first > queries.MAX_PAGE:
         raise GraphQLError(
-            f"`first` must be between 1 and {queries.MAX_PAGE}.", extensions={"code": "INVALID_INPUT"}
+            f"`first` must be between 1 and {queries.MAX_PAGE}.",
+            extensions={"code": "INVALID_INPUT"},
         )
     after_id = decode_cursor(after) if after else None
     page = await queries.page(to_filter(f, customer_id), first=first, after_id=after_id)

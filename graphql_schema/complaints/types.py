@@ -29,7 +29,9 @@ from services.phones import mask
 from services.staff.models import Staff
 
 
-@strawberry.type(description="One entry of a complaint's append-only history: who, when, what, why.")
+@strawberry.type(
+    description="One entry of a complaint's append-only history: who, when, what, why."
+)
 class ComplaintEvent:
     id: strawberry.ID = strawberry.field(description="Stable id; increases with time.")
     at: datetime = strawberry.field(description="When it happened.")
@@ -50,9 +52,14 @@ class ComplaintEvent:
     @classmethod
     def from_row(cls, row: EventRow) -> ComplaintEvent:
         return cls(
-            id=strawberry.ID(str(row.id)), at=row.at, action=row.action, field=row.field,
-            from_value=row.from_value, to_value=row.to_value, reason=row.reason,
-            actor_id=row.actor_id,  # type: ignore[attr-defined]
+            id=strawberry.ID(str(row.id)),
+            at=row.at,
+            action=row.action,
+            field=row.field,
+            from_value=row.from_value,
+            to_value=row.to_value,
+            reason=row.reason,
+            actor_id=row.actor_id,
         )
 
 
@@ -67,8 +74,12 @@ class Urgency:
 
     @classmethod
     def from_row(cls, row: UrgencyRow) -> Urgency:
-        return cls(reason=UrgencyReason(row.reason), note=row.note, evidence=row.evidence,
-                   set_at=row.created_at)
+        return cls(
+            reason=UrgencyReason(row.reason),
+            note=row.note,
+            evidence=row.evidence,  # type: ignore[arg-type]
+            set_at=row.created_at,
+        )
 
 
 @strawberry.type(description="A time limit on a complaint (C-7, C-9) and whether it was kept.")
@@ -82,8 +93,14 @@ class Deadline:
 
     @classmethod
     def from_row(cls, row: DeadlineRow) -> Deadline:
-        return cls(kind=DeadlineKind(row.kind), due_at=row.due_at, state=DeadlineState(row.state),
-                   met_at=row.met_at, breached_at=row.breached_at, note=row.note)
+        return cls(
+            kind=DeadlineKind(row.kind),
+            due_at=row.due_at,
+            state=DeadlineState(row.state),
+            met_at=row.met_at,
+            breached_at=row.breached_at,
+            note=row.note,
+        )
 
 
 @strawberry.type(description="A customer complaint and everything needed to handle it.")
@@ -181,35 +198,55 @@ class Complaint:
     @classmethod
     def from_row(cls, row: ComplaintRow, viewer: Staff) -> Complaint:
         ids: dict[str, Any] = {
-            "owner_id": row.owner_id,  # type: ignore[attr-defined]
-            "first_handler_id": row.first_handler_id,  # type: ignore[attr-defined]
-            "department_id": row.department_id,  # type: ignore[attr-defined]
+            "owner_id": row.owner_id,
+            "first_handler_id": row.first_handler_id,
+            "department_id": row.department_id,
         }
         visible = policy.may_see_phone(
-            staff_id=viewer.id, roles=viewer.roles,
-            staff_department_id=viewer.department_id,  # type: ignore[attr-defined]
+            staff_id=viewer.id,
+            roles=viewer.roles,
+            staff_department_id=viewer.department_id,
             **ids,
         )
         return cls(
-            id=strawberry.ID(str(row.id)), status=ComplaintStatus(row.status),
-            channel=Channel(row.channel), category=Category(row.category),
-            contact_name=row.contact_name, contact_preference=ContactPreference(row.contact_preference),
-            summary=row.summary, details=row.details, customer_request=row.customer_request,
-            service_code=row.service_code, sp_code=row.sp_code, province=row.province,
-            city=row.city, occurred_at=row.occurred_at, location=row.location,
-            staff_involved=row.staff_involved, matter_key=row.matter_key,
-            severity=Severity(row.severity), warning_colour=WarningColour(row.warning_colour),
-            plan=row.plan, result_cause=row.result_cause, result_solution=row.result_solution,
-            result_prevention=row.result_prevention, revisit_satisfied=row.revisit_satisfied,
-            revisit_note=row.revisit_note, reopen_count=row.reopen_count,
-            created_at=row.created_at, updated_at=row.updated_at,
+            id=strawberry.ID(str(row.id)),
+            status=ComplaintStatus(row.status),
+            channel=Channel(row.channel),
+            category=Category(row.category),
+            contact_name=row.contact_name,
+            contact_preference=ContactPreference(row.contact_preference),
+            summary=row.summary,
+            details=row.details,
+            customer_request=row.customer_request,
+            service_code=row.service_code,
+            sp_code=row.sp_code,
+            province=row.province,
+            city=row.city,
+            occurred_at=row.occurred_at,
+            location=row.location,
+            staff_involved=row.staff_involved,
+            matter_key=row.matter_key,
+            severity=Severity(row.severity),
+            warning_colour=WarningColour(row.warning_colour),
+            plan=row.plan,
+            result_cause=row.result_cause,
+            result_solution=row.result_solution,
+            result_prevention=row.result_prevention,
+            revisit_satisfied=row.revisit_satisfied,
+            revisit_note=row.revisit_note,
+            reopen_count=row.reopen_count,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
             acknowledged_at=row.acknowledged_at,
             investigation_started_at=row.investigation_started_at,
-            plan_proposed_at=row.plan_proposed_at, resolution_started_at=row.resolution_started_at,
-            resolved_at=row.resolved_at, revisited_at=row.revisited_at,
-            archived_at=row.archived_at, phone_visible=visible,
+            plan_proposed_at=row.plan_proposed_at,
+            resolution_started_at=row.resolution_started_at,
+            resolved_at=row.resolved_at,
+            revisited_at=row.revisited_at,
+            archived_at=row.archived_at,
+            phone_visible=visible,
             raw_contact_phone=row.contact_phone,
-            customer_id=row.customer_id,  # type: ignore[attr-defined]
+            customer_id=row.customer_id,
             **ids,
         )
 
@@ -244,13 +281,17 @@ class ComplaintFilterInput:
     urgent: bool | None = strawberry.field(
         default=None, description="true: only urgent ones (any reason)."
     )
-    channel: list[Channel] | None = strawberry.field(default=None, description="Any of these channels.")
+    channel: list[Channel] | None = strawberry.field(
+        default=None, description="Any of these channels."
+    )
     category: list[Category] | None = strawberry.field(
         default=None, description="Any of these categories."
     )
     province: str | None = strawberry.field(default=None, description="Matter's province.")
     city: str | None = strawberry.field(default=None, description="Matter's city.")
-    owner_id: strawberry.ID | None = strawberry.field(default=None, description="Owned by this staff.")
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Owned by this staff."
+    )
     department_id: strawberry.ID | None = strawberry.field(
         default=None, description="Routed to this department."
     )

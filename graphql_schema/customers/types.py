@@ -15,11 +15,15 @@ if TYPE_CHECKING:
     from graphql_schema.complaints.types import ComplaintConnection, ComplaintFilterInput
 
 
-@strawberry.type(description="A customer: one phone number (MSISDN) and what the operator knows of it.")
+@strawberry.type(
+    description="A customer: one phone number (MSISDN) and what the operator knows of it."
+)
 class Customer:
     id: strawberry.ID = strawberry.field(description="Stable id of the customer.")
     name: str = strawberry.field(description="Customer name.")
-    tier: Tier = strawberry.field(description="Value tier; gold-card and contacts are important (C-3).")
+    tier: Tier = strawberry.field(
+        description="Value tier; gold-card and contacts are important (C-3)."
+    )
     province: str = strawberry.field(description="Province of the account.")
     city: str = strawberry.field(description="City of the account.")
     joined_on: date = strawberry.field(description="When the number joined the network.")
@@ -41,9 +45,7 @@ class Customer:
         info: strawberry.Info,
         first: int = 20,
         after: str | None = None,
-        filter: Annotated[
-            ComplaintFilterInput, strawberry.lazy("graphql_schema.complaints.types")
-        ]
+        filter: Annotated[ComplaintFilterInput, strawberry.lazy("graphql_schema.complaints.types")]
         | None = None,
     ) -> Annotated[ComplaintConnection, strawberry.lazy("graphql_schema.complaints.types")]:
         from graphql_schema.complaints.queries import complaint_connection
@@ -55,8 +57,15 @@ class Customer:
     @classmethod
     def from_row(cls, row: CustomerRow, *, phone_visible: bool) -> Customer:
         return cls(
-            id=strawberry.ID(str(row.id)), name=row.name, tier=Tier(row.tier),
-            province=row.province, city=row.city, joined_on=row.joined_on,
-            credit_standing=CreditStanding(row.credit_standing), status=CustomerStatus(row.status),
-            sensitive=row.sensitive, phone_visible=phone_visible, raw_msisdn=row.msisdn,
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            tier=Tier(row.tier),
+            province=row.province,
+            city=row.city,
+            joined_on=row.joined_on,
+            credit_standing=CreditStanding(row.credit_standing),
+            status=CustomerStatus(row.status),
+            sensitive=row.sensitive,
+            phone_visible=phone_visible,
+            raw_msisdn=row.msisdn,
         )

@@ -30,7 +30,9 @@ LoginPayload = Annotated[
 
 @strawberry.type
 class StaffQueries:
-    @strawberry.field(description="The logged-in member of staff.", permission_classes=[IsAuthenticated])
+    @strawberry.field(
+        description="The logged-in member of staff.", permission_classes=[IsAuthenticated]
+    )
     def me(self, info: strawberry.Info) -> StaffMember:
         return StaffMember.from_row(info.context.staff)
 

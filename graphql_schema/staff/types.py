@@ -42,8 +42,11 @@ class StaffMember:
     @classmethod
     def from_row(cls, row: StaffRow) -> StaffMember:
         return cls(
-            id=strawberry.ID(str(row.id)), username=row.username, display_name=row.display_name,
-            roles=[Role(r) for r in row.roles], track=Track(row.track),
+            id=strawberry.ID(str(row.id)),
+            username=row.username,
+            display_name=row.display_name,
+            roles=[Role(r) for r in row.roles],
+            track=Track(row.track),
             is_department_head=row.is_department_head,
-            department_id=row.department_id,  # type: ignore[attr-defined]
+            department_id=row.department_id,
         )

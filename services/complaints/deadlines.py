@@ -21,9 +21,11 @@ async def enforce(deadline_id: int, *, at: datetime) -> bool:
         deadline.breached_at = at
         await deadline.save(update_fields=["state", "breached_at"])
         await ComplaintEvent.create(
-            complaint_id=deadline.complaint_id,  # type: ignore[attr-defined]
-            action="deadline_breached", field=f"deadline:{deadline.key}",
-            from_value=DeadlineState.PENDING.value, to_value=DeadlineState.BREACHED.value,
+            complaint_id=deadline.complaint_id,
+            action="deadline_breached",
+            field=f"deadline:{deadline.key}",
+            from_value=DeadlineState.PENDING.value,
+            to_value=DeadlineState.BREACHED.value,
             reason=f"{deadline.kind.value} was due {deadline.due_at.isoformat()} and not met",
         )
     return True
@@ -33,10 +35,13 @@ async def sweep(*, at: datetime) -> int:
     """Enforce every pending deadline that is due: catches whatever a lost job missed."""
     breached = 0
     while True:
-        due = await Deadline.filter(state=DeadlineState.PENDING, due_at__lte=at).order_by(
-            "due_at"
-        ).limit(SWEEP_BATCH).values_list("id", flat=True)
+        due = (
+            await Deadline.filter(state=DeadlineState.PENDING, due_at__lte=at)
+            .order_by("due_at")
+            .limit(SWEEP_BATCH)
+            .values_list("id", flat=True)
+        )
         for deadline_id in due:
-            breached += await enforce(int(deadline_id), at=at)
+            breached += await enforce(int(deadline_id), at=at)  # type: ignore[call-overload]
         if len(due) < SWEEP_BATCH:
             return breached

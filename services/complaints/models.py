@@ -134,6 +134,10 @@ class Complaint(Model):
     department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "models.Department", related_name="complaints", null=True, on_delete=fields.SET_NULL
     )
+    customer_id: int
+    first_handler_id: int
+    owner_id: int
+    department_id: int | None
     plan = fields.TextField(default="")
     result_cause = fields.TextField(default="")
     result_solution = fields.TextField(default="")
@@ -180,6 +184,8 @@ class ComplaintEvent(Model):
     from_value = fields.TextField(default="")
     to_value = fields.TextField(default="")
     reason = fields.TextField(default="")
+    complaint_id: int
+    actor_id: int | None
 
     class Meta:
         table = "complaint_events"
@@ -195,11 +201,12 @@ class ComplaintUrgency(Model):
     )
     reason = fields.CharEnumField(UrgencyReason, max_length=24)
     note = fields.TextField(default="")
-    evidence = fields.JSONField(default=dict)
+    evidence: fields.Field[dict[str, object]] = fields.JSONField(default=dict)
     set_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
     )
     created_at = fields.DatetimeField(auto_now_add=True)
+    complaint_id: int
 
     class Meta:
         table = "complaint_urgencies"
@@ -222,6 +229,7 @@ class Deadline(Model):
     breached_at = fields.DatetimeField(null=True)
     note = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
+    complaint_id: int
 
     class Meta:
         table = "complaint_deadlines"

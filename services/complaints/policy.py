@@ -30,8 +30,18 @@ STEPS: dict[str, Step] = {
             Status.INVESTIGATING,
             "investigation_started_at",
         ),
-        Step("propose_plan", frozenset({Status.INVESTIGATING}), Status.PLAN_PROPOSED, "plan_proposed_at"),
-        Step("start_resolution", frozenset({Status.PLAN_PROPOSED}), Status.RESOLVING, "resolution_started_at"),
+        Step(
+            "propose_plan",
+            frozenset({Status.INVESTIGATING}),
+            Status.PLAN_PROPOSED,
+            "plan_proposed_at",
+        ),
+        Step(
+            "start_resolution",
+            frozenset({Status.PLAN_PROPOSED}),
+            Status.RESOLVING,
+            "resolution_started_at",
+        ),
         Step("resolve", frozenset({Status.RESOLVING}), Status.RESOLVED, "resolved_at"),
         Step("record_revisit", frozenset({Status.RESOLVED}), Status.REVISITED, "revisited_at"),
         Step("archive", frozenset({Status.REVISITED}), Status.ARCHIVED, "archived_at"),
@@ -55,7 +65,9 @@ def matter_key(
     return "|".join(p.strip().lower() or "-" for p in parts)
 
 
-def intake_urgency(*, tier: Tier, sensitive: bool, channel: Channel) -> list[tuple[UrgencyReason, str]]:
+def intake_urgency(
+    *, tier: Tier, sensitive: bool, channel: Channel
+) -> list[tuple[UrgencyReason, str]]:
     """C-3 reasons known from the customer record and the channel at intake, with why."""
     reasons: list[tuple[UrgencyReason, str]] = []
     if tier in IMPORTANT_TIERS:
@@ -72,8 +84,12 @@ def can_handle(roles: Collection[str]) -> bool:
 
 
 def can_act_on(
-    *, staff_id: int, roles: Collection[str], staff_department_id: int | None,
-    owner_id: int, department_id: int | None,
+    *,
+    staff_id: int,
+    roles: Collection[str],
+    staff_department_id: int | None,
+    owner_id: int,
+    department_id: int | None,
 ) -> bool:
     """The owner acts on a complaint (first-contact responsibility); leads of its department too."""
     if not can_handle(roles):
@@ -85,13 +101,21 @@ def can_act_on(
 
 
 def may_see_phone(
-    *, staff_id: int, roles: Collection[str], staff_department_id: int | None,
-    owner_id: int, first_handler_id: int, department_id: int | None,
+    *,
+    staff_id: int,
+    roles: Collection[str],
+    staff_department_id: int | None,
+    owner_id: int,
+    first_handler_id: int,
+    department_id: int | None,
 ) -> bool:
     """C-12: only the people who handle a complaint see the customer's number unmasked."""
     if staff_id in (owner_id, first_handler_id):
         return can_handle(roles)
     return can_act_on(
-        staff_id=staff_id, roles=roles, staff_department_id=staff_department_id,
-        owner_id=owner_id, department_id=department_id,
+        staff_id=staff_id,
+        roles=roles,
+        staff_department_id=staff_department_id,
+        owner_id=owner_id,
+        department_id=department_id,
     )

@@ -95,19 +95,19 @@ async def by_ids(ids: Sequence[int]) -> dict[int, Complaint]:
 async def events_for(complaint_ids: Sequence[int]) -> dict[int, list[ComplaintEvent]]:
     grouped: dict[int, list[ComplaintEvent]] = defaultdict(list)
     for e in await ComplaintEvent.filter(complaint_id__in=list(complaint_ids)).order_by("id"):
-        grouped[e.complaint_id].append(e)  # type: ignore[attr-defined]
+        grouped[e.complaint_id].append(e)
     return grouped
 
 
 async def urgencies_for(complaint_ids: Sequence[int]) -> dict[int, list[ComplaintUrgency]]:
     grouped: dict[int, list[ComplaintUrgency]] = defaultdict(list)
     for u in await ComplaintUrgency.filter(complaint_id__in=list(complaint_ids)).order_by("id"):
-        grouped[u.complaint_id].append(u)  # type: ignore[attr-defined]
+        grouped[u.complaint_id].append(u)
     return grouped
 
 
 async def deadlines_for(complaint_ids: Sequence[int]) -> dict[int, list[Deadline]]:
     grouped: dict[int, list[Deadline]] = defaultdict(list)
     for d in await Deadline.filter(complaint_id__in=list(complaint_ids)).order_by("due_at", "id"):
-        grouped[d.complaint_id].append(d)  # type: ignore[attr-defined]
+        grouped[d.complaint_id].append(d)
     return grouped

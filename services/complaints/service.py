@@ -85,7 +85,9 @@ def _validate_intake(intake: Intake) -> str:
     _require(intake.summary, "summary", problems)
     _require(intake.customer_request, "customerRequest", problems)
     if intake.contact_phone and not intake.contact_phone.replace("-", "").isdigit():
-        problems.append(Problem("contactPhone", ErrorCode.INVALID_INPUT, "contactPhone must be digits."))
+        problems.append(
+            Problem("contactPhone", ErrorCode.INVALID_INPUT, "contactPhone must be digits.")
+        )
     if problems:
         first = problems[0]
         raise InvalidInput(first.message, code=first.code, field=first.field, problems=problems)
@@ -128,12 +130,15 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
             details=intake.details.strip(),
             customer_request=intake.customer_request.strip(),
             matter_key=policy.matter_key(
-                category=intake.category, service_code=intake.service_code,
-                province=province, city=city, sp_code=intake.sp_code,
+                category=intake.category,
+                service_code=intake.service_code,
+                province=province,
+                city=city,
+                sp_code=intake.sp_code,
             ),
             first_handler=actor,
             owner=actor,
-            department_id=actor.department_id,  # type: ignore[attr-defined]
+            department_id=actor.department_id,
             created_at=received,
         )
         reasons = policy.intake_urgency(
@@ -145,24 +150,37 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
         await ComplaintEvent.bulk_create(
             [
                 ComplaintEvent(
-                    complaint=complaint, actor=actor, action="created", field="status",
-                    to_value=Status.RECEIVED.value, reason=f"received via {intake.channel.value}",
+                    complaint=complaint,
+                    actor=actor,
+                    action="created",
+                    field="status",
+                    to_value=Status.RECEIVED.value,
+                    reason=f"received via {intake.channel.value}",
                 ),
                 *(
                     ComplaintEvent(
-                        complaint=complaint, actor=actor, action="urgency_added",
-                        field="urgency", to_value=r.value, reason=why,
+                        complaint=complaint,
+                        actor=actor,
+                        action="urgency_added",
+                        field="urgency",
+                        to_value=r.value,
+                        reason=why,
                     )
                     for r, why in reasons
                 ),
             ]
         )
         deadline = await Deadline.create(
-            complaint=complaint, kind=DeadlineKind.ACKNOWLEDGE, key="acknowledge",
-            due_at=acknowledge_due, note="acknowledge within 1 working day (C-7)",
+            complaint=complaint,
+            kind=DeadlineKind.ACKNOWLEDGE,
+            key="acknowledge",
+            due_at=acknowledge_due,
+            note="acknowledge within 1 working day (C-7)",
         )
     await scheduling.schedule(
-        ENFORCE_DEADLINE_JOB, key=f"deadline:{deadline.id}", run_at=deadline.due_at,
+        ENFORCE_DEADLINE_JOB,
+        key=f"deadline:{deadline.id}",
+        run_at=deadline.due_at,
         deadline_id=deadline.id,
     )
     return complaint
@@ -173,10 +191,15 @@ async def _locked(complaint_id: int, actor: Staff) -> Complaint:
     if complaint is None:
         raise NotFound("No complaint has this id.", field="id")
     if not policy.can_act_on(
-        staff_id=actor.id, roles=actor.roles, staff_department_id=actor.department_id,  # type: ignore[attr-defined]
-        owner_id=complaint.owner_id, department_id=complaint.department_id,  # type: ignore[attr-defined]
+        staff_id=actor.id,
+        roles=actor.roles,
+        staff_department_id=actor.department_id,
+        owner_id=complaint.owner_id,
+        department_id=complaint.department_id,
     ):
-        raise PermissionDenied("Only the complaint's owner or a lead of its department may do this.")
+        raise PermissionDenied(
+            "Only the complaint's owner or a lead of its department may do this."
+        )
     return complaint
 
 
@@ -191,16 +214,26 @@ def _changes(
         setattr(complaint, field, value)
         events.append(
             ComplaintEvent(
-                complaint=complaint, actor=actor, action=action, field=field,
-                from_value="" if before is None else str(before), to_value=str(value), reason=reason,
+                complaint=complaint,
+                actor=actor,
+                action=action,
+                field=field,
+                from_value="" if before is None else str(before),
+                to_value=str(value),
+                reason=reason,
             )
         )
     return events
 
 
 async def _step(
-    *, actor: Staff, complaint_id: int, action: str, values: dict[str, Any] | None = None,
-    reason: str = "", target: Status | None = None,
+    *,
+    actor: Staff,
+    complaint_id: int,
+    action: str,
+    values: dict[str, Any] | None = None,
+    reason: str = "",
+    target: Status | None = None,
 ) -> Complaint:
     """Move a complaint one step along C-6, recording who, when and why; locks the row."""
     _require_handler(actor)
@@ -213,15 +246,21 @@ async def _step(
             raise IllegalTransition(
                 f"Cannot {action.replace('_', ' ')} a complaint that is {complaint.status.value}; "
                 f"it must be {allowed}.",
-                current=complaint.status.value, attempted=action,
+                current=complaint.status.value,
+                attempted=action,
             )
         events = _changes(complaint, actor, action, values or {}, reason)
         new_status = target or step.target
         events.insert(
             0,
             ComplaintEvent(
-                complaint=complaint, actor=actor, action=action, field="status",
-                from_value=complaint.status.value, to_value=new_status.value, reason=reason,
+                complaint=complaint,
+                actor=actor,
+                action=action,
+                field="status",
+                from_value=complaint.status.value,
+                to_value=new_status.value,
+                reason=reason,
             ),
         )
         complaint.status = new_status
@@ -245,7 +284,9 @@ async def acknowledge(*, actor: Staff, complaint_id: int, note: str = "") -> Com
 
 
 async def start_investigation(*, actor: Staff, complaint_id: int, note: str = "") -> Complaint:
-    return await _step(actor=actor, complaint_id=complaint_id, action="start_investigation", reason=note)
+    return await _step(
+        actor=actor, complaint_id=complaint_id, action="start_investigation", reason=note
+    )
 
 
 async def propose_plan(*, actor: Staff, complaint_id: int, plan: str) -> Complaint:
@@ -258,13 +299,15 @@ async def propose_plan(*, actor: Staff, complaint_id: int, plan: str) -> Complai
 
 async def start_resolution(*, actor: Staff, complaint_id: int, note: str = "") -> Complaint:
     """The customer accepted the plan; carrying it out begins."""
-    return await _step(actor=actor, complaint_id=complaint_id, action="start_resolution", reason=note)
+    return await _step(
+        actor=actor, complaint_id=complaint_id, action="start_resolution", reason=note
+    )
 
 
 async def resolve(
     *, actor: Staff, complaint_id: int, cause: str, solution: str, prevention: str
 ) -> Complaint:
-    """Record the result the customer is told: cause, solution and what prevents recurrence (C-7)."""
+    """Record the result told to the customer: cause, solution, what prevents recurrence (C-7)."""
     problems: list[Problem] = []
     for field, value in (("cause", cause), ("solution", solution), ("prevention", prevention)):
         _require(value, field, problems)
@@ -273,9 +316,12 @@ async def resolve(
             problems[0].message, code=ErrorCode.REQUIRED, field=problems[0].field, problems=problems
         )
     return await _step(
-        actor=actor, complaint_id=complaint_id, action="resolve",
+        actor=actor,
+        complaint_id=complaint_id,
+        action="resolve",
         values={
-            "result_cause": cause.strip(), "result_solution": solution.strip(),
+            "result_cause": cause.strip(),
+            "result_solution": solution.strip(),
             "result_prevention": prevention.strip(),
         },
     )
@@ -284,36 +330,49 @@ async def resolve(
 async def record_revisit(
     *, actor: Staff, complaint_id: int, satisfied: bool, note: str = ""
 ) -> Complaint:
-    """C-6: a satisfied revisit closes the loop; an unsatisfied one escalates and re-investigates."""
+    """C-6: a satisfied revisit closes the loop; an unsatisfied one escalates, re-investigates."""
     if satisfied:
         return await _step(
-            actor=actor, complaint_id=complaint_id, action="record_revisit",
-            values={"revisit_satisfied": True, "revisit_note": note.strip()}, reason=note,
+            actor=actor,
+            complaint_id=complaint_id,
+            action="record_revisit",
+            values={"revisit_satisfied": True, "revisit_note": note.strip()},
+            reason=note,
         )
     if not note.strip():
         raise InvalidInput(
             "Say why the customer is not satisfied.", code=ErrorCode.REQUIRED, field="note"
         )
     complaint = await _step(
-        actor=actor, complaint_id=complaint_id, action="record_revisit",
+        actor=actor,
+        complaint_id=complaint_id,
+        action="record_revisit",
         values={"revisit_satisfied": False, "revisit_note": note.strip()},
-        reason=note, target=Status.INVESTIGATING,
+        reason=note,
+        target=Status.INVESTIGATING,
     )
     await _escalate_after_unsatisfied_revisit(actor=actor, complaint=complaint, note=note)
     return complaint
 
 
-async def _escalate_after_unsatisfied_revisit(*, actor: Staff, complaint: Complaint, note: str) -> None:
+async def _escalate_after_unsatisfied_revisit(
+    *, actor: Staff, complaint: Complaint, note: str
+) -> None:
     async with in_transaction():
         await Complaint.filter(id=complaint.id).update(reopen_count=complaint.reopen_count + 1)
         _, created = await ComplaintUrgency.get_or_create(
-            complaint_id=complaint.id, reason=UrgencyReason.ESCALATED,
+            complaint_id=complaint.id,
+            reason=UrgencyReason.ESCALATED,
             defaults={"note": f"unsatisfied revisit: {note.strip()}", "set_by": actor},
         )
         if created:
             await ComplaintEvent.create(
-                complaint_id=complaint.id, actor=actor, action="urgency_added", field="urgency",
-                to_value=UrgencyReason.ESCALATED.value, reason="unsatisfied revisit (C-6)",
+                complaint_id=complaint.id,
+                actor=actor,
+                action="urgency_added",
+                field="urgency",
+                to_value=UrgencyReason.ESCALATED.value,
+                reason="unsatisfied revisit (C-6)",
             )
     complaint.reopen_count += 1
 
@@ -325,8 +384,12 @@ async def archive(*, actor: Staff, complaint_id: int, note: str = "") -> Complai
 async def reopen(*, actor: Staff, complaint_id: int, reason: str) -> Complaint:
     """The customer objects to the result: a second investigation (C-6)."""
     if not reason.strip():
-        raise InvalidInput("Say what the customer objects to.", code=ErrorCode.REQUIRED, field="reason")
-    complaint = await _step(actor=actor, complaint_id=complaint_id, action="reopen", reason=reason.strip())
+        raise InvalidInput(
+            "Say what the customer objects to.", code=ErrorCode.REQUIRED, field="reason"
+        )
+    complaint = await _step(
+        actor=actor, complaint_id=complaint_id, action="reopen", reason=reason.strip()
+    )
     await Complaint.filter(id=complaint.id).update(reopen_count=complaint.reopen_count + 1)
     complaint.reopen_count += 1
     return complaint
@@ -349,10 +412,13 @@ async def assign(
         if complaint.status == Status.ARCHIVED:
             raise IllegalTransition(
                 "An archived complaint cannot be handed over.",
-                current=complaint.status.value, attempted="assign",
+                current=complaint.status.value,
+                attempted="assign",
             )
         values: dict[str, Any] = {"owner_id": new_owner.id}
-        values["department_id"] = department_id if department_id is not None else new_owner.department_id  # type: ignore[attr-defined]
+        values["department_id"] = (
+            department_id if department_id is not None else new_owner.department_id
+        )
         events = _changes(complaint, actor, "assign", values, reason.strip())
         if events:
             await complaint.save()

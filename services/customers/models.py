@@ -35,7 +35,9 @@ class Customer(Model):
     province = fields.CharField(max_length=32)
     city = fields.CharField(max_length=32)
     joined_on = fields.DateField()
-    credit_standing = fields.CharEnumField(CreditStanding, max_length=12, default=CreditStanding.NORMAL)
+    credit_standing = fields.CharEnumField(
+        CreditStanding, max_length=12, default=CreditStanding.NORMAL
+    )
     status = fields.CharEnumField(CustomerStatus, max_length=12, default=CustomerStatus.ACTIVE)
     cancelled_on = fields.DateField(null=True)
     sensitive = fields.BooleanField(default=False)

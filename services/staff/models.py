@@ -41,7 +41,7 @@ class Staff(Model):
     username = fields.CharField(max_length=64, unique=True)
     display_name = fields.CharField(max_length=100)
     password_hash = fields.CharField(max_length=255)
-    roles = fields.JSONField(default=list)
+    roles: fields.Field[list[str]] = fields.JSONField(default=list)
     track = fields.CharEnumField(Track, max_length=20, default=Track.BRANCH)
     department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "models.Department", related_name="staff", null=True, on_delete=fields.SET_NULL
@@ -49,6 +49,7 @@ class Staff(Model):
     is_department_head = fields.BooleanField(default=False)
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    department_id: int | None
 
     class Meta:
         table = "staff"

@@ -17,8 +17,13 @@ class Client:
     def __init__(self, http: httpx.AsyncClient):
         self.http = http
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None,
-                   as_: Staff | None = None, token: str | None = None) -> dict[str, Any]:
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        as_: Staff | None = None,
+        token: str | None = None,
+    ) -> dict[str, Any]:
         headers = {}
         if as_ is not None:
             token = issue_token(as_)
@@ -30,8 +35,9 @@ class Client:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    async def data(self, query: str, variables: dict[str, Any] | None = None,
-                   as_: Staff | None = None) -> dict[str, Any]:
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, as_: Staff | None = None
+    ) -> dict[str, Any]:
         body = await self.post(query, variables, as_=as_)
         assert "errors" not in body, body["errors"]
         return dict(body["data"])

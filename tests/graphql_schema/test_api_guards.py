@@ -83,11 +83,11 @@ async def test_anonymous_queries_see_nothing(gql):
 
 async def test_too_deep_queries_are_refused(gql):
     staff = await f.staff()
-    deep = "{ me { department { id } } " + " ".join(
-        f"a{i}: complaints(first: 1) {{ edges {{ node {{ customer {{ complaints(first: 1) {{ edges "
-        f"{{ node {{ customer {{ complaints(first: 1) {{ edges {{ node {{ id }} }} }} }} }} }} }} }} }} }} }}"
-        for i in range(1)
-    ) + " }"
+    nested = "complaints(first: 1) { edges { node { customer { %s } } } }"
+    inner = "id"
+    for _ in range(4):
+        inner = nested % inner
+    deep = "{ " + inner + " }"
 
     body = await gql.post(deep, as_=staff)
 
@@ -97,7 +97,11 @@ async def test_too_deep_queries_are_refused(gql):
 
 async def test_too_many_aliases_are_refused(gql):
     staff = await f.staff()
-    query = "{ " + " ".join(f"a{i}: me {{ id }}" for i in range(settings.graphql_max_aliases + 1)) + " }"
+    query = (
+        "{ "
+        + " ".join(f"a{i}: me {{ id }}" for i in range(settings.graphql_max_aliases + 1))
+        + " }"
+    )
 
     body = await gql.post(query, as_=staff)
 
@@ -135,7 +139,7 @@ async def test_unexpected_errors_are_masked(gql, monkeypatch, caplog):
 
     monkeypatch.setattr(service, "acknowledge", broken)
     body = await gql.post(
-        'mutation { acknowledgeComplaint(id: "%d") { __typename } }' % complaint.id, as_=handler
+        f'mutation {{ acknowledgeComplaint(id: "{complaint.id}") {{ __typename }} }}', as_=handler
     )
 
     assert body["errors"][0]["message"] == "Unexpected error."

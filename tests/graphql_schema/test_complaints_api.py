@@ -17,7 +17,9 @@ PAYLOAD = """
   ... on NotFoundError { field }
   ... on IllegalTransitionError { currentStatus attempted }
 """
-CREATE = f"mutation($input: CreateComplaintInput!) {{ createComplaint(input: $input) {{ {PAYLOAD} }} }}"
+CREATE = (
+    f"mutation($input: CreateComplaintInput!) {{ createComplaint(input: $input) {{ {PAYLOAD} }} }}"
+)
 ACK = f"mutation($id: ID!) {{ acknowledgeComplaint(id: $id) {{ {PAYLOAD} }} }}"
 RESOLVE = f"""mutation($id: ID!) {{
   resolveComplaint(id: $id, cause: "c", solution: "s", prevention: "p") {{ {PAYLOAD} }} }}"""
@@ -25,8 +27,12 @@ RESOLVE = f"""mutation($id: ID!) {{
 
 def intake(msisdn: str, **overrides):
     values = {
-        "msisdn": msisdn, "contactName": "张先生", "channel": "HOTLINE", "category": "BILLING_ERROR",
-        "summary": "本月话费多扣了 30 元", "customerRequest": "退还多扣的费用",
+        "msisdn": msisdn,
+        "contactName": "张先生",
+        "channel": "HOTLINE",
+        "category": "BILLING_ERROR",
+        "summary": "本月话费多扣了 30 元",
+        "customerRequest": "退还多扣的费用",
     }
     values.update(overrides)
     return {"input": values}
@@ -67,7 +73,9 @@ async def test_c2_missing_fields_each_named_in_one_input_error(gql):
     error = data["createComplaint"]
     assert error["__typename"] == "InputError"
     assert {(p["field"], p["code"]) for p in error["problems"]} == {
-        ("contactName", "REQUIRED"), ("category", "REQUIRED"), ("summary", "REQUIRED"),
+        ("contactName", "REQUIRED"),
+        ("category", "REQUIRED"),
+        ("summary", "REQUIRED"),
         ("customerRequest", "REQUIRED"),
     }
     assert await Complaint.all().count() == 0
@@ -109,8 +117,9 @@ async def test_c6_every_step_over_graphql_in_order(gql):
     ]
 
     for name, args, expected in steps:
-        data = await gql.data(f"mutation($id: ID!) {{ {name}(id: $id{args}) {{ {PAYLOAD} }} }}", cid,
-                              as_=handler)
+        data = await gql.data(
+            f"mutation($id: ID!) {{ {name}(id: $id{args}) {{ {PAYLOAD} }} }}", cid, as_=handler
+        )
         assert data[name]["complaint"]["status"] == expected, data[name]
 
     assert await ComplaintEvent.filter(complaint_id=complaint.id, field="status").count() == 8
@@ -143,10 +152,12 @@ async def test_c6_assign_hands_over_with_a_reason(gql):
     query = f"""mutation($id: ID!, $to: ID!, $why: String!) {{
       assignComplaint(id: $id, ownerId: $to, reason: $why) {{ {PAYLOAD} }} }}"""
 
-    missing = await gql.data(query, {"id": str(complaint.id), "to": str(colleague.id), "why": ""},
-                             as_=handler)
-    done = await gql.data(query, {"id": str(complaint.id), "to": str(colleague.id), "why": "转交"},
-                          as_=handler)
+    missing = await gql.data(
+        query, {"id": str(complaint.id), "to": str(colleague.id), "why": ""}, as_=handler
+    )
+    done = await gql.data(
+        query, {"id": str(complaint.id), "to": str(colleague.id), "why": "转交"}, as_=handler
+    )
 
     assert missing["assignComplaint"]["__typename"] == "InputError"
     assert missing["assignComplaint"]["field"] == "reason"
@@ -170,10 +181,16 @@ async def test_c12_handler_of_the_complaint_sees_the_number_others_see_it_masked
         data = await gql.data(query, {"id": str(complaint.id)}, as_=who)
         seen[who.id] = data["complaint"]
 
-    full = {"phoneVisible": True, "contactPhone": "13812341234",
-            "customer": {"msisdn": "13812341234", "phoneVisible": True}}
-    masked = {"phoneVisible": False, "contactPhone": "138****1234",
-              "customer": {"msisdn": "138****1234", "phoneVisible": False}}
+    full = {
+        "phoneVisible": True,
+        "contactPhone": "13812341234",
+        "customer": {"msisdn": "13812341234", "phoneVisible": True},
+    }
+    masked = {
+        "phoneVisible": False,
+        "contactPhone": "138****1234",
+        "customer": {"msisdn": "138****1234", "phoneVisible": False},
+    }
     assert seen[owner.id] == full and seen[lead.id] == full
     assert seen[colleague.id] == masked and seen[auditor.id] == masked and seen[admin.id] == masked
 
@@ -203,7 +220,8 @@ async def test_c1_customer_query_by_number_with_complaints(gql):
     data = await gql.data(
         """query($m: String!) { customer(msisdn: $m) { msisdn name
             complaints(first: 5) { totalCount edges { node { status } } } } }""",
-        {"m": "139 1234 5678"}, as_=handler,
+        {"m": "139 1234 5678"},
+        as_=handler,
     )
     none = await gql.data('{ customer(msisdn: "13700000000") { id } }', as_=handler)
     bad = await gql.post('{ customer(msisdn: "12") { id } }', as_=handler)
@@ -252,7 +270,8 @@ async def test_complaints_filter_by_status_channel_urgency_owner_and_created_ran
         data = await gql.data(
             "query($f: ComplaintFilterInput) { complaints(filter: $f, first: 50) "
             "{ totalCount edges { node { id } } } }",
-            {"f": filter_}, as_=handler,
+            {"f": filter_},
+            as_=handler,
         )
         found = {int(e["node"]["id"]) for e in data["complaints"]["edges"]}
         assert data["complaints"]["totalCount"] == len(found)

@@ -19,7 +19,9 @@ async def run_worker(redis, *, with_cron: bool = False) -> None:
         functions=WorkerSettings.functions,
         cron_jobs=WorkerSettings.cron_jobs if with_cron else None,
         redis_settings=WorkerSettings.redis_settings,
-        burst=True, poll_delay=0.05, handle_signals=False,
+        burst=True,
+        poll_delay=0.05,
+        handle_signals=False,
     )
     try:
         await worker.async_run()
@@ -39,8 +41,12 @@ async def overdue_complaint():
 async def test_c7_worker_job_marks_an_unmet_acknowledge_deadline_breached(redis):
     complaint, deadline = await overdue_complaint()
     queue = await ArqScheduler.connect(settings.redis_url)
-    await queue.schedule("enforce_deadline", key=f"deadline:{deadline.id}", run_at=deadline.due_at,
-                         deadline_id=deadline.id)
+    await queue.schedule(
+        "enforce_deadline",
+        key=f"deadline:{deadline.id}",
+        run_at=deadline.due_at,
+        deadline_id=deadline.id,
+    )
     await queue.close()
 
     await run_worker(redis)
@@ -59,7 +65,10 @@ async def test_c7_sweep_finds_a_deadline_whose_job_was_lost(redis):
 
     await deadline.refresh_from_db()
     assert deadline.state == DeadlineState.BREACHED
-    assert await ComplaintEvent.filter(complaint_id=complaint.id, action="deadline_breached").count() == 1
+    assert (
+        await ComplaintEvent.filter(complaint_id=complaint.id, action="deadline_breached").count()
+        == 1
+    )
 
 
 async def test_c7_running_a_deadline_job_twice_changes_nothing_the_second_time():
@@ -70,7 +79,10 @@ async def test_c7_running_a_deadline_job_twice_changes_nothing_the_second_time()
     swept = await sweep_deadlines({})
 
     assert (first, second, swept) == (True, False, 0)
-    assert await ComplaintEvent.filter(complaint_id=complaint.id, action="deadline_breached").count() == 1
+    assert (
+        await ComplaintEvent.filter(complaint_id=complaint.id, action="deadline_breached").count()
+        == 1
+    )
 
 
 async def test_c7_a_deadline_not_yet_due_or_already_met_is_left_alone():

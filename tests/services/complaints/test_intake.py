@@ -58,8 +58,12 @@ async def test_c2_intake_records_the_matter_the_request_and_the_first_handler():
     customer = await f.customer()
 
     complaint = await f.complaint(
-        handler, customer, location="天河营业厅", staff_involved="营业员 8号",
-        details="客户称 10 月 3 日起每天被扣 2 元", contact_name="李女士",
+        handler,
+        customer,
+        location="天河营业厅",
+        staff_involved="营业员 8号",
+        details="客户称 10 月 3 日起每天被扣 2 元",
+        contact_name="李女士",
     )
 
     saved = await Complaint.get(id=complaint.id)
@@ -143,13 +147,21 @@ async def test_c3_urgency_from_customer_record_and_channel(tier, sensitive, chan
 
 
 def test_c4_same_matter_key_for_same_category_service_and_region():
-    one = policy.matter_key(category="billing_error", service_code="VOICE", province="广东", city="广州")
-    two = policy.matter_key(category="billing_error", service_code=" voice ", province="广东", city="广州")
+    one = policy.matter_key(
+        category="billing_error", service_code="VOICE", province="广东", city="广州"
+    )
+    two = policy.matter_key(
+        category="billing_error", service_code=" voice ", province="广东", city="广州"
+    )
     other_city = policy.matter_key(
         category="billing_error", service_code="VOICE", province="广东", city="深圳"
     )
     other_sp = policy.matter_key(
-        category="billing_error", service_code="VOICE", province="广东", city="广州", sp_code="801234"
+        category="billing_error",
+        service_code="VOICE",
+        province="广东",
+        city="广州",
+        sp_code="801234",
     )
 
     assert one == two
@@ -161,7 +173,11 @@ async def test_c4_matter_key_is_computed_at_intake():
     customer = await f.customer(province="广东", city="广州")
 
     complaint = await f.complaint(
-        handler, customer, category=Category.VALUE_ADDED_SERVICE, service_code="MUSIC", sp_code="9001"
+        handler,
+        customer,
+        category=Category.VALUE_ADDED_SERVICE,
+        service_code="MUSIC",
+        sp_code="9001",
     )
 
     assert complaint.matter_key == "value_added_service|music|广东/广州|9001"

@@ -20,8 +20,11 @@ async def walk_to_resolved(actor, complaint_id: int) -> None:
     await service.propose_plan(actor=actor, complaint_id=complaint_id, plan="退还多扣费用")
     await service.start_resolution(actor=actor, complaint_id=complaint_id)
     await service.resolve(
-        actor=actor, complaint_id=complaint_id, cause="计费系统重复出账",
-        solution="退还 30 元", prevention="修复出账脚本",
+        actor=actor,
+        complaint_id=complaint_id,
+        cause="计费系统重复出账",
+        solution="退还 30 元",
+        prevention="修复出账脚本",
     )
 
 
@@ -30,16 +33,23 @@ async def test_c6_full_life_cycle_records_who_when_and_why_for_every_step():
     complaint = await f.complaint(handler)
 
     await walk_to_resolved(handler, complaint.id)
-    await service.record_revisit(actor=handler, complaint_id=complaint.id, satisfied=True, note="满意")
+    await service.record_revisit(
+        actor=handler, complaint_id=complaint.id, satisfied=True, note="满意"
+    )
     done = await service.archive(actor=handler, complaint_id=complaint.id)
 
     assert done.status == Status.ARCHIVED
     assert done.archived_at is not None and done.resolved_at is not None
     steps = await ComplaintEvent.filter(complaint_id=complaint.id, field="status").order_by("id")
     assert [(e.from_value, e.to_value) for e in steps] == [
-        ("", "received"), ("received", "acknowledged"), ("acknowledged", "investigating"),
-        ("investigating", "plan_proposed"), ("plan_proposed", "resolving"),
-        ("resolving", "resolved"), ("resolved", "revisited"), ("revisited", "archived"),
+        ("", "received"),
+        ("received", "acknowledged"),
+        ("acknowledged", "investigating"),
+        ("investigating", "plan_proposed"),
+        ("plan_proposed", "resolving"),
+        ("resolving", "resolved"),
+        ("resolved", "revisited"),
+        ("revisited", "archived"),
     ]
     assert all(e.actor_id == handler.id for e in steps)  # type: ignore[attr-defined]
 
@@ -66,7 +76,9 @@ async def test_c6_objection_after_the_result_reopens_a_second_investigation():
     complaint = await f.complaint(handler)
     await walk_to_resolved(handler, complaint.id)
 
-    reopened = await service.reopen(actor=handler, complaint_id=complaint.id, reason="客户不认可原因")
+    reopened = await service.reopen(
+        actor=handler, complaint_id=complaint.id, reason="客户不认可原因"
+    )
 
     assert reopened.status == Status.INVESTIGATING
     assert reopened.reopen_count == 1
