@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "services.customers.models",
     "services.complaints.models",
     "services.calendar.models",
+    "services.thresholds.models",
 ]
 
 

@@ -94,6 +94,8 @@ async def database() -> AsyncIterator[None]:
 async def clean_tables(database: None) -> None:
     from tortoise import Tortoise
 
+    from services.thresholds import service as thresholds
+
     conn = Tortoise.get_connection("default")
     tables = [
         row["tablename"]
@@ -106,6 +108,7 @@ async def clean_tables(database: None) -> None:
         await conn.execute_script(
             "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
         )
+    thresholds.forget()
 
 
 @pytest.fixture

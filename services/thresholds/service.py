@@ -1,0 +1,104 @@
+"""Current thresholds, from the database, visible to every process within seconds.
+
+A key without a stored version has its shipped default (DOMAIN.md). Values are JSON; each
+key has a validator that refuses a bad value with a clear message before anything is written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.functions import Max
+from tortoise.transactions import in_transaction
+
+from services.errors import InvalidInput, NotFound
+from services.thresholds.models import ThresholdVersion
+
+CACHE_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class Threshold:
+    key: str
+    default: Any
+    description: str
+    validate: Callable[[Any], None]
+
+
+_registry: dict[str, Threshold] = {}
+_cache: dict[str, Any] = {}
+_cache_marker: int | None = None
+_checked_at = 0.0
+
+
+def register(key: str, default: Any, description: str, validate: Callable[[Any], None]) -> None:
+    """Declare a threshold (at import time of the domain module that owns it)."""
+    validate(default)
+    _registry[key] = Threshold(key, default, description, validate)
+
+
+def registered() -> dict[str, Threshold]:
+    return dict(_registry)
+
+
+def forget() -> None:
+    global _cache_marker, _checked_at
+    _cache.clear()
+    _cache_marker = None
+    _checked_at = 0.0
+
+
+async def _refresh() -> None:
+    """One cheap query per CACHE_SECONDS decides whether anything changed anywhere."""
+    global _cache_marker, _checked_at
+    now = time.monotonic()
+    if _cache_marker is not None and now - _checked_at < CACHE_SECONDS:
+        return
+    latest = await ThresholdVersion.all().annotate(m=Max("id")).values_list("m", flat=True)
+    marker = int(latest[0] or 0) if latest else 0
+    if marker != _cache_marker:
+        _cache.clear()
+        rows = await ThresholdVersion.all().order_by("key", "version")
+        for row in rows:
+            _cache[row.key] = row.value  # the last version of each key wins
+        _cache_marker = marker
+    _checked_at = now
+
+
+async def current(key: str) -> Any:
+    if key not in _registry:
+        raise NotFound(f"No threshold is called {key!r}.", field="key")
+    await _refresh()
+    return _cache.get(key, _registry[key].default)
+
+
+async def change(
+    *, key: str, value: Any, reason: str, changed_by_id: int | None
+) -> ThresholdVersion:
+    """Store a new version after validating it; the reason is required."""
+    if key not in _registry:
+        raise NotFound(f"No threshold is called {key!r}.", field="key")
+    if not reason.strip():
+        raise InvalidInput("Say why the threshold changes.", field="reason")
+    _registry[key].validate(value)
+    async with in_transaction():
+        last = (
+            await ThresholdVersion.filter(key=key).select_for_update().order_by("-version").first()
+        )
+        row = await ThresholdVersion.create(
+            key=key,
+            version=(last.version + 1) if last else 1,
+            value=value,
+            reason=reason.strip(),
+            changed_by_id=changed_by_id,
+        )
+    forget()
+    return row
+
+
+def positive_int(value: Any, *, field: str = "value") -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise InvalidInput(f"{field} must be a whole number above zero.", field=field)
