@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from services.errors import InvalidInput, NotFound
@@ -57,8 +56,8 @@ async def _refresh() -> None:
     now = time.monotonic()
     if _cache_marker is not None and now - _checked_at < CACHE_SECONDS:
         return
-    latest = await ThresholdVersion.all().annotate(m=Max("id")).values_list("m", flat=True)
-    marker = int(latest[0] or 0) if latest else 0
+    latest = await ThresholdVersion.all().order_by("-id").only("id").first()
+    marker = latest.id if latest else 0
     if marker != _cache_marker:
         _cache.clear()
         rows = await ThresholdVersion.all().order_by("key", "version")
