@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from services.complaints.models import Channel, Status, UrgencyReason
+from services.complaints.models import (
+    Category,
+    Channel,
+    Severity,
+    Status,
+    UrgencyReason,
+    WarningColour,
+)
 from services.customers.models import Tier
 from services.staff.models import Role
 
@@ -55,6 +62,8 @@ HANDLING_ROLES = frozenset(
 )
 LEAD_ROLES = frozenset({Role.TEAM_LEAD, Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM})
 IMPORTANT_TIERS = frozenset({Tier.GOLD_AND_ABOVE, Tier.GOVERNMENT_CONTACT, Tier.GROUP_CONTACT})
+# VIP for batch detection (C-3) and verification limits (R-13): every tier above ordinary
+VIP_TIERS = frozenset(set(Tier) - {Tier.ORDINARY})
 
 
 def matter_key(
@@ -119,3 +128,41 @@ def may_see_phone(
         owner_id=owner_id,
         department_id=department_id,
     )
+
+
+@dataclass(frozen=True)
+class BatchCount:
+    customers: int
+    vip_customers: int
+
+
+def batch_crossed(count: BatchCount, *, customers_over: int, vip_at_least: int) -> str | None:
+    """C-3 batch: more than N customers, or M VIP customers, on one matter in the window.
+
+    The seed says "超过10宗普通客户或5个VIP客户": more than 10 ordinary, or 5 VIP. A VIP is a
+    customer too, so VIPs count toward the first threshold as well (10 ordinary + 1 VIP is a
+    batch). Distinct customers count, not complaints. Returns why, or None.
+    """
+    if count.vip_customers >= vip_at_least:
+        return f"{count.vip_customers} VIP customers (threshold {vip_at_least})"
+    if count.customers > customers_over:
+        return f"{count.customers} customers (more than {customers_over})"
+    return None
+
+
+def severity_for(*, category: str, reasons: Collection[str]) -> Severity:
+    """C-5: group disputes and major matters are major; attitude and handling errors moderate."""
+    if UrgencyReason.MAJOR in reasons or UrgencyReason.BATCH in reasons:
+        return Severity.MAJOR
+    if category in (Category.STAFF_ATTITUDE, Category.SERVICE_HANDLING):
+        return Severity.MODERATE
+    return Severity.MINOR
+
+
+def warning_colour_for(*, reasons: Collection[str], other_unresolved: int) -> WarningColour:
+    """C-5: red for media or regulators; yellow for a second unresolved complaint or a group."""
+    if UrgencyReason.MAJOR in reasons or UrgencyReason.OVER_LEVEL in reasons:
+        return WarningColour.RED
+    if other_unresolved >= 1 or UrgencyReason.BATCH in reasons:
+        return WarningColour.YELLOW
+    return WarningColour.BLUE

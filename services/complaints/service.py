@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from services import scheduling
 from services.calendar.service import add_working_days
-from services.complaints import policy
+from services.complaints import policy, urgency
 from services.complaints.models import (
     Category,
     Channel,
@@ -111,7 +111,15 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
     city = intake.city.strip() or customer.city
     received = now()
     acknowledge_due = await add_working_days(received, 1)
+    key = policy.matter_key(
+        category=intake.category,
+        service_code=intake.service_code,
+        province=province,
+        city=city,
+        sp_code=intake.sp_code,
+    )
     async with in_transaction():
+        await urgency.lock_matter(key)
         complaint = await Complaint.create(
             customer=customer,
             contact_name=intake.contact_name.strip(),
@@ -129,13 +137,7 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
             summary=intake.summary.strip(),
             details=intake.details.strip(),
             customer_request=intake.customer_request.strip(),
-            matter_key=policy.matter_key(
-                category=intake.category,
-                service_code=intake.service_code,
-                province=province,
-                city=city,
-                sp_code=intake.sp_code,
-            ),
+            matter_key=key,
             first_handler=actor,
             owner=actor,
             department_id=actor.department_id,
@@ -170,6 +172,12 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
                 ),
             ]
         )
+        batch = await urgency.detect_batch(complaint)
+        await urgency.detect_repeat(complaint)
+        await urgency.refresh_classification(
+            [complaint.id, *batch, *await _unresolved_of(customer.id)], actor=actor
+        )
+        await complaint.refresh_from_db()
         deadline = await Deadline.create(
             complaint=complaint,
             kind=DeadlineKind.ACKNOWLEDGE,
@@ -184,6 +192,11 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
         deadline_id=deadline.id,
     )
     return complaint
+
+
+async def _unresolved_of(customer_id: int) -> list[int]:
+    rows = await Complaint.filter(customer_id=customer_id, status__in=urgency.UNRESOLVED).only("id")
+    return [row.id for row in rows]
 
 
 async def _locked(complaint_id: int, actor: Staff) -> Complaint:
@@ -275,6 +288,9 @@ async def _step(
             await Deadline.filter(
                 complaint_id=complaint.id, key="acknowledge", state=DeadlineState.PENDING
             ).update(state=DeadlineState.MET)
+        # only this (already locked) row: locking the customer's others here could deadlock
+        await urgency.refresh_classification([complaint.id], actor=actor)
+        await complaint.refresh_from_db()
     return complaint
 
 
@@ -423,4 +439,72 @@ async def assign(
         if events:
             await complaint.save()
             await ComplaintEvent.bulk_create(events)
+    return complaint
+
+
+HANDLER_SET_REASONS = frozenset(
+    {
+        UrgencyReason.MAJOR,
+        UrgencyReason.ESCALATED,
+        UrgencyReason.CROSS_REGION,
+        UrgencyReason.OVER_LEVEL,
+    }
+)
+
+
+async def set_urgency(
+    *, actor: Staff, complaint_id: int, reason: UrgencyReason, note: str
+) -> Complaint:
+    """C-3: major, escalated, cross-region (and over-level by other routes) are a handler's call."""
+    _require_handler(actor)
+    if reason not in HANDLER_SET_REASONS:
+        raise InvalidInput(
+            f"{reason.value} is detected by the system, not set by hand.", field="reason"
+        )
+    if not note.strip():
+        raise InvalidInput("Say why it is urgent.", code=ErrorCode.REQUIRED, field="note")
+    async with in_transaction():
+        complaint = await _locked(complaint_id, actor)
+        _, created = await ComplaintUrgency.get_or_create(
+            complaint_id=complaint.id,
+            reason=reason,
+            defaults={"note": note.strip(), "set_by": actor},
+        )
+        if created:
+            await ComplaintEvent.create(
+                complaint_id=complaint.id,
+                actor=actor,
+                action="urgency_added",
+                field="urgency",
+                to_value=reason.value,
+                reason=note.strip(),
+            )
+            await urgency.refresh_classification([complaint.id], actor=actor)
+            await complaint.refresh_from_db()
+    return complaint
+
+
+async def correct_matter_key(
+    *, actor: Staff, complaint_id: int, matter_key: str, reason: str
+) -> Complaint:
+    """C-4: a handler corrects "the same matter"; batch and repeat detection run again."""
+    _require_handler(actor)
+    key = matter_key.strip().lower()
+    if not key:
+        raise InvalidInput("matterKey is required.", code=ErrorCode.REQUIRED, field="matterKey")
+    if not reason.strip():
+        raise InvalidInput("Say why the key is corrected.", code=ErrorCode.REQUIRED, field="reason")
+    async with in_transaction():
+        await urgency.lock_matter(key)
+        complaint = await _locked(complaint_id, actor)
+        events = _changes(complaint, actor, "correct_matter_key", {"matter_key": key}, reason)
+        if not events:
+            return complaint
+        await complaint.save(update_fields=["matter_key", "updated_at"])
+        await ComplaintEvent.bulk_create(events)
+        await urgency.clear_detected(complaint.id)
+        batch = await urgency.detect_batch(complaint)
+        await urgency.detect_repeat(complaint)
+        await urgency.refresh_classification([complaint.id, *batch], actor=actor)
+        await complaint.refresh_from_db()
     return complaint
