@@ -14,6 +14,8 @@ MODEL_MODULES = [
     "services.complaints.models",
     "services.calendar.models",
     "services.thresholds.models",
+    "services.refunds.models",
+    "services.notices.models",
 ]
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from tortoise.transactions import in_transaction
 
 from services.complaints import service as complaints
-from services.complaints.models import Category, Channel, Status
+from services.complaints.models import Category, Channel, Deadline, DeadlineKind, Status
 from services.customers.models import CreditStanding, Customer, Tier
 from services.staff.models import Department, Role, Staff, Track
 from services.staff.service import hash_password
@@ -72,6 +72,14 @@ async def load_once() -> bool:
     return True
 
 
+async def _revisit_now(handler: Staff, complaint_id: int) -> None:
+    """Demo only: pretend the 3 working days before a revisit (C-7) have passed."""
+    await Deadline.filter(complaint_id=complaint_id, kind=DeadlineKind.REVISIT_OPENS).update(
+        due_at=complaints.now() - timedelta(minutes=1)
+    )
+    await complaints.record_revisit(actor=handler, complaint_id=complaint_id, satisfied=True)
+
+
 async def _complaints_in_every_state() -> None:
     handler = await Staff.get(username="handler")
     steps = [
@@ -88,7 +96,7 @@ async def _complaints_in_every_state() -> None:
             solution="退还多收的 30 元",
             prevention="已修复出账规则",
         ),
-        lambda cid: complaints.record_revisit(actor=handler, complaint_id=cid, satisfied=True),
+        lambda cid: _revisit_now(handler, cid),
         lambda cid: complaints.archive(actor=handler, complaint_id=cid),
     ]
     customers = [c[0] for c in CUSTOMERS]

@@ -70,3 +70,14 @@ def intake(msisdn: str, **overrides: Any) -> complaints.Intake:
 async def complaint(actor: Staff, cust: Customer | None = None, **overrides: Any) -> Complaint:
     cust = cust or await customer()
     return await complaints.create_complaint(actor=actor, intake=intake(cust.msisdn, **overrides))
+
+
+async def open_revisit_window(complaint_id: int) -> None:
+    """Let the 3 working days after the result pass (C-7) without waiting for them."""
+    from datetime import UTC, datetime, timedelta
+
+    from services.complaints.models import Deadline, DeadlineKind
+
+    await Deadline.filter(complaint_id=complaint_id, kind=DeadlineKind.REVISIT_OPENS).update(
+        due_at=datetime.now(UTC) - timedelta(minutes=1)
+    )

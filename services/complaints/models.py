@@ -88,6 +88,7 @@ class DeadlineKind(StrEnum):
     REVISIT_OPENS = "revisit_opens"
     REVISIT_CLOSES = "revisit_closes"
     PROMISE = "promise"
+    DEPARTMENT_FEEDBACK = "department_feedback"
 
 
 class DeadlineState(StrEnum):
@@ -145,6 +146,9 @@ class Complaint(Model):
     revisit_satisfied = fields.BooleanField(null=True)
     revisit_note = fields.TextField(default="")
     reopen_count = fields.SmallIntField(default=0)
+    plan_extended = fields.BooleanField(default=False)
+    paused_since = fields.DatetimeField(null=True)
+    paused_reason = fields.TextField(default="")
     # when each step happened: what every deadline is measured against
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -235,3 +239,75 @@ class Deadline(Model):
         table = "complaint_deadlines"
         unique_together = (("complaint", "key"),)
         indexes = (Index(fields=("state", "due_at")),)
+
+
+class TaskKind(StrEnum):
+    REFUND = "refund"
+    REPAIR = "repair"
+    TRAINING = "training"
+    PROCESS_FIX = "process_fix"
+    OTHER = "other"
+
+
+class ComplaintTask(Model):
+    """One piece of a solution (C-8): refund, repair, staff training … with owner and due date."""
+
+    id = fields.IntField(primary_key=True)
+    complaint: fields.ForeignKeyRelation[Complaint] = fields.ForeignKeyField(
+        "models.Complaint", related_name="tasks", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(TaskKind, max_length=16)
+    title = fields.CharField(max_length=200)
+    owner: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name=False, on_delete=fields.RESTRICT
+    )
+    due_at = fields.DatetimeField()
+    done_at = fields.DatetimeField(null=True)
+    done_note = fields.TextField(default="")
+    created_by: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name=False, on_delete=fields.RESTRICT
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    complaint_id: int
+    owner_id: int
+
+    class Meta:
+        table = "complaint_tasks"
+        indexes = (Index(fields=("complaint_id", "id")), Index(fields=("owner_id", "done_at")))
+
+
+class SupervisedMatter(Model):
+    """A matter complained about again and again, under supervised handling (督办, C-10)."""
+
+    id = fields.IntField(primary_key=True)
+    matter_key = fields.CharField(max_length=200, unique=True)
+    complaints_at_flag = fields.IntField()
+    flagged_by_complaint_id = fields.IntField()
+    flagged_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "supervised_matters"
+
+
+class Notification(Model):
+    """Something a member of staff must know: a breached deadline, an escalation (C-5, C-7)."""
+
+    id = fields.BigIntField(primary_key=True)
+    recipient: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name=False, on_delete=fields.CASCADE
+    )
+    complaint: fields.ForeignKeyRelation[Complaint] = fields.ForeignKeyField(
+        "models.Complaint", related_name=False, on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=40)
+    key = fields.CharField(max_length=80)
+    message = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    read_at = fields.DatetimeField(null=True)
+    recipient_id: int
+    complaint_id: int
+
+    class Meta:
+        table = "notifications"
+        unique_together = (("recipient", "key"),)
+        indexes = (Index(fields=("recipient_id", "read_at", "id")),)

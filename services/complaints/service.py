@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from services import scheduling
-from services.calendar.service import add_working_days
-from services.complaints import policy, urgency
+from services.complaints import deadlines, policy, rules, urgency
 from services.complaints.models import (
     Category,
     Channel,
@@ -24,6 +23,7 @@ from services.complaints.models import (
     Status,
     UrgencyReason,
 )
+from services.config import settings
 from services.customers.models import Customer
 from services.errors import (
     ErrorCode,
@@ -35,8 +35,9 @@ from services.errors import (
 )
 from services.phones import normalize_msisdn
 from services.staff.models import Department, Staff
+from services.thresholds import service as thresholds
 
-ENFORCE_DEADLINE_JOB = "enforce_deadline"
+ENFORCE_DEADLINE_JOB = deadlines.ENFORCE_DEADLINE_JOB
 
 
 def now() -> datetime:
@@ -94,14 +95,14 @@ def _validate_intake(intake: Intake) -> str:
     return msisdn
 
 
-def _require_handler(actor: Staff) -> None:
+def require_handler(actor: Staff) -> None:
     if not policy.can_handle(actor.roles):
         raise PermissionDenied("Only complaint-handling staff may do this.")
 
 
 async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
     """Take a complaint (C-2); whoever takes it owns it until handing it on (首问负责)."""
-    _require_handler(actor)
+    require_handler(actor)
     msisdn = _validate_intake(intake)
     assert intake.channel is not None and intake.category is not None  # validated above
     customer = await Customer.get_or_none(msisdn=msisdn)
@@ -110,7 +111,9 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
     province = intake.province.strip() or customer.province
     city = intake.city.strip() or customer.city
     received = now()
-    acknowledge_due = await add_working_days(received, 1)
+    acknowledge_due = await deadlines.working_days_after(received, rules.ACKNOWLEDGE_WORKING_DAYS)
+    plan_due = await deadlines.working_days_after(received, rules.PLAN_WORKING_DAYS)
+    department_id = await _routed_department(intake.category) or actor.department_id
     key = policy.matter_key(
         category=intake.category,
         service_code=intake.service_code,
@@ -140,7 +143,7 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
             matter_key=key,
             first_handler=actor,
             owner=actor,
-            department_id=actor.department_id,
+            department_id=department_id,
             created_at=received,
         )
         reasons = policy.intake_urgency(
@@ -174,24 +177,31 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
         )
         batch = await urgency.detect_batch(complaint)
         await urgency.detect_repeat(complaint)
+        await urgency.check_supervision(complaint)
         await urgency.refresh_classification(
             [complaint.id, *batch, *await _unresolved_of(customer.id)], actor=actor
         )
         await complaint.refresh_from_db()
-        deadline = await Deadline.create(
-            complaint=complaint,
-            kind=DeadlineKind.ACKNOWLEDGE,
-            key="acknowledge",
-            due_at=acknowledge_due,
-            note="acknowledge within 1 working day (C-7)",
-        )
-    await scheduling.schedule(
-        ENFORCE_DEADLINE_JOB,
-        key=f"deadline:{deadline.id}",
-        run_at=deadline.due_at,
-        deadline_id=deadline.id,
-    )
+        created = [
+            await deadlines.add(
+                complaint.id,
+                DeadlineKind.ACKNOWLEDGE,
+                acknowledge_due,
+                "acknowledge: tell the customer the investigation started (C-7)",
+            ),
+            await deadlines.add(
+                complaint.id, DeadlineKind.INITIAL_PLAN, plan_due, "propose an initial plan (C-7)"
+            ),
+        ]
+    await deadlines.schedule(created)
     return complaint
+
+
+async def _routed_department(category: Category) -> int | None:
+    """C-8: the department the routing rules send this category to, if it exists."""
+    code = (await thresholds.current(rules.ROUTING)).get(category.value)
+    department = await Department.get_or_none(code=code) if code else None
+    return department.id if department else None
 
 
 async def _unresolved_of(customer_id: int) -> list[int]:
@@ -199,7 +209,7 @@ async def _unresolved_of(customer_id: int) -> list[int]:
     return [row.id for row in rows]
 
 
-async def _locked(complaint_id: int, actor: Staff) -> Complaint:
+async def locked_for_action(complaint_id: int, actor: Staff) -> Complaint:
     complaint = await Complaint.select_for_update().get_or_none(id=complaint_id)
     if complaint is None:
         raise NotFound("No complaint has this id.", field="id")
@@ -249,11 +259,11 @@ async def _step(
     target: Status | None = None,
 ) -> Complaint:
     """Move a complaint one step along C-6, recording who, when and why; locks the row."""
-    _require_handler(actor)
+    require_handler(actor)
     step = policy.STEPS[action]
     at = now()
     async with in_transaction():
-        complaint = await _locked(complaint_id, actor)
+        complaint = await locked_for_action(complaint_id, actor)
         if complaint.status not in step.sources:
             allowed = ", ".join(sorted(s.value for s in step.sources))
             raise IllegalTransition(
@@ -262,6 +272,8 @@ async def _step(
                 current=complaint.status.value,
                 attempted=action,
             )
+        if action == "record_revisit":
+            await _require_revisit_window_open(complaint, at)
         events = _changes(complaint, actor, action, values or {}, reason)
         new_status = target or step.target
         events.insert(
@@ -281,17 +293,92 @@ async def _step(
             setattr(complaint, step.timestamp, at)
         await complaint.save()
         await ComplaintEvent.bulk_create(events)
-        if action == "acknowledge":
-            await Deadline.filter(
-                complaint_id=complaint.id, key="acknowledge", met_at__isnull=True
-            ).update(met_at=at)
-            await Deadline.filter(
-                complaint_id=complaint.id, key="acknowledge", state=DeadlineState.PENDING
-            ).update(state=DeadlineState.MET)
+        created = await _deadlines_after(complaint, action, new_status, at)
         # only this (already locked) row: locking the customer's others here could deadlock
         await urgency.refresh_classification([complaint.id], actor=actor)
         await complaint.refresh_from_db()
+    await deadlines.schedule(created)
     return complaint
+
+
+AFTER_RESOLUTION = (
+    DeadlineKind.RESULT_FEEDBACK,
+    DeadlineKind.REVISIT_OPENS,
+    DeadlineKind.REVISIT_CLOSES,
+)
+
+
+async def _deadlines_after(
+    complaint: Complaint, action: str, status: Status, at: datetime
+) -> list[Deadline]:
+    """C-7: what each step meets, and the limits that start when the result is reached."""
+    if action == "acknowledge":
+        await deadlines.meet(complaint.id, DeadlineKind.ACKNOWLEDGE, at=at)
+    elif action == "propose_plan":
+        await deadlines.meet(
+            complaint.id, DeadlineKind.INITIAL_PLAN, DeadlineKind.DEPARTMENT_FEEDBACK, at=at
+        )
+    elif action == "resolve":
+        round_ = complaint.reopen_count
+        hours = await thresholds.current(rules.RESULT_FEEDBACK_HOURS)
+        opens = await deadlines.working_days_after(at, rules.REVISIT_OPENS_WORKING_DAYS)
+        closes = await deadlines.working_days_after(at, rules.REVISIT_CLOSES_WORKING_DAYS)
+        return [
+            await deadlines.add(
+                complaint.id,
+                DeadlineKind.RESULT_FEEDBACK,
+                at + timedelta(hours=hours),
+                f"tell the result (cause, solution, prevention) within {hours} hours (C-7)",
+                key=f"result_feedback:{round_}",
+            ),
+            await deadlines.add(
+                complaint.id,
+                DeadlineKind.REVISIT_OPENS,
+                opens,
+                "revisit no earlier than this (C-7)",
+                key=f"revisit_opens:{round_}",
+            ),
+            await deadlines.add(
+                complaint.id,
+                DeadlineKind.REVISIT_CLOSES,
+                closes,
+                "revisit no later than this (C-7)",
+                key=f"revisit_closes:{round_}",
+            ),
+        ]
+    elif action == "record_revisit" and status == Status.REVISITED:
+        await deadlines.meet(
+            complaint.id, DeadlineKind.REVISIT_OPENS, DeadlineKind.REVISIT_CLOSES, at=at
+        )
+    if status == Status.INVESTIGATING and action in ("reopen", "record_revisit"):
+        # back to investigation: the limits that followed the result no longer apply
+        await Deadline.filter(
+            complaint_id=complaint.id, kind__in=list(AFTER_RESOLUTION), state=DeadlineState.PENDING
+        ).update(state=DeadlineState.WAIVED)
+    return []
+
+
+async def _require_revisit_window_open(complaint: Complaint, at: datetime) -> None:
+    """C-7: a revisit before the window opens is refused."""
+    opens = (
+        await Deadline.filter(
+            complaint_id=complaint.id, kind=DeadlineKind.REVISIT_OPENS, state=DeadlineState.PENDING
+        )
+        .order_by("-id")
+        .first()
+    )
+    if opens is not None and opens.due_at > at:
+        raise IllegalTransition(
+            "The revisit window opens "
+            f"{opens.due_at.astimezone(_local_zone()).strftime('%Y-%m-%d %H:%M')}"
+            " (3 working days after the result); a revisit before then is refused.",
+            current=complaint.status.value,
+            attempted="record_revisit",
+        )
+
+
+def _local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.timezone)
 
 
 async def acknowledge(*, actor: Staff, complaint_id: int, note: str = "") -> Complaint:
@@ -415,7 +502,7 @@ async def assign(
     *, actor: Staff, complaint_id: int, owner_id: int, reason: str, department_id: int | None = None
 ) -> Complaint:
     """Hand a complaint on explicitly; until then its first handler owns it (C-2)."""
-    _require_handler(actor)
+    require_handler(actor)
     if not reason.strip():
         raise InvalidInput("Say why it is handed over.", code=ErrorCode.REQUIRED, field="reason")
     new_owner = await Staff.get_or_none(id=owner_id, is_active=True)
@@ -424,7 +511,7 @@ async def assign(
     if department_id is not None and not await Department.exists(id=department_id):
         raise NotFound("No department has this id.", field="departmentId")
     async with in_transaction():
-        complaint = await _locked(complaint_id, actor)
+        complaint = await locked_for_action(complaint_id, actor)
         if complaint.status == Status.ARCHIVED:
             raise IllegalTransition(
                 "An archived complaint cannot be handed over.",
@@ -435,10 +522,28 @@ async def assign(
         values["department_id"] = (
             department_id if department_id is not None else new_owner.department_id
         )
+        moved = values["department_id"] != complaint.department_id
         events = _changes(complaint, actor, "assign", values, reason.strip())
+        created: list[Deadline] = []
         if events:
             await complaint.save()
             await ComplaintEvent.bulk_create(events)
+        if moved and values["department_id"] is not None and complaint.status in urgency.UNRESOLVED:
+            number = await Deadline.filter(
+                complaint_id=complaint.id, kind=DeadlineKind.DEPARTMENT_FEEDBACK
+            ).count()
+            created.append(
+                await deadlines.add(
+                    complaint.id,
+                    DeadlineKind.DEPARTMENT_FEEDBACK,
+                    await deadlines.working_days_after(
+                        now(), rules.DEPARTMENT_FEEDBACK_WORKING_DAYS
+                    ),
+                    f"the department's investigator ({new_owner.username}) feeds back (C-8)",
+                    key=f"department_feedback:{number + 1}",
+                )
+            )
+    await deadlines.schedule(created)
     return complaint
 
 
@@ -456,7 +561,7 @@ async def set_urgency(
     *, actor: Staff, complaint_id: int, reason: UrgencyReason, note: str
 ) -> Complaint:
     """C-3: major, escalated, cross-region (and over-level by other routes) are a handler's call."""
-    _require_handler(actor)
+    require_handler(actor)
     if reason not in HANDLER_SET_REASONS:
         raise InvalidInput(
             f"{reason.value} is detected by the system, not set by hand.", field="reason"
@@ -464,7 +569,7 @@ async def set_urgency(
     if not note.strip():
         raise InvalidInput("Say why it is urgent.", code=ErrorCode.REQUIRED, field="note")
     async with in_transaction():
-        complaint = await _locked(complaint_id, actor)
+        complaint = await locked_for_action(complaint_id, actor)
         _, created = await ComplaintUrgency.get_or_create(
             complaint_id=complaint.id,
             reason=reason,
@@ -488,7 +593,7 @@ async def correct_matter_key(
     *, actor: Staff, complaint_id: int, matter_key: str, reason: str
 ) -> Complaint:
     """C-4: a handler corrects "the same matter"; batch and repeat detection run again."""
-    _require_handler(actor)
+    require_handler(actor)
     key = matter_key.strip().lower()
     if not key:
         raise InvalidInput("matterKey is required.", code=ErrorCode.REQUIRED, field="matterKey")
@@ -496,7 +601,7 @@ async def correct_matter_key(
         raise InvalidInput("Say why the key is corrected.", code=ErrorCode.REQUIRED, field="reason")
     async with in_transaction():
         await urgency.lock_matter(key)
-        complaint = await _locked(complaint_id, actor)
+        complaint = await locked_for_action(complaint_id, actor)
         events = _changes(complaint, actor, "correct_matter_key", {"matter_key": key}, reason)
         if not events:
             return complaint

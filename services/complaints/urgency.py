@@ -20,9 +20,11 @@ from services.complaints.models import (
     ComplaintEvent,
     ComplaintUrgency,
     Status,
+    SupervisedMatter,
     UrgencyReason,
     WarningColour,
 )
+from services.complaints.notifications import escalate_to_department_head
 from services.staff.models import Staff
 from services.thresholds import service as thresholds
 
@@ -205,10 +207,30 @@ async def _apply(
     await complaint.save(update_fields=["severity", "warning_colour", "updated_at"])
     await ComplaintEvent.bulk_create(events)
     if rises and colour in (WarningColour.YELLOW, WarningColour.RED):
-        from services.complaints.escalation import escalate_to_department_head
-
         await escalate_to_department_head(complaint, colour=colour)
 
 
 def _rank(colour: WarningColour) -> int:
     return [WarningColour.BLUE, WarningColour.YELLOW, WarningColour.RED].index(colour)
+
+
+async def check_supervision(complaint: Complaint) -> bool:
+    """C-10: the Nth complaint on one matter puts the matter under supervised handling (督办)."""
+    if await SupervisedMatter.exists(matter_key=complaint.matter_key):
+        return False
+    count = await Complaint.filter(matter_key=complaint.matter_key).count()
+    if count < await thresholds.current(rules.SUPERVISION_COMPLAINTS):
+        return False
+    await SupervisedMatter.create(
+        matter_key=complaint.matter_key,
+        complaints_at_flag=count,
+        flagged_by_complaint_id=complaint.id,
+    )
+    await ComplaintEvent.create(
+        complaint_id=complaint.id,
+        action="supervision_started",
+        field="matter_key",
+        to_value=complaint.matter_key,
+        reason=f"complaint number {count} on this matter: supervised handling (C-10)",
+    )
+    return True

@@ -121,6 +121,8 @@ async def test_c6_every_step_over_graphql_in_order(gql):
             f"mutation($id: ID!) {{ {name}(id: $id{args}) {{ {PAYLOAD} }} }}", cid, as_=handler
         )
         assert data[name]["complaint"]["status"] == expected, data[name]
+        if name == "resolveComplaint":
+            await f.open_revisit_window(complaint.id)
 
     assert await ComplaintEvent.filter(complaint_id=complaint.id, field="status").count() == 8
 

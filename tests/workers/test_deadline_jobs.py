@@ -92,7 +92,7 @@ async def test_c7_a_deadline_not_yet_due_or_already_met_is_left_alone():
     from services.complaints import service
 
     await service.acknowledge(actor=await met.owner, complaint_id=met.id)
-    future = await Deadline.get(complaint_id=pending.id)
+    future = await Deadline.get(complaint_id=pending.id, kind=DeadlineKind.ACKNOWLEDGE)
 
     assert await enforce_deadline({}, future.id) is False
     assert await enforce_deadline({}, met_deadline.id) is False

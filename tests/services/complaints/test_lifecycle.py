@@ -14,7 +14,8 @@ from services.staff.models import Role
 from tests import factories as f
 
 
-async def walk_to_resolved(actor, complaint_id: int) -> None:
+async def walk_to_resolved(actor, complaint_id: int, *, revisit_window_open: bool = True) -> None:
+    """Received → resolved; by default with the revisit window already open."""
     await service.acknowledge(actor=actor, complaint_id=complaint_id)
     await service.start_investigation(actor=actor, complaint_id=complaint_id)
     await service.propose_plan(actor=actor, complaint_id=complaint_id, plan="退还多扣费用")
@@ -26,6 +27,8 @@ async def walk_to_resolved(actor, complaint_id: int) -> None:
         solution="退还 30 元",
         prevention="修复出账脚本",
     )
+    if revisit_window_open:
+        await f.open_revisit_window(complaint_id)
 
 
 async def test_c6_full_life_cycle_records_who_when_and_why_for_every_step():

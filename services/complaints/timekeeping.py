@@ -1,0 +1,222 @@
+"""Handler actions on a complaint's clock: pause, one plan extension, promises, result told.
+
+C-7: the plan may be extended once, with a reason, and only while its deadline has not
+passed; the customer must have been told. C-9: a promise made to the customer becomes a
+deadline of its own. While the complaint waits on the customer the clock stops: on resuming,
+every pending deadline moves later by the time spent waiting.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from services.complaints import deadlines, rules
+from services.complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    ContactPreference,
+    Deadline,
+    DeadlineKind,
+    DeadlineState,
+    Status,
+)
+from services.complaints.service import locked_for_action, now, require_handler
+from services.errors import ErrorCode, IllegalTransition, InvalidInput, NotFound
+from services.staff.models import Staff
+
+OPEN = (
+    Status.RECEIVED,
+    Status.ACKNOWLEDGED,
+    Status.INVESTIGATING,
+    Status.PLAN_PROPOSED,
+    Status.RESOLVING,
+    Status.RESOLVED,
+    Status.REVISITED,
+)
+
+
+def _reason(text: str, field: str = "reason") -> str:
+    if not text.strip():
+        raise InvalidInput(f"{field} is required.", code=ErrorCode.REQUIRED, field=field)
+    return text.strip()
+
+
+def _refuse(complaint: Complaint, attempted: str, message: str) -> IllegalTransition:
+    return IllegalTransition(message, current=complaint.status.value, attempted=attempted)
+
+
+async def pause_clock(*, actor: Staff, complaint_id: int, reason: str) -> Complaint:
+    """The complaint waits on the customer (documents, a visit): deadlines stop running."""
+    require_handler(actor)
+    why = _reason(reason)
+    async with in_transaction():
+        complaint = await locked_for_action(complaint_id, actor)
+        if complaint.paused_since is not None:
+            raise _refuse(complaint, "pause_clock", "The clock is already paused.")
+        if complaint.status not in OPEN:
+            raise _refuse(complaint, "pause_clock", "An archived complaint has no clock.")
+        complaint.paused_since = now()
+        complaint.paused_reason = why
+        await complaint.save(update_fields=["paused_since", "paused_reason", "updated_at"])
+        await ComplaintEvent.create(
+            complaint=complaint,
+            actor=actor,
+            action="clock_paused",
+            field="paused_since",
+            to_value=complaint.paused_since.isoformat(),
+            reason=why,
+        )
+    return complaint
+
+
+async def resume_clock(*, actor: Staff, complaint_id: int) -> Complaint:
+    """The customer answered: every pending deadline moves later by the time waited."""
+    require_handler(actor)
+    async with in_transaction():
+        complaint = await locked_for_action(complaint_id, actor)
+        if complaint.paused_since is None:
+            raise _refuse(complaint, "resume_clock", "The clock is not paused.")
+        waited = now() - complaint.paused_since
+        pending = await Deadline.filter(
+            complaint_id=complaint.id, state=DeadlineState.PENDING
+        ).select_for_update()
+        for deadline in pending:
+            deadline.due_at = deadline.due_at + waited
+            await deadline.save(update_fields=["due_at"])
+        await ComplaintEvent.create(
+            complaint=complaint,
+            actor=actor,
+            action="clock_resumed",
+            field="paused_since",
+            from_value=complaint.paused_since.isoformat(),
+            reason=f"waited {_duration(waited)}; {len(pending)} deadlines moved later",
+        )
+        complaint.paused_since = None
+        complaint.paused_reason = ""
+        await complaint.save(update_fields=["paused_since", "paused_reason", "updated_at"])
+    await deadlines.schedule(pending)
+    return complaint
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m"
+
+
+async def extend_plan_deadline(
+    *, actor: Staff, complaint_id: int, reason: str, customer_told_via: ContactPreference
+) -> Complaint:
+    """C-7: a complex case gets one extension of the plan deadline, told to the customer first."""
+    require_handler(actor)
+    why = _reason(reason)
+    at = now()
+    async with in_transaction():
+        complaint = await locked_for_action(complaint_id, actor)
+        plan = await Deadline.get_or_none(
+            complaint_id=complaint.id, kind=DeadlineKind.INITIAL_PLAN, state=DeadlineState.PENDING
+        )
+        if plan is None:
+            raise _refuse(complaint, "extend_plan_deadline", "There is no pending plan deadline.")
+        if complaint.plan_extended:
+            raise _refuse(
+                complaint, "extend_plan_deadline", "The plan deadline was extended once already."
+            )
+        if plan.due_at <= at:
+            raise _refuse(
+                complaint,
+                "extend_plan_deadline",
+                "The plan deadline has passed; an extension must be asked for before it.",
+            )
+        before = plan.due_at
+        plan.due_at = await deadlines.working_days_after(before, rules.PLAN_EXTENSION_WORKING_DAYS)
+        plan.note = f"{plan.note}; extended once: {why}"
+        await plan.save(update_fields=["due_at", "note"])
+        complaint.plan_extended = True
+        await complaint.save(update_fields=["plan_extended", "updated_at"])
+        await ComplaintEvent.create(
+            complaint=complaint,
+            actor=actor,
+            action="plan_deadline_extended",
+            field="deadline:initial_plan",
+            from_value=before.isoformat(),
+            to_value=plan.due_at.isoformat(),
+            reason=f"{why} (customer told via {customer_told_via.value})",
+        )
+    await deadlines.schedule([plan])
+    return complaint
+
+
+async def record_promise(
+    *, actor: Staff, complaint_id: int, promise: str, due_at: datetime
+) -> Deadline:
+    """C-9: "we will answer within 48 hours" becomes a deadline of its own."""
+    require_handler(actor)
+    text = _reason(promise, "promise")
+    if due_at.tzinfo is None:
+        raise InvalidInput("dueAt needs a time zone.", field="dueAt")
+    if due_at <= now():
+        raise InvalidInput("A promise is due in the future.", field="dueAt")
+    async with in_transaction():
+        complaint = await locked_for_action(complaint_id, actor)
+        if complaint.status == Status.ARCHIVED:
+            raise _refuse(complaint, "record_promise", "An archived complaint takes no promises.")
+        number = await Deadline.filter(complaint_id=complaint.id, kind=DeadlineKind.PROMISE).count()
+        deadline = await deadlines.add(
+            complaint.id, DeadlineKind.PROMISE, due_at, text, key=f"promise:{number + 1}"
+        )
+        await ComplaintEvent.create(
+            complaint=complaint,
+            actor=actor,
+            action="promise_made",
+            field=f"deadline:{deadline.key}",
+            to_value=due_at.isoformat(),
+            reason=text,
+        )
+    await deadlines.schedule([deadline])
+    return deadline
+
+
+async def keep_promise(*, actor: Staff, complaint_id: int, key: str, note: str = "") -> Deadline:
+    require_handler(actor)
+    async with in_transaction():
+        complaint = await locked_for_action(complaint_id, actor)
+        deadline = await Deadline.get_or_none(
+            complaint_id=complaint.id, key=key, kind=DeadlineKind.PROMISE
+        )
+        if deadline is None:
+            raise NotFound("No promise has this key on this complaint.", field="key")
+        if deadline.met_at is not None:
+            raise _refuse(complaint, "keep_promise", "This promise was kept already.")
+        await deadlines.meet(complaint.id, DeadlineKind.PROMISE, at=now(), key=key)
+        await ComplaintEvent.create(
+            complaint=complaint,
+            actor=actor,
+            action="promise_kept",
+            field=f"deadline:{key}",
+            reason=note.strip(),
+        )
+        await deadline.refresh_from_db()
+    return deadline
+
+
+async def record_result_told(
+    *, actor: Staff, complaint_id: int, via: ContactPreference, note: str = ""
+) -> Complaint:
+    """C-7: the result (cause, solution, prevention) was told to the customer."""
+    require_handler(actor)
+    async with in_transaction():
+        complaint = await locked_for_action(complaint_id, actor)
+        if complaint.status not in (Status.RESOLVED, Status.REVISITED, Status.ARCHIVED):
+            raise _refuse(complaint, "record_result_told", "There is no result to tell yet.")
+        await deadlines.meet(complaint.id, DeadlineKind.RESULT_FEEDBACK, at=now())
+        await ComplaintEvent.create(
+            complaint=complaint,
+            actor=actor,
+            action="result_told",
+            field="result",
+            to_value=via.value,
+            reason=note.strip(),
+        )
+    return complaint
