@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from arq import cron
@@ -10,7 +9,7 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob
 from arq.worker import Function, func
 
-from services import db, logs
+from services import clock, db, logs
 from services.complaints import deadlines
 from services.complaints.service import ENFORCE_DEADLINE_JOB
 from services.config import settings
@@ -28,12 +27,12 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 async def enforce_deadline(ctx: dict[str, Any], deadline_id: int) -> bool:
     """Scheduled at a deadline's due time; the sweep covers it if this job is lost."""
-    return await deadlines.enforce(deadline_id, at=datetime.now(UTC))
+    return await deadlines.enforce(deadline_id, at=clock.now())
 
 
 async def sweep_deadlines(ctx: dict[str, Any]) -> int:
     """Every minute: every pending deadline that is due, whether or not its job ran."""
-    return await deadlines.sweep(at=datetime.now(UTC))
+    return await deadlines.sweep(at=clock.now())
 
 
 class WorkerSettings:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
+from services import clock
 from services.complaints import deadlines, policy, rules, urgency
 from services.complaints.models import (
     Category,
@@ -41,7 +42,7 @@ ENFORCE_DEADLINE_JOB = deadlines.ENFORCE_DEADLINE_JOB
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 @dataclass(frozen=True)
