@@ -11,7 +11,13 @@ from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
 from services.complaints import queries as complaint_queries
-from services.complaints.models import ComplaintEvent, ComplaintUrgency, Deadline
+from services.complaints.models import (
+    ComplaintEvent,
+    ComplaintTask,
+    ComplaintUrgency,
+    Deadline,
+    SupervisedMatter,
+)
 from services.customers import service as customers
 from services.customers.models import Customer
 from services.errors import Unauthenticated
@@ -64,6 +70,12 @@ class Loaders:
     )
     deadlines_by_complaint: DataLoader[int, list[Deadline]] = field(
         default_factory=lambda: DataLoader(_many_each(complaint_queries.deadlines_for))
+    )
+    tasks_by_complaint: DataLoader[int, list[ComplaintTask]] = field(
+        default_factory=lambda: DataLoader(_many_each(complaint_queries.tasks_for))
+    )
+    supervision_by_matter: DataLoader[str, SupervisedMatter | None] = field(
+        default_factory=lambda: DataLoader(_one_each(complaint_queries.supervision_for))
     )
 
 

@@ -49,6 +49,10 @@ strawberry.enum(
 )
 DeadlineKind = c.DeadlineKind
 strawberry.enum(
+    c.TaskKind, name="TaskKind", description="What sort of work a solution task is (C-8)."
+)
+TaskKind = c.TaskKind
+strawberry.enum(
     c.DeadlineState,
     name="DeadlineState",
     description="PENDING until met (MET), missed (BREACHED) or set aside (WAIVED).",

@@ -20,7 +20,9 @@ from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from graphql_schema.complaints.handling import ComplaintHandlingMutations
 from graphql_schema.complaints.mutations import ComplaintMutations
+from graphql_schema.complaints.notifications import NotificationQueries
 from graphql_schema.complaints.queries import ComplaintQueries
 from graphql_schema.customers.queries import CustomerQueries
 from graphql_schema.staff.resolvers import StaffMutations, StaffQueries
@@ -30,7 +32,7 @@ log = logging.getLogger("tousu.graphql")
 
 
 @strawberry.type(description="Everything you can read. All fields need a login.")
-class Query(StaffQueries, ComplaintQueries, CustomerQueries):
+class Query(StaffQueries, ComplaintQueries, CustomerQueries, NotificationQueries):
     pass
 
 
@@ -38,7 +40,7 @@ class Query(StaffQueries, ComplaintQueries, CustomerQueries):
     description="Everything you can change. Expected failures come back as error members of "
     "each payload union, never as top-level errors."
 )
-class Mutation(StaffMutations, ComplaintMutations):
+class Mutation(StaffMutations, ComplaintMutations, ComplaintHandlingMutations):
     pass
 
 

@@ -48,7 +48,7 @@ ComplaintPayload = Annotated[
 ]
 
 
-async def _run(
+async def run_step(
     info: strawberry.Info, call: Callable[[Staff], Awaitable[ComplaintRow]]
 ) -> ComplaintPayload:
     actor: Staff | None = info.context.staff
@@ -133,7 +133,7 @@ class ComplaintMutations:
     async def create_complaint(
         self, info: strawberry.Info, input: CreateComplaintInput
     ) -> ComplaintPayload:
-        return await _run(
+        return await run_step(
             info, lambda actor: service.create_complaint(actor=actor, intake=input.to_intake())
         )
 
@@ -143,7 +143,7 @@ class ComplaintMutations:
     async def acknowledge_complaint(
         self, info: strawberry.Info, id: strawberry.ID, note: str | None = None
     ) -> ComplaintPayload:
-        return await _run(
+        return await run_step(
             info, lambda a: service.acknowledge(actor=a, complaint_id=parse_id(id), note=note or "")
         )
 
@@ -151,7 +151,7 @@ class ComplaintMutations:
     async def start_investigation(
         self, info: strawberry.Info, id: strawberry.ID, note: str | None = None
     ) -> ComplaintPayload:
-        return await _run(
+        return await run_step(
             info,
             lambda a: service.start_investigation(
                 actor=a, complaint_id=parse_id(id), note=note or ""
@@ -162,7 +162,7 @@ class ComplaintMutations:
     async def propose_plan(
         self, info: strawberry.Info, id: strawberry.ID, plan: str
     ) -> ComplaintPayload:
-        return await _run(
+        return await run_step(
             info, lambda a: service.propose_plan(actor=a, complaint_id=parse_id(id), plan=plan)
         )
 
@@ -170,7 +170,7 @@ class ComplaintMutations:
     async def start_resolution(
         self, info: strawberry.Info, id: strawberry.ID, note: str | None = None
     ) -> ComplaintPayload:
-        return await _run(
+        return await run_step(
             info,
             lambda a: service.start_resolution(actor=a, complaint_id=parse_id(id), note=note or ""),
         )
@@ -181,7 +181,7 @@ class ComplaintMutations:
     async def resolve_complaint(
         self, info: strawberry.Info, id: strawberry.ID, cause: str, solution: str, prevention: str
     ) -> ComplaintPayload:
-        return await _run(
+        return await run_step(
             info,
             lambda a: service.resolve(
                 actor=a,
@@ -201,7 +201,7 @@ class ComplaintMutations:
     async def record_revisit(
         self, info: strawberry.Info, id: strawberry.ID, satisfied: bool, note: str | None = None
     ) -> ComplaintPayload:
-        return await _run(
+        return await run_step(
             info,
             lambda a: service.record_revisit(
                 actor=a, complaint_id=parse_id(id), satisfied=satisfied, note=note or ""
@@ -212,7 +212,7 @@ class ComplaintMutations:
     async def archive_complaint(
         self, info: strawberry.Info, id: strawberry.ID, note: str | None = None
     ) -> ComplaintPayload:
-        return await _run(
+        return await run_step(
             info, lambda a: service.archive(actor=a, complaint_id=parse_id(id), note=note or "")
         )
 
@@ -222,7 +222,7 @@ class ComplaintMutations:
     async def reopen_complaint(
         self, info: strawberry.Info, id: strawberry.ID, reason: str
     ) -> ComplaintPayload:
-        return await _run(
+        return await run_step(
             info, lambda a: service.reopen(actor=a, complaint_id=parse_id(id), reason=reason)
         )
 
@@ -237,7 +237,7 @@ class ComplaintMutations:
         reason: str,
         department_id: strawberry.ID | None = None,
     ) -> ComplaintPayload:
-        return await _run(
+        return await run_step(
             info,
             lambda a: service.assign(
                 actor=a,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 
 import strawberry
 from graphql import GraphQLError
@@ -12,6 +13,7 @@ from graphql_schema.complaints.types import (
     ComplaintConnection,
     ComplaintEdge,
     ComplaintFilterInput,
+    ComplaintOrder,
     PageInfo,
 )
 from graphql_schema.ids import parse_id, parse_optional_id
@@ -21,8 +23,15 @@ from services.complaints.models import Complaint as ComplaintRow
 from services.errors import NotFound
 
 
-def encode_cursor(complaint_id: int) -> str:
-    return base64.urlsafe_b64encode(f"complaint:{complaint_id}".encode()).decode()
+def encode_cursor(complaint_id: int, due: datetime | None = None) -> str:
+    text = f"complaint:{complaint_id}" if due is None else f"due:{due.isoformat()}|{complaint_id}"
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def _bad_cursor() -> GraphQLError:
+    return GraphQLError(
+        "`after` is not a cursor from this list.", extensions={"code": "INVALID_INPUT"}
+    )
 
 
 def decode_cursor(cursor: str) -> int:
@@ -32,9 +41,18 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(kind)
         return int(value)
     except (ValueError, UnicodeDecodeError):
-        raise GraphQLError(
-            "`after` is not a cursor from this list.", extensions={"code": "INVALID_INPUT"}
-        ) from None
+        raise _bad_cursor() from None
+
+
+def decode_due_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        due, _, complaint_id = value.partition("|")
+        if kind != "due":
+            raise ValueError(kind)
+        return datetime.fromisoformat(due), int(complaint_id)
+    except (ValueError, UnicodeDecodeError):
+        raise _bad_cursor() from None
 
 
 def to_filter(
@@ -59,6 +77,10 @@ def to_filter(
         customer_id=customer_id,
         created_from=f.created_from,
         created_to=f.created_to,
+        warning_colours=f.warning_colour or (),
+        supervised=f.supervised,
+        overdue=f.overdue,
+        due_within_hours=f.due_within_hours,
     )
 
 
@@ -69,17 +91,28 @@ async def complaint_connection(
     first: int,
     after: str | None,
     customer_id: int | None = None,
+    order: ComplaintOrder = ComplaintOrder.NEWEST,
 ) -> ComplaintConnection:
     if first < 1 or first > queries.MAX_PAGE:
         raise GraphQLError(
             f"`first` must be between 1 and {queries.MAX_PAGE}.",
             extensions={"code": "INVALID_INPUT"},
         )
-    after_id = decode_cursor(after) if after else None
-    page = await queries.page(to_filter(f, customer_id), first=first, after_id=after_id)
+    criteria = to_filter(f, customer_id)
+    if order == ComplaintOrder.DUE_SOONEST:
+        page = await queries.page_due_soonest(
+            criteria, first=first, after=decode_due_cursor(after) if after else None
+        )
+    else:
+        page = await queries.page(
+            criteria, first=first, after_id=decode_cursor(after) if after else None
+        )
     viewer = info.context.staff
     edges = [
-        ComplaintEdge(cursor=encode_cursor(row.id), node=Complaint.from_row(row, viewer))
+        ComplaintEdge(
+            cursor=encode_cursor(row.id, getattr(row, "next_due", None)),
+            node=Complaint.from_row(row, viewer),
+        )
         for row in page.rows
     ]
     return ComplaintConnection(
@@ -107,8 +140,9 @@ class ComplaintQueries:
 
     @strawberry.field(
         description=(
-            "Complaints matching `filter`, newest first, `first` (1-100) at a time; pass the "
-            "previous page's `pageInfo.endCursor` as `after` for the next page."
+            "Complaints matching `filter`, `first` (1-100) at a time; pass the previous page's "
+            "`pageInfo.endCursor` as `after` for the next page. `orderBy: DUE_SOONEST` is a "
+            "handler's queue: only complaints with a pending deadline, the soonest due first."
         ),
         permission_classes=[IsAuthenticated],
     )
@@ -118,5 +152,6 @@ class ComplaintQueries:
         filter: ComplaintFilterInput | None = None,
         first: int = 20,
         after: str | None = None,
+        order_by: ComplaintOrder = ComplaintOrder.NEWEST,
     ) -> ComplaintConnection:
-        return await complaint_connection(info, filter, first=first, after=after)
+        return await complaint_connection(info, filter, first=first, after=after, order=order_by)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -16,6 +17,7 @@ from graphql_schema.enums import (
     DeadlineKind,
     DeadlineState,
     Severity,
+    TaskKind,
     UrgencyReason,
     WarningColour,
 )
@@ -23,6 +25,7 @@ from graphql_schema.staff.types import Department, StaffMember
 from services.complaints import policy
 from services.complaints.models import Complaint as ComplaintRow
 from services.complaints.models import ComplaintEvent as EventRow
+from services.complaints.models import ComplaintTask as TaskRow
 from services.complaints.models import ComplaintUrgency as UrgencyRow
 from services.complaints.models import Deadline as DeadlineRow
 from services.phones import mask
@@ -85,6 +88,9 @@ class Urgency:
 @strawberry.type(description="A time limit on a complaint (C-7, C-9) and whether it was kept.")
 class Deadline:
     kind: DeadlineKind = strawberry.field(description="Which limit.")
+    key: str = strawberry.field(
+        description="Unique on the complaint, e.g. `promise:2`; pass it to `keepPromise`."
+    )
     due_at: datetime = strawberry.field(description="When it falls due (working days applied).")
     state: DeadlineState = strawberry.field(description="PENDING, MET, BREACHED or WAIVED.")
     met_at: datetime | None = strawberry.field(description="When it was met, even if late.")
@@ -95,12 +101,53 @@ class Deadline:
     def from_row(cls, row: DeadlineRow) -> Deadline:
         return cls(
             kind=DeadlineKind(row.kind),
+            key=row.key,
             due_at=row.due_at,
             state=DeadlineState(row.state),
             met_at=row.met_at,
             breached_at=row.breached_at,
             note=row.note,
         )
+
+
+@strawberry.type(description="One piece of a solution (C-8), owned and due, tracked to done.")
+class ComplaintTask:
+    id: strawberry.ID = strawberry.field(
+        description="Stable id; pass it to `completeComplaintTask`."
+    )
+    kind: TaskKind = strawberry.field(description="What sort of work it is.")
+    title: str = strawberry.field(description="What is to be done.")
+    due_at: datetime = strawberry.field(description="When it must be done.")
+    done_at: datetime | None = strawberry.field(description="When it was done; null while open.")
+    done_note: str = strawberry.field(description="What the owner said when finishing it.")
+    owner_id: strawberry.Private[int]
+
+    @strawberry.field(description="Who must do it.")
+    async def owner(self, info: strawberry.Info) -> StaffMember:
+        return StaffMember.from_row(await info.context.loaders.staff_by_id.load(self.owner_id))
+
+    @classmethod
+    def from_row(cls, row: TaskRow) -> ComplaintTask:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=TaskKind(row.kind),
+            title=row.title,
+            due_at=row.due_at,
+            done_at=row.done_at,
+            done_note=row.done_note,
+            owner_id=row.owner_id,
+        )
+
+
+@strawberry.type(description="The matter is under supervised handling (督办, C-10).")
+class Supervision:
+    since: datetime = strawberry.field(description="When supervision started.")
+    complaints_at_start: int = strawberry.field(
+        description="How many complaints on the matter there were when it started."
+    )
+    started_by_complaint_id: strawberry.ID = strawberry.field(
+        description="The complaint whose intake started it."
+    )
 
 
 @strawberry.type(description="A customer complaint and everything needed to handle it.")
@@ -133,6 +180,13 @@ class Complaint:
     revisit_satisfied: bool | None = strawberry.field(description="Revisit outcome; null before.")
     revisit_note: str = strawberry.field(description="What the customer said at the revisit.")
     reopen_count: int = strawberry.field(description="How often it was re-opened or escalated.")
+    plan_extended: bool = strawberry.field(
+        description="The plan deadline was extended (allowed once, C-7)."
+    )
+    paused_since: datetime | None = strawberry.field(
+        description="Waiting on the customer since then: deadlines do not run; null if running."
+    )
+    paused_reason: str = strawberry.field(description="What the complaint waits for.")
     created_at: datetime = strawberry.field(description="When it was received.")
     updated_at: datetime = strawberry.field(description="Last change of any field.")
     acknowledged_at: datetime | None = strawberry.field(description="When acknowledged.")
@@ -190,6 +244,24 @@ class Complaint:
         rows = await info.context.loaders.deadlines_by_complaint.load(int(self.id))
         return [Deadline.from_row(r) for r in rows]
 
+    @strawberry.field(description="The tasks the solution was broken into (C-8), oldest first.")
+    async def tasks(self, info: strawberry.Info) -> list[ComplaintTask]:
+        rows = await info.context.loaders.tasks_by_complaint.load(int(self.id))
+        return [ComplaintTask.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="Supervised handling of this complaint's matter (C-10); null if none."
+    )
+    async def supervision(self, info: strawberry.Info) -> Supervision | None:
+        row = await info.context.loaders.supervision_by_matter.load(self.matter_key)
+        if row is None:
+            return None
+        return Supervision(
+            since=row.flagged_at,
+            complaints_at_start=row.complaints_at_flag,
+            started_by_complaint_id=strawberry.ID(str(row.flagged_by_complaint_id)),
+        )
+
     @strawberry.field(description="The append-only history, oldest first.")
     async def history(self, info: strawberry.Info) -> list[ComplaintEvent]:
         rows = await info.context.loaders.events_by_complaint.load(int(self.id))
@@ -235,6 +307,9 @@ class Complaint:
             revisit_satisfied=row.revisit_satisfied,
             revisit_note=row.revisit_note,
             reopen_count=row.reopen_count,
+            plan_extended=row.plan_extended,
+            paused_since=row.paused_since,
+            paused_reason=row.paused_reason,
             created_at=row.created_at,
             updated_at=row.updated_at,
             acknowledged_at=row.acknowledged_at,
@@ -301,3 +376,24 @@ class ComplaintFilterInput:
     created_to: datetime | None = strawberry.field(
         default=None, description="Received before this instant."
     )
+    warning_colour: list[WarningColour] | None = strawberry.field(
+        default=None, description="Any of these warning colours (C-5)."
+    )
+    supervised: bool | None = strawberry.field(
+        default=None, description="true: only matters under supervised handling (C-10)."
+    )
+    overdue: bool | None = strawberry.field(
+        default=None,
+        description="true: a deadline has passed unmet (breached, or pending past due); "
+        "false: none has.",
+    )
+    due_within_hours: int | None = strawberry.field(
+        default=None,
+        description="Only complaints whose next pending deadline falls within N hours.",
+    )
+
+
+@strawberry.enum(description="How to order a complaint list.")
+class ComplaintOrder(Enum):
+    NEWEST = "newest"
+    DUE_SOONEST = "due_soonest"

@@ -1,0 +1,47 @@
+"""What a member of staff must know: breached deadlines, escalations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from graphql_schema.permissions import IsAuthenticated
+from services.complaints.models import Notification as NotificationRow
+
+
+@strawberry.type(description="A notice to a member of staff about a complaint (C-5, C-7).")
+class StaffNotification:
+    id: strawberry.ID = strawberry.field(description="Stable id.")
+    kind: str = strawberry.field(description="`deadline_breached` or `escalation`.")
+    message: str = strawberry.field(description="What happened, in Chinese, to show as is.")
+    complaint_id: strawberry.ID = strawberry.field(description="The complaint concerned.")
+    created_at: datetime = strawberry.field(description="When it was raised.")
+    read_at: datetime | None = strawberry.field(description="When you marked it read.")
+
+    @classmethod
+    def from_row(cls, row: NotificationRow) -> StaffNotification:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=row.kind,
+            message=row.message,
+            complaint_id=strawberry.ID(str(row.complaint_id)),
+            created_at=row.created_at,
+            read_at=row.read_at,
+        )
+
+
+@strawberry.type
+class NotificationQueries:
+    @strawberry.field(
+        description="Your notifications, newest first (at most 100).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def my_notifications(
+        self, info: strawberry.Info, unread_only: bool = False, first: int = 50
+    ) -> list[StaffNotification]:
+        rows = NotificationRow.filter(recipient_id=info.context.staff.id)
+        if unread_only:
+            rows = rows.filter(read_at__isnull=True)
+        found = await rows.order_by("-id").limit(max(1, min(first, 100)))
+        return [StaffNotification.from_row(r) for r in found]
