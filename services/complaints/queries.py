@@ -6,8 +6,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from tortoise.expressions import Q, RawSQL, Subquery
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from services import clock
@@ -26,6 +28,7 @@ from services.complaints.models import (
 )
 
 MAX_PAGE = 100
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -148,10 +151,9 @@ def _literal(moment: datetime) -> str:
 
 
 async def tasks_for(complaint_ids: Sequence[int]) -> dict[int, list[ComplaintTask]]:
-    grouped: dict[int, list[ComplaintTask]] = defaultdict(list)
-    for t in await ComplaintTask.filter(complaint_id__in=list(complaint_ids)).order_by("id"):
-        grouped[t.complaint_id].append(t)
-    return grouped
+    return await _by_complaint(
+        ComplaintTask.filter(complaint_id__in=list(complaint_ids)).order_by("id")
+    )
 
 
 async def supervision_for(matter_keys: Sequence[str]) -> dict[str, SupervisedMatter]:
@@ -160,26 +162,31 @@ async def supervision_for(matter_keys: Sequence[str]) -> dict[str, SupervisedMat
     }
 
 
+async def _by_complaint(rows: QuerySet[M]) -> dict[int, list[M]]:
+    """Rows grouped by their complaint, in the query's order: one query for a whole page."""
+    grouped: dict[int, list[M]] = defaultdict(list)
+    for row in await rows:
+        grouped[row.complaint_id].append(row)  # type: ignore[attr-defined]
+    return grouped
+
+
 async def by_ids(ids: Sequence[int]) -> dict[int, Complaint]:
     return {c.id: c for c in await Complaint.filter(id__in=list(ids))}
 
 
 async def events_for(complaint_ids: Sequence[int]) -> dict[int, list[ComplaintEvent]]:
-    grouped: dict[int, list[ComplaintEvent]] = defaultdict(list)
-    for e in await ComplaintEvent.filter(complaint_id__in=list(complaint_ids)).order_by("id"):
-        grouped[e.complaint_id].append(e)
-    return grouped
+    return await _by_complaint(
+        ComplaintEvent.filter(complaint_id__in=list(complaint_ids)).order_by("id")
+    )
 
 
 async def urgencies_for(complaint_ids: Sequence[int]) -> dict[int, list[ComplaintUrgency]]:
-    grouped: dict[int, list[ComplaintUrgency]] = defaultdict(list)
-    for u in await ComplaintUrgency.filter(complaint_id__in=list(complaint_ids)).order_by("id"):
-        grouped[u.complaint_id].append(u)
-    return grouped
+    return await _by_complaint(
+        ComplaintUrgency.filter(complaint_id__in=list(complaint_ids)).order_by("id")
+    )
 
 
 async def deadlines_for(complaint_ids: Sequence[int]) -> dict[int, list[Deadline]]:
-    grouped: dict[int, list[Deadline]] = defaultdict(list)
-    for d in await Deadline.filter(complaint_id__in=list(complaint_ids)).order_by("due_at", "id"):
-        grouped[d.complaint_id].append(d)
-    return grouped
+    return await _by_complaint(
+        Deadline.filter(complaint_id__in=list(complaint_ids)).order_by("due_at", "id")
+    )
