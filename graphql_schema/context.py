@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from services.complaints import queries as complaint_queries
 from services.complaints.models import (
+    Complaint,
     ComplaintEvent,
     ComplaintTask,
     ComplaintUrgency,
@@ -21,6 +22,15 @@ from services.complaints.models import (
 from services.customers import service as customers
 from services.customers.models import Customer
 from services.errors import Unauthenticated
+from services.refunds import queries as refund_queries
+from services.refunds.models import (
+    Compensation,
+    LedgerEntry,
+    RefundApproval,
+    RefundEvent,
+    RefundLine,
+)
+from services.refunds.risk_profiles import Profile
 from services.staff import queries as staff_queries
 from services.staff.models import Department, Staff
 from services.staff.service import staff_for_token
@@ -70,6 +80,27 @@ class Loaders:
     )
     deadlines_by_complaint: DataLoader[int, list[Deadline]] = field(
         default_factory=lambda: DataLoader(_many_each(complaint_queries.deadlines_for))
+    )
+    complaint_by_id: DataLoader[int, Complaint | None] = field(
+        default_factory=lambda: DataLoader(_one_each(complaint_queries.by_ids))
+    )
+    refund_events_by_refund: DataLoader[int, list[RefundEvent]] = field(
+        default_factory=lambda: DataLoader(_many_each(refund_queries.events_for))
+    )
+    approvals_by_refund: DataLoader[int, list[RefundApproval]] = field(
+        default_factory=lambda: DataLoader(_many_each(refund_queries.approvals_for))
+    )
+    lines_by_refund: DataLoader[int, list[RefundLine]] = field(
+        default_factory=lambda: DataLoader(_many_each(refund_queries.lines_for))
+    )
+    credit_by_refund: DataLoader[int, LedgerEntry | None] = field(
+        default_factory=lambda: DataLoader(_one_each(refund_queries.ledger_for))
+    )
+    compensations_by_complaint: DataLoader[int, list[Compensation]] = field(
+        default_factory=lambda: DataLoader(_many_each(refund_queries.compensations_for))
+    )
+    risk_profile_by_customer: DataLoader[int, Profile | None] = field(
+        default_factory=lambda: DataLoader(_one_each(refund_queries.profiles_for))
     )
     tasks_by_complaint: DataLoader[int, list[ComplaintTask]] = field(
         default_factory=lambda: DataLoader(_many_each(complaint_queries.tasks_for))

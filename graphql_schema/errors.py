@@ -20,9 +20,10 @@ strawberry.enum(
     description=(
         "Why a request was refused. Stable: switch on it, show `message` to people. "
         "INVALID_INPUT / INVALID_MSISDN / REQUIRED: fix the named field; NOT_FOUND: the id or "
-        "number does not exist; ILLEGAL_TRANSITION: the complaint is not in a state that allows "
-        "the step; CONFLICT: someone else changed it first, reload; UNAUTHENTICATED: log in; "
-        "PERMISSION_DENIED: your roles do not allow it; INVALID_CREDENTIALS: wrong login."
+        "number does not exist; ILLEGAL_TRANSITION: the complaint or refund is not in a state that "
+        "allows the step; CONFLICT: someone else changed it first, reload; UNAUTHENTICATED: log "
+        "in; PERMISSION_DENIED: your roles do not allow it; INVALID_CREDENTIALS: wrong login; "
+        "IDEMPOTENCY_MISMATCH: the idempotency key was used before with another input."
     ),
 )
 ErrorCodeEnum = ErrorCode
@@ -52,9 +53,11 @@ class NotFoundError(Error):
     field: str | None = strawberry.field(description="The argument that named the missing thing.")
 
 
-@strawberry.type(description="The complaint's current state does not allow this step (C-6).")
+@strawberry.type(
+    description="The complaint's (C-6) or refund's (R-11) current state does not allow this step."
+)
 class IllegalTransitionError(Error):
-    current_status: str = strawberry.field(description="The state the complaint is in now.")
+    current_status: str = strawberry.field(description="The state it is in now.")
     attempted: str = strawberry.field(description="The step that was refused.")
 
 

@@ -69,6 +69,7 @@ async def load_once() -> bool:
                 sensitive_reason="多次媒体投诉" if sensitive else "",
             )
     await _complaints_in_every_state()
+    await _refunds_in_every_state()
     return True
 
 
@@ -119,3 +120,93 @@ async def _complaints_in_every_state() -> None:
             await step(complaint.id)
         await complaint.refresh_from_db()
         assert complaint.status == status
+
+
+async def _refunds_in_every_state() -> None:
+    """Branch-track refunds by `handler` (R-11), approved by `manager`; a special customer."""
+    from services.refunds import approvals, changes, execution
+    from services.refunds import service as refunds
+    from services.refunds.compensation_service import CompensationInput, record_compensation
+    from services.refunds.decisions import RefundRequest
+    from services.refunds.models import CompensationKind, Refund, RefundStatus
+    from services.refunds.policy import BusinessType, ChargeCategory, Liability
+
+    handler = await Staff.get(username="handler")
+    manager = await Staff.get(username="manager")
+
+    async def complaint(msisdn: str) -> int:
+        row = await complaints.create_complaint(
+            actor=handler,
+            intake=complaints.Intake(
+                msisdn=msisdn,
+                contact_name="客户本人",
+                channel=Channel.HOTLINE,
+                category=Category.BILLING_ERROR,
+                summary="本月话费异常,要求退费",
+                customer_request="退还多收费用",
+                service_code="VOICE-BASIC",
+            ),
+        )
+        return row.id
+
+    async def refund(msisdn: str, fen: int, liable: bool = True, matter: str = "话费") -> int:
+        request = RefundRequest(
+            liability=Liability.COMPANY_LIABLE if liable else Liability.NOT_LIABLE,
+            charge_category=ChargeCategory.SERVICE_UNUSABLE if liable else ChargeCategory.GOODWILL,
+            charged_fen=fen,
+            should_have_charged_fen=0,
+            business_type=BusinessType.SELF_OPERATED,
+            cause_unknown_on_spot=fen <= 2000,
+        )
+        row = await refunds.create_refund(
+            actor=handler,
+            complaint_id=await complaint(msisdn),
+            request=request,
+            order=refunds.WorkOrder(matter=matter, cause="计费异常"),
+        )
+        return row.id
+
+    async def approved(refund_id: int) -> int:
+        if (await Refund.get(id=refund_id)).status == RefundStatus.AWAITING_APPROVAL:
+            await approvals.approve(actor=manager, refund_id=refund_id, note="同意")
+        return refund_id
+
+    async def confirmed(refund_id: int) -> int:
+        await execution.confirm_amount(actor=handler, refund_id=refund_id, note="电话确认")
+        return refund_id
+
+    async def executed(refund_id: int) -> int:
+        await execution.execute(actor=handler, refund_id=refund_id)
+        return refund_id
+
+    await refund("13900139000", 1500, matter="来电提醒")  # band 0: awaiting confirmation
+    await refund("13800138000", 5000, matter="语音通话")  # awaiting approval
+    await confirmed(await approved(await refund("13700137000", 30000, matter="流量")))
+    await executed(await confirmed(await approved(await refund("13600136000", 8800))))
+    await approvals.reject(
+        actor=manager, refund_id=await refund("13500135000", 12000), reason="证据不足"
+    )
+    await changes.cancel_refund(
+        actor=handler, refund_id=await refund("13800138000", 2500), reason="客户撤回"
+    )
+    for _ in range(3):  # three goodwill refunds in a month: a special customer (K-1)
+        await executed(await confirmed(await approved(await refund("15800158000", 900, False))))
+    await refund("15800158000", 4000, False, matter="短信")  # R-9: verifying
+    declined = await refund("15800158000", 3000, False, matter="彩铃")
+    await changes.verify_refund(
+        actor=handler,
+        refund_id=declined,
+        outcome=changes.Verification(
+            cause="客户本人订购", measures="已解释", refund_due=True, liability=Liability.NOT_LIABLE
+        ),
+    )  # K-4: declined
+    await record_compensation(
+        actor=handler,
+        complaint_id=await complaint("13900139000"),
+        given=CompensationInput(
+            kind=CompensationKind.GIFT, value_fen=15000, description="上门礼品"
+        ),
+    )
+    assert {s.value for s in RefundStatus} == {
+        s for s in await Refund.all().distinct().values_list("status", flat=True)
+    }

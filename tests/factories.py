@@ -81,3 +81,107 @@ async def open_revisit_window(complaint_id: int) -> None:
     await Deadline.filter(complaint_id=complaint_id, kind=DeadlineKind.REVISIT_OPENS).update(
         due_at=datetime.now(UTC) - timedelta(minutes=1)
     )
+
+
+# refunds ------------------------------------------------------------------------------------
+
+
+def refund_request(**overrides: Any) -> Any:
+    """A company-liable duplicate-record refund: charged 30.00, due 12.34 (double: 35.32)."""
+    from services.refunds.decisions import RefundRequest
+    from services.refunds.policy import ChargeCategory, Liability
+
+    values: dict[str, Any] = {
+        "liability": Liability.COMPANY_LIABLE,
+        "charge_category": ChargeCategory.DUPLICATE_RECORD,
+        "charged_fen": 3000,
+        "should_have_charged_fen": 1234,
+    }
+    values.update(overrides)
+    return RefundRequest(**values)
+
+
+def goodwill_request(refund_fen: int, **overrides: Any) -> Any:
+    """A not-liable (goodwill) single refund of exactly `refund_fen`."""
+    from services.refunds.policy import ChargeCategory, Liability
+
+    values: dict[str, Any] = {
+        "liability": Liability.NOT_LIABLE,
+        "charge_category": ChargeCategory.GOODWILL,
+        "business_type": "self_operated",
+        "charged_fen": refund_fen,
+        "should_have_charged_fen": 0,
+    }
+    values.update(overrides)
+    return refund_request(**values)
+
+
+def liable_request(refund_fen: int, **overrides: Any) -> Any:
+    """A company-liable single refund (not a billing error) of exactly `refund_fen`."""
+    from services.refunds.policy import ChargeCategory, Liability
+
+    values: dict[str, Any] = {
+        "liability": Liability.COMPANY_LIABLE,
+        "charge_category": ChargeCategory.SERVICE_UNUSABLE,
+        "business_type": "self_operated",
+        "charged_fen": refund_fen,
+        "should_have_charged_fen": 0,
+    }
+    values.update(overrides)
+    return refund_request(**values)
+
+
+def work_order(**overrides: Any) -> Any:
+    from services.refunds.service import WorkOrder
+
+    values: dict[str, Any] = {"matter": "话费重复扣费", "cause": "计费系统重复出账"}
+    values.update(overrides)
+    return WorkOrder(**values)
+
+
+async def refund(
+    actor: Staff,
+    complaint_row: Complaint | None = None,
+    request: Any = None,
+    *,
+    cust: Customer | None = None,
+    **order: Any,
+) -> Any:
+    """A refund work order on a complaint owned by `actor` (refund first: R-7(c) customer)."""
+    from services.refunds import service as refunds
+
+    if complaint_row is None:
+        cust = cust or await customer(credit_standing="good")
+        complaint_row = await complaint(actor, cust)
+    return await refunds.create_refund(
+        actor=actor,
+        complaint_id=complaint_row.id,
+        request=request or refund_request(),
+        order=work_order(**order),
+    )
+
+
+async def approver(band: int, track: Track = Track.BRANCH) -> Staff:
+    """A member of staff whose highest approving role is `band` (R-12)."""
+    roles = [Role.HANDLER, Role.TEAM_LEAD, Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM]
+    return await staff(roles[band], track=track)
+
+
+async def executed_refund(handler: Staff, refund_row: Any, approver_: Staff | None = None) -> Any:
+    """Walk a refund through verification, approval and confirmation to execution."""
+    from services.refunds import approvals, changes, execution
+    from services.refunds.models import RefundStatus
+
+    if refund_row.status == RefundStatus.VERIFYING:
+        refund_row = await changes.verify_refund(
+            actor=handler,
+            refund_id=refund_row.id,
+            outcome=changes.Verification(
+                cause="核实属实", measures="已整改", refund_due=True, liability=refund_row.liability
+            ),
+        )
+    if refund_row.status == RefundStatus.AWAITING_APPROVAL:
+        approver_ = approver_ or await approver(4, track=Track(refund_row.track))
+        refund_row = await approvals.approve(actor=approver_, refund_id=refund_row.id)
+    await execution.confirm_amount(actor=handler, refund_id=refund_row.id, note="客户确认金额")
+    return await execution.execute(actor=handler, refund_id=refund_row.id)

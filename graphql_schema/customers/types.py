@@ -13,6 +13,7 @@ from services.phones import mask
 
 if TYPE_CHECKING:
     from graphql_schema.complaints.types import ComplaintConnection, ComplaintFilterInput
+    from graphql_schema.refunds.risk import RiskProfile
 
 
 @strawberry.type(
@@ -53,6 +54,18 @@ class Customer:
         return await complaint_connection(
             info, filter, first=first, after=after, customer_id=int(self.id)
         )
+
+    @strawberry.field(
+        description="The customer's refund risk profile (K-1..K-3): special or not, why, since "
+        "when, and when they would leave the list."
+    )
+    async def risk_profile(
+        self, info: strawberry.Info
+    ) -> Annotated[RiskProfile, strawberry.lazy("graphql_schema.refunds.risk")]:
+        from graphql_schema.refunds.risk import RiskProfile
+
+        profile = await info.context.loaders.risk_profile_by_customer.load(int(self.id))
+        return RiskProfile.of(profile)
 
     @classmethod
     def from_row(cls, row: CustomerRow, *, phone_visible: bool) -> Customer:

@@ -144,3 +144,20 @@ async def test_unexpected_errors_are_masked(gql, monkeypatch, caplog):
 
     assert body["errors"][0]["message"] == "Unexpected error."
     assert "secret" not in str(body)
+
+
+async def test_repeated_queries_hit_the_parser_and_validation_caches(gql):
+    from strawberry.extensions.parser_cache import _get_parse_cache
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    staff = await f.staff()
+    validate, parse = _get_validate_cache(512), _get_parse_cache(512)
+    query = "{ me { username displayName } }"
+    await gql.post(query, as_=staff)
+    validated, parsed = validate.cache_info().hits, parse.cache_info().hits
+
+    for _ in range(5):
+        await gql.post(query, as_=staff)
+
+    assert validate.cache_info().hits - validated == 5
+    assert parse.cache_info().hits - parsed == 5

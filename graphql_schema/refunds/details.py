@@ -1,0 +1,120 @@
+"""The parts of a refund: approvals, history, picked charge lines, the credit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from graphql_schema.enums import Track
+from graphql_schema.refunds.enums import ApprovalDecision, LedgerKind
+from graphql_schema.staff.types import StaffMember
+from services.refunds.models import LedgerEntry as LedgerRow
+from services.refunds.models import RefundApproval as ApprovalRow
+from services.refunds.models import RefundEvent as EventRow
+from services.refunds.models import RefundLine as LineRow
+
+
+async def staff_member(info: strawberry.Info, staff_id: int | None) -> StaffMember | None:
+    if staff_id is None:
+        return None
+    row = await info.context.loaders.staff_by_id.load(staff_id)
+    return StaffMember.from_row(row) if row else None
+
+
+@strawberry.type(description="One approver's decision on a refund (R-12); one per round.")
+class Approval:
+    id: strawberry.ID = strawberry.field(description="Stable id.")
+    round: int = strawberry.field(description="Approval round; a change of amount opens the next.")
+    decision: ApprovalDecision = strawberry.field(description="APPROVED or REJECTED.")
+    band: int = strawberry.field(description="The refund's band (0-4) when decided.")
+    approver_band: int = strawberry.field(description="The highest band the approver may approve.")
+    track: Track = strawberry.field(description="The track it was decided on.")
+    amount_fen: int = strawberry.field(description="The amount approved or rejected, in fen.")
+    reason: str = strawberry.field(description="The approver's note; the reason of a rejection.")
+    decided_at: datetime = strawberry.field(description="When.")
+    approver_id: strawberry.Private[int]
+
+    @strawberry.field(description="Who decided.")
+    async def approver(self, info: strawberry.Info) -> StaffMember | None:
+        return await staff_member(info, self.approver_id)
+
+    @classmethod
+    def from_row(cls, row: ApprovalRow) -> Approval:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            round=row.round,
+            decision=ApprovalDecision(row.decision),
+            band=row.band,
+            approver_band=row.approver_band,
+            track=Track(row.track),
+            amount_fen=row.amount_fen,
+            reason=row.reason,
+            decided_at=row.decided_at,
+            approver_id=row.approver_id,
+        )
+
+
+@strawberry.type(description="One entry of a refund's append-only history.")
+class RefundEvent:
+    id: strawberry.ID = strawberry.field(description="Stable id; increases with time.")
+    at: datetime = strawberry.field(description="When it happened.")
+    action: str = strawberry.field(description="The step, e.g. `requested`, `approved`.")
+    from_status: str = strawberry.field(description="Status before; empty when it was created.")
+    to_status: str = strawberry.field(description="Status after.")
+    reason: str = strawberry.field(description="Why, as given by the person or the rules.")
+    actor_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Who did it; null when the system did it.")
+    async def actor(self, info: strawberry.Info) -> StaffMember | None:
+        return await staff_member(info, self.actor_id)
+
+    @classmethod
+    def from_row(cls, row: EventRow) -> RefundEvent:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            at=row.at,
+            action=row.action,
+            from_status=row.from_status,
+            to_status=row.to_status,
+            reason=row.reason,
+            actor_id=row.actor_id,
+        )
+
+
+@strawberry.type(description="A billed charge picked for a quick refund (R-11).")
+class RefundLine:
+    description: str = strawberry.field(description="The charge as billed.")
+    service_code: str = strawberry.field(description="Service code; may be empty.")
+    sp_code: str = strawberry.field(description="Partner (SP) code; may be empty.")
+    billed_on: date | None = strawberry.field(description="When it was billed.")
+    charged_fen: int = strawberry.field(description="The amount charged, in fen.")
+
+    @classmethod
+    def from_row(cls, row: LineRow) -> RefundLine:
+        return cls(
+            description=row.description,
+            service_code=row.service_code,
+            sp_code=row.sp_code,
+            billed_on=row.billed_on,
+            charged_fen=row.charged_fen,
+        )
+
+
+@strawberry.type(description="Money credited to the customer by an executed refund or a fare.")
+class Credit:
+    kind: LedgerKind = strawberry.field(description="Account credit, bill adjustment, cash, fare.")
+    amount_fen: int = strawberry.field(description="The amount, in fen.")
+    applies_on: date = strawberry.field(
+        description="The day it reaches the account: a bill adjustment on next month's bill."
+    )
+    created_at: datetime = strawberry.field(description="When it was recorded.")
+
+    @classmethod
+    def from_row(cls, row: LedgerRow) -> Credit:
+        return cls(
+            kind=LedgerKind(row.kind),
+            amount_fen=row.amount_fen,
+            applies_on=row.applies_on,
+            created_at=row.created_at,
+        )

@@ -1,0 +1,156 @@
+"""Refund queries: one by id, filtered pages and the approver's queue, the policy preview."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+
+from graphql_schema.complaints.types import PageInfo
+from graphql_schema.errors import InputError, NotFoundError, error_type
+from graphql_schema.ids import parse_id, parse_optional_id
+from graphql_schema.permissions import IsAuthenticated
+from graphql_schema.refunds.inputs import RefundPolicyPreviewInput
+from graphql_schema.refunds.mutations import camel
+from graphql_schema.refunds.results import (
+    Compensation,
+    RefundConnection,
+    RefundEdge,
+    RefundFilterInput,
+    RefundPolicyDecision,
+)
+from graphql_schema.refunds.types import Refund
+from services.customers import service as customers
+from services.errors import DomainError, InvalidInput, NotFound
+from services.refunds import queries
+from services.refunds import service as refunds
+from services.refunds.models import Refund as RefundRow
+
+PreviewPayload = Annotated[
+    RefundPolicyDecision | InputError | NotFoundError,
+    strawberry.union(
+        "RefundPolicyPreviewPayload",
+        description="What the rules would decide, or why the request cannot be judged.",
+    ),
+]
+
+
+def encode_cursor(refund_id: int) -> str:
+    return base64.urlsafe_b64encode(f"refund:{refund_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "refund":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise GraphQLError(
+            "`after` is not a cursor from this list.", extensions={"code": "INVALID_INPUT"}
+        ) from None
+
+
+async def to_filter(info: strawberry.Info, f: RefundFilterInput | None) -> queries.RefundFilter:
+    f = f or RefundFilterInput()
+    try:
+        customer_id = parse_optional_id(f.customer_id, field="customerId")
+        complaint_id = parse_optional_id(f.complaint_id, field="complaintId")
+        if f.msisdn:
+            customer_id = (await customers.by_msisdn(f.msisdn)).id
+    except (NotFound, InvalidInput) as exc:
+        raise GraphQLError(exc.message, extensions={"code": exc.code.value}) from None
+    return queries.RefundFilter(
+        statuses=f.status or (),
+        bands=f.band or (),
+        track=f.track,
+        customer_id=customer_id,
+        complaint_id=complaint_id,
+        created_from=f.created_from,
+        created_to=f.created_to,
+        awaiting_approval_by=info.context.staff if f.awaiting_my_approval else None,
+    )
+
+
+@strawberry.type
+class RefundQueries:
+    @strawberry.field(
+        description="One refund by id; null if there is none.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def refund(self, info: strawberry.Info, id: strawberry.ID) -> Refund | None:
+        try:
+            refund_id = parse_id(id)
+        except NotFound:
+            return None
+        row = await RefundRow.get_or_none(id=refund_id)
+        return Refund.from_row(row) if row else None
+
+    @strawberry.field(
+        description=(
+            "Refunds matching `filter`, newest first, `first` (1-100) at a time; pass the "
+            "previous page's `pageInfo.endCursor` as `after`. `awaitingMyApproval: true` is "
+            "an approver's queue: only what you may approve (R-12)."
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def refunds(
+        self,
+        info: strawberry.Info,
+        filter: RefundFilterInput | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> RefundConnection:
+        if first < 1 or first > queries.MAX_PAGE:
+            raise GraphQLError(
+                f"`first` must be between 1 and {queries.MAX_PAGE}.",
+                extensions={"code": "INVALID_INPUT"},
+            )
+        after_id = decode_cursor(after) if after else None
+        page = await queries.page(await to_filter(info, filter), first=first, after_id=after_id)
+        edges = [
+            RefundEdge(cursor=encode_cursor(row.id), node=Refund.from_row(row)) for row in page.rows
+        ]
+        return RefundConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+            ),
+            total_count=page.total,
+        )
+
+    @strawberry.field(
+        description="What the refund rules would decide for this request (R-2..R-13, K-4), "
+        "with their reasons. Writes nothing: for the console's preview and audits.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def refund_policy_preview(
+        self, info: strawberry.Info, input: RefundPolicyPreviewInput
+    ) -> PreviewPayload:
+        try:
+            customer = await customers.by_msisdn(input.msisdn) if input.msisdn else None
+            decision = await refunds.preview(
+                request=input.to_request(),
+                customer=customer,
+                facts=None if customer else input.to_facts(),
+            )
+        except DomainError as exc:
+            exc.field = camel(exc.field)
+            return error_type(exc)  # type: ignore[return-value]
+        return RefundPolicyDecision.of(decision)
+
+    @strawberry.field(
+        description="The R-10 compensation recorded on a complaint, oldest first.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def compensations(
+        self, info: strawberry.Info, complaint_id: strawberry.ID
+    ) -> list[Compensation]:
+        try:
+            key = parse_id(complaint_id, field="complaintId")
+        except NotFound:
+            return []
+        rows = await info.context.loaders.compensations_by_complaint.load(key)
+        return [Compensation.from_row(r) for r in rows]

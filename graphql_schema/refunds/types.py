@@ -1,0 +1,205 @@
+"""A refund work order as a frontend sees it; amounts are Int fen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from graphql_schema.customers.types import Customer
+from graphql_schema.enums import Role, Track
+from graphql_schema.refunds.details import Approval, Credit, RefundEvent, RefundLine, staff_member
+from graphql_schema.refunds.enums import (
+    ApproverTitle,
+    BusinessType,
+    ChargeCategory,
+    Flow,
+    Liability,
+    Multiple,
+    RefundMethod,
+    RefundStatus,
+)
+from graphql_schema.staff.types import StaffMember
+from services.complaints import policy as complaint_policy
+from services.refunds import policy
+from services.refunds.models import Refund as RefundRow
+
+if TYPE_CHECKING:
+    from graphql_schema.complaints.types import Complaint
+
+
+@strawberry.type(description="A refund work order on a complaint (R-1), with the rules' decisions.")
+class Refund:
+    id: strawberry.ID = strawberry.field(description="Stable id; pass it to every step mutation.")
+    status: RefundStatus = strawberry.field(description="Where it is in the R-11 flow.")
+    track: Track = strawberry.field(description="The requester's track; approvals follow it.")
+    business_type: BusinessType = strawberry.field(description="R-2.")
+    liability: Liability = strawberry.field(description="R-3, as verified when verified.")
+    charge_category: ChargeCategory = strawberry.field(description="What the refund is for.")
+    matter: str = strawberry.field(description="The matter, as the SMS names it (R-14).")
+    cause: str = strawberry.field(description="The cause recorded at intake.")
+    border_roaming: bool = strawberry.field(description="Border roaming: not counted by K-1.")
+    sp_code: str = strawberry.field(description="Partner (SP) code for partner services.")
+    service_code: str = strawberry.field(description="Service or product concerned.")
+    quick: bool = strawberry.field(description="Taken by the quick refund path (R-11).")
+    charged_fen: int = strawberry.field(description="What was charged, in fen.")
+    should_have_charged_fen: int = strawberry.field(description="What should have been charged.")
+    overcharge_fen: int = strawberry.field(description="Charged minus due, never below 0 (R-5).")
+    refund_fen: int = strawberry.field(description="The refund: once or twice the overcharge.")
+    multiple: Multiple = strawberry.field(description="R-4: single or double.")
+    method: RefundMethod = strawberry.field(description="R-6: how the money goes back.")
+    cash_exception_reason: str = strawberry.field(description="Why cash, if cash (R-6).")
+    flow: Flow = strawberry.field(description="R-7/R-8/R-9: refund first or verify first.")
+    flow_clause: str = strawberry.field(description="The clause that decided the flow.")
+    band: int = strawberry.field(description="R-12 approval band, 0 (refunded directly) to 4.")
+    special_customer: bool = strawberry.field(description="Special customer at request (R-9).")
+    vip: bool = strawberry.field(description="VIP: verified within 1 working day (R-13).")
+    reasons: list[str] = strawberry.field(description="Every rule's reasons, in words.")
+    approval_round: int = strawberry.field(description="The current approval round.")
+    verified_at: datetime | None = strawberry.field(description="When verification finished.")
+    verification_cause: str = strawberry.field(description="The cause verification found.")
+    verification_measures: str = strawberry.field(description="What was done about it.")
+    approved_at: datetime | None = strawberry.field(description="When approved (this round).")
+    confirmed_at: datetime | None = strawberry.field(
+        description="When the customer confirmed the amount (R-11)."
+    )
+    confirmation_note: str = strawberry.field(description="How the customer confirmed.")
+    executed_at: datetime | None = strawberry.field(description="When it was executed.")
+    closed_reason: str = strawberry.field(description="Why rejected, declined or cancelled.")
+    closed_at: datetime | None = strawberry.field(description="When it was closed unpaid.")
+    verify_due_at: datetime | None = strawberry.field(description="R-13 verification deadline.")
+    agree_due_at: datetime | None = strawberry.field(
+        description="R-13: a bill adjustment's amount and date agreed by then."
+    )
+    execute_due_at: datetime | None = strawberry.field(description="R-13 execution deadline.")
+    created_at: datetime = strawberry.field(description="When it was requested.")
+    updated_at: datetime = strawberry.field(description="Last change.")
+    complaint_id: strawberry.Private[int]
+    customer_id: strawberry.Private[int]
+    requested_by_id: strawberry.Private[int]
+    verified_by_id: strawberry.Private[int | None]
+    approved_by_id: strawberry.Private[int | None]
+    executed_by_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="R-12: who approves this band on this track.")
+    def approver_title(self) -> ApproverTitle:
+        return ApproverTitle(policy.approver_for(self.band, policy.Track(self.track.value)))
+
+    @strawberry.field(description="The lowest staff role that may approve it (R-12).")
+    def approver_role(self) -> Role:
+        return Role(policy.BAND_ROLES[self.band].value)
+
+    @strawberry.field(description="Whether the customer's number is shown to you in full (C-12).")
+    async def phone_visible(self, info: strawberry.Info) -> bool:
+        complaint = await info.context.loaders.complaint_by_id.load(self.complaint_id)
+        viewer = info.context.staff
+        return complaint is not None and complaint_policy.may_see_phone(
+            staff_id=viewer.id,
+            roles=viewer.roles,
+            staff_department_id=viewer.department_id,
+            owner_id=complaint.owner_id,
+            first_handler_id=complaint.first_handler_id,
+            department_id=complaint.department_id,
+        )
+
+    @strawberry.field(description="The complaint it belongs to (R-1).")
+    async def complaint(
+        self, info: strawberry.Info
+    ) -> Annotated[Complaint, strawberry.lazy("graphql_schema.complaints.types")]:
+        from graphql_schema.complaints.types import Complaint
+
+        row = await info.context.loaders.complaint_by_id.load(self.complaint_id)
+        return Complaint.from_row(row, info.context.staff)
+
+    @strawberry.field(description="The customer; the number is masked unless `phoneVisible`.")
+    async def customer(self, info: strawberry.Info) -> Customer:
+        row = await info.context.loaders.customer_by_id.load(self.customer_id)
+        return Customer.from_row(row, phone_visible=await self.phone_visible(info))
+
+    @strawberry.field(description="Who requested it.")
+    async def requested_by(self, info: strawberry.Info) -> StaffMember | None:
+        return await staff_member(info, self.requested_by_id)
+
+    @strawberry.field(description="Who verified it.")
+    async def verified_by(self, info: strawberry.Info) -> StaffMember | None:
+        return await staff_member(info, self.verified_by_id)
+
+    @strawberry.field(description="Who approved it (this round).")
+    async def approved_by(self, info: strawberry.Info) -> StaffMember | None:
+        return await staff_member(info, self.approved_by_id)
+
+    @strawberry.field(description="Who executed it.")
+    async def executed_by(self, info: strawberry.Info) -> StaffMember | None:
+        return await staff_member(info, self.executed_by_id)
+
+    @strawberry.field(description="Every approver's decision, oldest first.")
+    async def approvals(self, info: strawberry.Info) -> list[Approval]:
+        rows = await info.context.loaders.approvals_by_refund.load(int(self.id))
+        return [Approval.from_row(r) for r in rows]
+
+    @strawberry.field(description="The append-only history, oldest first.")
+    async def history(self, info: strawberry.Info) -> list[RefundEvent]:
+        rows = await info.context.loaders.refund_events_by_refund.load(int(self.id))
+        return [RefundEvent.from_row(r) for r in rows]
+
+    @strawberry.field(description="The billed charges of a quick refund; empty otherwise.")
+    async def lines(self, info: strawberry.Info) -> list[RefundLine]:
+        rows = await info.context.loaders.lines_by_refund.load(int(self.id))
+        return [RefundLine.from_row(r) for r in rows]
+
+    @strawberry.field(description="The credit written when it was executed; null before.")
+    async def credit(self, info: strawberry.Info) -> Credit | None:
+        row = await info.context.loaders.credit_by_refund.load(int(self.id))
+        return Credit.from_row(row) if row else None
+
+    @classmethod
+    def from_row(cls, row: RefundRow) -> Refund:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            status=RefundStatus(row.status),
+            track=Track(row.track),
+            business_type=BusinessType(row.business_type),
+            liability=Liability(row.liability),
+            charge_category=ChargeCategory(row.charge_category),
+            matter=row.matter,
+            cause=row.cause,
+            border_roaming=row.border_roaming,
+            sp_code=row.sp_code,
+            service_code=row.service_code,
+            quick=row.quick,
+            charged_fen=row.charged_fen,
+            should_have_charged_fen=row.should_have_charged_fen,
+            overcharge_fen=row.overcharge_fen,
+            refund_fen=row.refund_fen,
+            multiple=Multiple(row.multiple),
+            method=RefundMethod(row.method),
+            cash_exception_reason=row.cash_exception_reason,
+            flow=Flow(row.flow),
+            flow_clause=row.flow_clause,
+            band=row.band,
+            special_customer=row.special_customer,
+            vip=row.vip,
+            reasons=list(row.reasons),
+            approval_round=row.approval_round,
+            verified_at=row.verified_at,
+            verification_cause=row.verification_cause,
+            verification_measures=row.verification_measures,
+            approved_at=row.approved_at,
+            confirmed_at=row.confirmed_at,
+            confirmation_note=row.confirmation_note,
+            executed_at=row.executed_at,
+            closed_reason=row.closed_reason,
+            closed_at=row.closed_at,
+            verify_due_at=row.verify_due_at,
+            agree_due_at=row.agree_due_at,
+            execute_due_at=row.execute_due_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            complaint_id=row.complaint_id,
+            customer_id=row.customer_id,
+            requested_by_id=row.requested_by_id,
+            verified_by_id=row.verified_by_id,
+            approved_by_id=row.approved_by_id,
+            executed_by_id=row.executed_by_id,
+        )

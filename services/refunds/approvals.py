@@ -1,0 +1,98 @@
+"""R-12 approvals: an approver whose band covers the refund, on its track, never the requester.
+
+Each decision is one transaction that locks the refund; the unique (refund, round) index on
+refund_approvals is the last line of defence against two decisions on one round. Fifty
+concurrent approvals give one approval and forty-nine Conflicts.
+"""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from services.errors import ErrorCode, InvalidInput
+from services.refunds import clock, idempotency, policy, workflow
+from services.refunds.common import event, locked
+from services.refunds.models import ApprovalDecision, Refund, RefundApproval, RefundStatus
+from services.refunds.service import by_id
+from services.staff.models import Staff
+
+
+def _authorise(actor: Staff, refund: Refund) -> int:
+    """R-12: raise PermissionDenied unless `actor` may decide this refund; their band."""
+    policy.check_approver(
+        requester_id=refund.requested_by_id,
+        approver_id=actor.id,
+        approver_roles=actor.roles,
+        approver_track=policy.Track(actor.track),
+        refund_band=refund.band,
+        refund_track=policy.Track(refund.track),
+    )
+    band = policy.highest_band(actor.roles)
+    assert band is not None  # check_approver refuses staff without an approving role
+    return band
+
+
+async def approve(
+    *, actor: Staff, refund_id: int, note: str = "", idempotency_key: str | None = None
+) -> Refund:
+    """AWAITING_APPROVAL → AWAITING_CONFIRMATION."""
+    return await idempotency.once(
+        scope="approve_refund",
+        key=idempotency_key,
+        actor_id=actor.id,
+        request={"refund_id": refund_id, "note": note},
+        run=lambda: _decide(actor, refund_id, ApprovalDecision.APPROVED, note.strip()),
+        result_id=lambda refund: refund.id,
+        replay=by_id,
+    )
+
+
+async def reject(*, actor: Staff, refund_id: int, reason: str) -> Refund:
+    """AWAITING_APPROVAL → REJECTED; the reason is required and told to the requester."""
+    if not reason.strip():
+        raise InvalidInput("Say why it is rejected.", code=ErrorCode.REQUIRED, field="reason")
+    return await _decide(actor, refund_id, ApprovalDecision.REJECTED, reason.strip())
+
+
+async def _decide(actor: Staff, refund_id: int, decision: ApprovalDecision, reason: str) -> Refund:
+    at = clock.now()
+    async with in_transaction():
+        refund = await locked(refund_id)
+        action = "approve" if decision is ApprovalDecision.APPROVED else "reject"
+        workflow.check(action, refund.status, band=refund.band)
+        approver_band = _authorise(actor, refund)
+        before = refund.status
+        await RefundApproval.create(
+            refund=refund,
+            round=refund.approval_round,
+            approver=actor,
+            decision=decision,
+            band=refund.band,
+            approver_band=approver_band,
+            track=refund.track,
+            amount_fen=refund.refund_fen,
+            reason=reason,
+            decided_at=at,
+        )
+        if decision is ApprovalDecision.APPROVED:
+            refund.status = RefundStatus.AWAITING_CONFIRMATION
+            refund.approved_by = actor
+            refund.approved_at = at
+        else:
+            refund.status = RefundStatus.REJECTED
+            refund.closed_reason = reason
+            refund.closed_at = at
+        await refund.save()
+        await event(
+            refund,
+            actor,
+            "approved" if decision is ApprovalDecision.APPROVED else "rejected",
+            before=before,
+            reason=reason,
+            data={
+                "band": refund.band,
+                "approver_band": approver_band,
+                "round": refund.approval_round,
+            },
+        ).save()
+    return refund

@@ -1,0 +1,132 @@
+"""Reading refunds: filtered keyset pages, the approvers' queue, batch look-ups for loaders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.queryset import QuerySet
+
+from services.customers.models import Customer
+from services.refunds import policy, risk_profiles
+from services.refunds.models import (
+    Compensation,
+    LedgerEntry,
+    Refund,
+    RefundApproval,
+    RefundEvent,
+    RefundLine,
+    RefundStatus,
+)
+from services.staff.models import Staff, Track
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class RefundFilter:
+    statuses: Sequence[RefundStatus] = ()
+    bands: Sequence[int] = ()
+    track: Track | None = None
+    customer_id: int | None = None
+    complaint_id: int | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    awaiting_approval_by: Staff | None = None  # the approver's queue
+
+
+@dataclass
+class Page:
+    rows: list[Refund]
+    total: int
+    has_next: bool
+
+
+def approver_queue(qs: QuerySet[Refund], approver: Staff) -> QuerySet[Refund]:
+    """R-12: what this approver may approve now: waiting, on their track, within their band,
+    and not requested by themselves."""
+    band = policy.highest_band(approver.roles)
+    if band is None or band == 0:
+        return qs.filter(id__lt=0)  # approves nothing
+    return qs.filter(
+        status=RefundStatus.AWAITING_APPROVAL,
+        track=approver.track,
+        band__gte=1,
+        band__lte=band,
+    ).exclude(requested_by_id=approver.id)
+
+
+def _filtered(f: RefundFilter) -> QuerySet[Refund]:
+    qs = Refund.all()
+    if f.statuses:
+        qs = qs.filter(status__in=list(f.statuses))
+    if f.bands:
+        qs = qs.filter(band__in=list(f.bands))
+    if f.track is not None:
+        qs = qs.filter(track=f.track)
+    if f.customer_id is not None:
+        qs = qs.filter(customer_id=f.customer_id)
+    if f.complaint_id is not None:
+        qs = qs.filter(complaint_id=f.complaint_id)
+    if f.created_from is not None:
+        qs = qs.filter(created_at__gte=f.created_from)
+    if f.created_to is not None:
+        qs = qs.filter(created_at__lt=f.created_to)
+    if f.awaiting_approval_by is not None:
+        qs = approver_queue(qs, f.awaiting_approval_by)
+    return qs
+
+
+async def page(f: RefundFilter, *, first: int, after_id: int | None) -> Page:
+    """Newest first; `after_id` is the last id of the previous page (keyset, no OFFSET)."""
+    first = max(1, min(first, MAX_PAGE))
+    qs = _filtered(f)
+    total = await qs.count()
+    window = qs.filter(id__lt=after_id) if after_id is not None else qs
+    rows = await window.order_by("-id").limit(first + 1)
+    return Page(rows=rows[:first], total=total, has_next=len(rows) > first)
+
+
+async def by_ids(ids: Sequence[int]) -> dict[int, Refund]:
+    return {r.id: r for r in await Refund.filter(id__in=list(ids))}
+
+
+async def events_for(refund_ids: Sequence[int]) -> dict[int, list[RefundEvent]]:
+    grouped: dict[int, list[RefundEvent]] = defaultdict(list)
+    for e in await RefundEvent.filter(refund_id__in=list(refund_ids)).order_by("id"):
+        grouped[e.refund_id].append(e)
+    return grouped
+
+
+async def approvals_for(refund_ids: Sequence[int]) -> dict[int, list[RefundApproval]]:
+    grouped: dict[int, list[RefundApproval]] = defaultdict(list)
+    for a in await RefundApproval.filter(refund_id__in=list(refund_ids)).order_by("id"):
+        grouped[a.refund_id].append(a)
+    return grouped
+
+
+async def lines_for(refund_ids: Sequence[int]) -> dict[int, list[RefundLine]]:
+    grouped: dict[int, list[RefundLine]] = defaultdict(list)
+    for line in await RefundLine.filter(refund_id__in=list(refund_ids)).order_by("id"):
+        grouped[line.refund_id].append(line)
+    return grouped
+
+
+async def ledger_for(refund_ids: Sequence[int]) -> dict[int, LedgerEntry]:
+    rows = await LedgerEntry.filter(refund_id__in=list(refund_ids))
+    return {e.refund_id: e for e in rows if e.refund_id is not None}
+
+
+async def compensations_for(complaint_ids: Sequence[int]) -> dict[int, list[Compensation]]:
+    grouped: dict[int, list[Compensation]] = defaultdict(list)
+    for c in await Compensation.filter(complaint_id__in=list(complaint_ids)).order_by("id"):
+        grouped[c.complaint_id].append(c)
+    return grouped
+
+
+async def profiles_for(customer_ids: Sequence[int]) -> dict[int, risk_profiles.Profile]:
+    """Current risk profiles (K-1..K-3) of several customers in three queries."""
+    customers = await Customer.filter(id__in=list(customer_ids))
+    return await risk_profiles.current_many(customers)
