@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 import strawberry
 
 from services.errors import (
@@ -13,6 +16,7 @@ from services.errors import (
     PermissionDenied,
     Unauthenticated,
 )
+from services.staff.models import Staff
 
 strawberry.enum(
     ErrorCode,
@@ -27,6 +31,7 @@ strawberry.enum(
     ),
 )
 ErrorCodeEnum = ErrorCode
+R = TypeVar("R")
 
 
 @strawberry.interface(description="Every expected failure: a stable code and a message for people.")
@@ -76,8 +81,19 @@ class ConflictError(Error):
     pass
 
 
+def camel(name: str | None) -> str | None:
+    """The rules name fields in Python (`value_fen`); the API names them `valueFen`."""
+    if not name or "_" not in name:
+        return name
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 def error_type(exc: DomainError) -> Error:
-    """The GraphQL error member for a domain failure."""
+    """The GraphQL error member for a domain failure, with field names as the API spells them."""
+    exc.field = camel(exc.field)
+    for problem in exc.problems:
+        problem.field = camel(problem.field) or problem.field
     code = ErrorCodeEnum(exc.code.value)
     if isinstance(exc, NotFound):
         return NotFoundError(code=code, message=exc.message, field=exc.field)
@@ -104,3 +120,19 @@ def unauthenticated() -> AuthenticationError:
     return AuthenticationError(
         code=ErrorCodeEnum.UNAUTHENTICATED, message="Log in first: call `login` and send the token."
     )
+
+
+async def run_mutation(
+    info: strawberry.Info,
+    call: Callable[[Staff], Awaitable[R]],
+    result: Callable[[R, Staff], Any],
+) -> Any:
+    """The shape of every mutation: a login, one use case, its result or its typed refusal."""
+    actor: Staff | None = info.context.staff
+    if actor is None:
+        return unauthenticated()
+    try:
+        row = await call(actor)
+    except DomainError as exc:
+        return error_type(exc)
+    return result(row, actor)

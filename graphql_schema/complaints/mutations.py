@@ -17,14 +17,12 @@ from graphql_schema.errors import (
     InputError,
     NotFoundError,
     PermissionDeniedError,
-    error_type,
-    unauthenticated,
+    run_mutation,
 )
 from graphql_schema.ids import parse_id, parse_optional_id
 from services.complaints import service
 from services.complaints.models import Complaint as ComplaintRow
 from services.complaints.models import ContactPreference as ContactPreferenceValue
-from services.errors import DomainError
 from services.staff.models import Staff
 
 
@@ -51,14 +49,9 @@ ComplaintPayload = Annotated[
 async def run_step(
     info: strawberry.Info, call: Callable[[Staff], Awaitable[ComplaintRow]]
 ) -> ComplaintPayload:
-    actor: Staff | None = info.context.staff
-    if actor is None:
-        return unauthenticated()
-    try:
-        row = await call(actor)
-    except DomainError as exc:
-        return error_type(exc)  # type: ignore[return-value]
-    return ComplaintResult(complaint=Complaint.from_row(row, actor))
+    return await run_mutation(  # type: ignore[no-any-return]
+        info, call, lambda row, actor: ComplaintResult(complaint=Complaint.from_row(row, actor))
+    )
 
 
 @strawberry.input(

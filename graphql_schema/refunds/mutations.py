@@ -20,6 +20,7 @@ from graphql_schema.errors import (
     NotFoundError,
     PermissionDeniedError,
     error_type,
+    run_mutation,
     unauthenticated,
 )
 from graphql_schema.ids import parse_id
@@ -79,32 +80,12 @@ CompensationPayload = Annotated[
 ]
 
 
-def camel(name: str | None) -> str | None:
-    """The rules name fields in Python (`value_fen`); the API names them `valueFen`."""
-    if not name or "_" not in name:
-        return name
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _refused(exc: DomainError) -> DomainError:
-    exc.field = camel(exc.field)
-    for problem in exc.problems:
-        problem.field = camel(problem.field) or problem.field
-    return exc
-
-
 async def _run(
     info: strawberry.Info, call: Callable[[Staff], Awaitable[RefundRow]]
 ) -> RefundPayload:
-    actor: Staff | None = info.context.staff
-    if actor is None:
-        return unauthenticated()
-    try:
-        row = await call(actor)
-    except DomainError as exc:
-        return error_type(_refused(exc))  # type: ignore[return-value]
-    return RefundResult(refund=Refund.from_row(row))
+    return await run_mutation(  # type: ignore[no-any-return]
+        info, call, lambda row, _: RefundResult(refund=Refund.from_row(row))
+    )
 
 
 @strawberry.type
@@ -294,5 +275,5 @@ class RefundMutations:
                 idempotency_key=idempotency_key,
             )
         except DomainError as exc:
-            return error_type(_refused(exc))  # type: ignore[return-value]
+            return error_type(exc)  # type: ignore[return-value]
         return CompensationResult(compensation=Compensation.from_row(row))

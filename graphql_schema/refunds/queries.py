@@ -13,7 +13,6 @@ from graphql_schema.errors import InputError, NotFoundError, error_type
 from graphql_schema.ids import parse_id, parse_optional_id
 from graphql_schema.permissions import IsAuthenticated
 from graphql_schema.refunds.inputs import RefundPolicyPreviewInput
-from graphql_schema.refunds.mutations import camel
 from graphql_schema.refunds.results import (
     Compensation,
     RefundConnection,
@@ -137,7 +136,6 @@ class RefundQueries:
                 facts=None if customer else input.to_facts(),
             )
         except DomainError as exc:
-            exc.field = camel(exc.field)
             return error_type(exc)  # type: ignore[return-value]
         return RefundPolicyDecision.of(decision)
 
