@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -28,7 +30,10 @@ async def authenticate(*, username: str, password: str) -> Staff:
     """The active staff member with these credentials, or Unauthenticated."""
     staff = await Staff.get_or_none(username=username.strip(), is_active=True)
     try:
-        _hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
+        # argon2 is deliberately slow (~tens of ms): keep it off the event loop
+        await asyncio.to_thread(
+            _hasher.verify, staff.password_hash if staff else _DUMMY_HASH, password
+        )
     except (VerificationError, InvalidHashError):
         staff = None
     if staff is None:
