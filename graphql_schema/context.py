@@ -22,6 +22,8 @@ from services.complaints.models import (
 from services.customers import service as customers
 from services.customers.models import Customer
 from services.errors import Unauthenticated
+from services.notices import service as notices
+from services.notices.models import Notice, NoticeAttempt
 from services.refunds import queries as refund_queries
 from services.refunds.models import (
     Compensation,
@@ -107,6 +109,15 @@ class Loaders:
     )
     supervision_by_matter: DataLoader[str, SupervisedMatter | None] = field(
         default_factory=lambda: DataLoader(_one_each(complaint_queries.supervision_for))
+    )
+    notices_by_complaint: DataLoader[int, list[Notice]] = field(
+        default_factory=lambda: DataLoader(_many_each(notices.for_complaints))
+    )
+    notices_by_refund: DataLoader[int, list[Notice]] = field(
+        default_factory=lambda: DataLoader(_many_each(notices.for_refunds))
+    )
+    attempts_by_notice: DataLoader[int, list[NoticeAttempt]] = field(
+        default_factory=lambda: DataLoader(_many_each(notices.attempts_for))
     )
 
 

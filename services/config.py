@@ -26,6 +26,13 @@ class Settings:
     graphql_max_aliases: int
     db_pool_max: int
     log_level: str
+    notice_gateway: str  # outbox | http: where customer SMS go
+    notice_http_url: str
+    notice_http_account: str
+    notice_http_secret: Secret
+    notice_http_timeout_seconds: float
+    notice_lease_seconds: int  # a worker's hold on a notice it is sending
+    notice_relay_seconds: int  # how often the relay re-finds due notices
 
     @property
     def dev(self) -> bool:
@@ -52,6 +59,13 @@ def load() -> Settings:
         graphql_max_aliases=_config("GRAPHQL_MAX_ALIASES", cast=int, default=15),
         db_pool_max=_config("DB_POOL_MAX", cast=int, default=20),
         log_level=_config("LOG_LEVEL", default="INFO"),
+        notice_gateway=_config("NOTICE_GATEWAY", default="outbox"),
+        notice_http_url=_config("NOTICE_HTTP_URL", default=""),
+        notice_http_account=_config("NOTICE_HTTP_ACCOUNT", default=""),
+        notice_http_secret=Secret(_config("NOTICE_HTTP_SECRET", default="")),
+        notice_http_timeout_seconds=_config("NOTICE_HTTP_TIMEOUT_SECONDS", cast=float, default=10),
+        notice_lease_seconds=_config("NOTICE_LEASE_SECONDS", cast=int, default=60),
+        notice_relay_seconds=_config("NOTICE_RELAY_SECONDS", cast=int, default=15),
     )
 
 

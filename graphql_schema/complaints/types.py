@@ -21,6 +21,7 @@ from graphql_schema.enums import (
     UrgencyReason,
     WarningColour,
 )
+from graphql_schema.notices.types import Notice
 from graphql_schema.staff.types import Department, StaffMember
 from services.complaints import policy
 from services.complaints.models import Complaint as ComplaintRow
@@ -266,6 +267,14 @@ class Complaint:
     async def history(self, info: strawberry.Info) -> list[ComplaintEvent]:
         rows = await info.context.loaders.events_by_complaint.load(int(self.id))
         return [ComplaintEvent.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="SMS to the customer (C-7, C-9, and R-14 for its refunds), oldest first; "
+        "texts only if `phoneVisible`."
+    )
+    async def notices(self, info: strawberry.Info) -> list[Notice]:
+        rows = await info.context.loaders.notices_by_complaint.load(int(self.id))
+        return [Notice.from_row(r, visible=self.phone_visible) for r in rows]
 
     @classmethod
     def from_row(cls, row: ComplaintRow, viewer: Staff) -> Complaint:

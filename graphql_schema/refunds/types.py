@@ -9,6 +9,7 @@ import strawberry
 
 from graphql_schema.customers.types import Customer
 from graphql_schema.enums import Role, Track
+from graphql_schema.notices.types import Notice
 from graphql_schema.refunds.details import Approval, Credit, RefundEvent, RefundLine, staff_member
 from graphql_schema.refunds.enums import (
     ApproverTitle,
@@ -152,6 +153,14 @@ class Refund:
     async def credit(self, info: strawberry.Info) -> Credit | None:
         row = await info.context.loaders.credit_by_refund.load(int(self.id))
         return Credit.from_row(row) if row else None
+
+    @strawberry.field(
+        description="The SMS of R-14 (exactly one once executed); text only if `phoneVisible`."
+    )
+    async def notices(self, info: strawberry.Info) -> list[Notice]:
+        rows = await info.context.loaders.notices_by_refund.load(int(self.id))
+        visible = await self.phone_visible(info)
+        return [Notice.from_row(r, visible=visible) for r in rows]
 
     @classmethod
     def from_row(cls, row: RefundRow) -> Refund:

@@ -34,6 +34,7 @@ from services.errors import (
     PermissionDenied,
     Problem,
 )
+from services.notices import service as notices
 from services.phones import normalize_msisdn
 from services.staff.models import Department, Staff
 from services.thresholds import service as thresholds
@@ -295,10 +296,12 @@ async def _step(
         await complaint.save()
         await ComplaintEvent.bulk_create(events)
         created = await _deadlines_after(complaint, action, new_status, at)
+        written = await notices.after_step(complaint, action, at=at)  # C-7 notices
         # only this (already locked) row: locking the customer's others here could deadlock
         await urgency.refresh_classification([complaint.id], actor=actor)
         await complaint.refresh_from_db()
     await deadlines.schedule(created)
+    await notices.kick(*written)
     return complaint
 
 

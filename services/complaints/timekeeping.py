@@ -24,6 +24,7 @@ from services.complaints.models import (
 )
 from services.complaints.service import locked_for_action, now, require_handler
 from services.errors import ErrorCode, IllegalTransition, InvalidInput, NotFound
+from services.notices import service as notices
 from services.staff.models import Staff
 
 OPEN = (
@@ -144,7 +145,11 @@ async def extend_plan_deadline(
             to_value=plan.due_at.isoformat(),
             reason=f"{why} (customer told via {customer_told_via.value})",
         )
+        notice = await notices.plan_extended(
+            complaint, before=before, after=plan.due_at, via=customer_told_via, at=at
+        )
     await deadlines.schedule([plan])
+    await notices.kick(notice)
     return complaint
 
 
@@ -174,7 +179,9 @@ async def record_promise(
             to_value=due_at.isoformat(),
             reason=text,
         )
+        notice = await notices.promise_made(complaint, deadline, at=now())  # C-9 in writing
     await deadlines.schedule([deadline])
+    await notices.kick(notice)
     return deadline
 
 
@@ -219,4 +226,6 @@ async def record_result_told(
             to_value=via.value,
             reason=note.strip(),
         )
+        notice = await notices.result_told(complaint, via=via, at=now())
+    await notices.kick(notice)
     return complaint

@@ -1,5 +1,5 @@
-"""Outgoing customer notices (R-14, C-9): an outbox written in the transaction that decides
-to notify; a worker delivers each row and marks it sent (delivery comes with the notices issue)."""
+"""Outgoing customer notices (R-14, C-7, C-9): an outbox written in the transaction that decides
+to notify; the worker delivers each row, records every attempt, and marks it sent."""
 
 from __future__ import annotations
 
@@ -11,13 +11,33 @@ from tortoise.indexes import Index
 from tortoise.models import Model
 
 if TYPE_CHECKING:
+    from services.complaints.models import Complaint
     from services.customers.models import Customer
+    from services.refunds.models import Refund
+    from services.staff.models import Staff
 
 
 class NoticeStatus(StrEnum):
-    PENDING = "pending"
+    PENDING = "pending"  # waiting for its time (quiet hours, backoff) or for a worker
+    SENT = "sent"  # the gateway took it (the outbox gateway: kept for people to read)
+    FAILED = "failed"  # refused for good, or out of attempts: flagged for a person
+    CANCELLED = "cancelled"  # no longer due, e.g. a revisit invitation after a re-opening
+
+
+class Receipt(StrEnum):
+    """What the gateway's delivery receipt said about the handset, if it said anything."""
+
+    NONE = "none"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+
+
+class AttemptOutcome(StrEnum):
+    STARTED = "started"  # claimed, result not recorded yet
     SENT = "sent"
-    FAILED = "failed"
+    TRANSIENT = "transient"  # will be tried again
+    PERMANENT = "permanent"  # the gateway refused it for good
+    LOST = "lost"  # the worker died mid-attempt: the gateway may or may not have it
 
 
 class Notice(Model):
@@ -26,18 +46,83 @@ class Notice(Model):
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=128, unique=True)  # e.g. "refund:42:executed"
     template = fields.CharField(max_length=40)
+    template_version = fields.SmallIntField(default=0)
     customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="notices", null=True, on_delete=fields.RESTRICT
     )
+    complaint: fields.ForeignKeyNullableRelation[Complaint] = fields.ForeignKeyField(
+        "models.Complaint", related_name="notices", null=True, on_delete=fields.RESTRICT
+    )
+    refund: fields.ForeignKeyNullableRelation[Refund] = fields.ForeignKeyField(
+        "models.Refund", related_name="notices", null=True, on_delete=fields.RESTRICT
+    )
     msisdn = fields.CharField(max_length=11)
     body = fields.TextField()
+    urgent = fields.BooleanField(default=False)  # may go out in quiet hours
     status = fields.CharEnumField(NoticeStatus, max_length=12, default=NoticeStatus.PENDING)
-    attempts = fields.SmallIntField(default=0)
+    attempts = fields.SmallIntField(default=0)  # claims so far; numbers the attempt rows
     last_error = fields.TextField(default="")
+    not_before = fields.DatetimeField(null=True)  # held until then (quiet hours, revisit window)
+    next_attempt_at = fields.DatetimeField(null=True)  # due then; moved by backoff
+    lease_until = fields.DatetimeField(null=True)  # a worker holds it until then
+    gateway = fields.CharField(max_length=16, default="")
+    gateway_message_id = fields.CharField(max_length=64, default="")
+    receipt = fields.CharEnumField(Receipt, max_length=12, default=Receipt.NONE)
+    receipt_at = fields.DatetimeField(null=True)
+    flagged_at = fields.DatetimeField(null=True)  # a person must look (permanent failure)
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
     customer_id: int | None
+    complaint_id: int | None
+    refund_id: int | None
 
     class Meta:
         table = "notices"
-        indexes = (Index(fields=("status", "id")),)
+        indexes = (
+            Index(fields=("status", "id")),
+            Index(fields=("status", "next_attempt_at")),
+            Index(fields=("complaint_id", "id")),
+            Index(fields=("refund_id", "id")),
+            Index(fields=("gateway_message_id",)),
+        )
+
+
+class NoticeAttempt(Model):
+    """One try at handing a notice to a gateway: when, which gateway, what it answered."""
+
+    id = fields.BigIntField(primary_key=True)
+    notice: fields.ForeignKeyRelation[Notice] = fields.ForeignKeyField(
+        "models.Notice", related_name="attempt_log", on_delete=fields.CASCADE
+    )
+    number = fields.SmallIntField()
+    gateway = fields.CharField(max_length=16)
+    started_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField(null=True)
+    outcome = fields.CharEnumField(AttemptOutcome, max_length=12, default=AttemptOutcome.STARTED)
+    code = fields.CharField(max_length=32, default="")  # the gateway's reply code, or HTTP-5xx …
+    message_id = fields.CharField(max_length=64, default="")
+    error = fields.TextField(default="")  # never holds a phone number
+    notice_id: int
+
+    class Meta:
+        table = "notice_attempts"
+        unique_together = (("notice_id", "number"),)
+
+
+class NoticeTemplate(Model):
+    """A version of a notice text; the highest version of a kind is the one in use."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=40)
+    version = fields.SmallIntField()
+    body = fields.TextField()
+    reason = fields.TextField(default="")
+    changed_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    changed_by_id: int | None
+
+    class Meta:
+        table = "notice_templates"
+        unique_together = (("kind", "version"),)

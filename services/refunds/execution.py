@@ -13,12 +13,10 @@ from datetime import date
 from tortoise.transactions import in_transaction
 
 from services.customers.models import Customer
-from services.notices.models import Notice
+from services.notices import service as notices
 from services.refunds import (
     clock,
     idempotency,
-    limits,
-    notice_text,
     policy,
     risk_profiles,
     workflow,
@@ -37,7 +35,7 @@ _LEDGER_KIND = {
 
 
 def notice_key(refund_id: int) -> str:
-    return f"refund:{refund_id}:executed"
+    return notices.refund_key(refund_id)
 
 
 async def confirm_amount(*, actor: Staff, refund_id: int, note: str = "") -> Refund:
@@ -76,7 +74,6 @@ async def execute(*, actor: Staff, refund_id: int, idempotency_key: str | None =
 async def _execute(actor: Staff, refund_id: int) -> Refund:
     at = clock.now()
     today = clock.local_date(at)
-    signature = await limits.sms_signature()
     async with in_transaction():
         refund = await locked(refund_id)
         workflow.check("execute", refund.status, band=refund.band)
@@ -95,18 +92,7 @@ async def _execute(actor: Staff, refund_id: int) -> Refund:
             refund=refund,
             note=f"refund {refund.id}: {refund.matter}",
         )
-        notice = await Notice.create(
-            key=notice_key(refund.id),
-            template=notice_text.TEMPLATE,
-            customer=customer,
-            msisdn=customer.msisdn,
-            body=notice_text.refund_executed_sms(
-                matter=refund.matter,
-                executed_on=today,
-                amount_fen=refund.refund_fen,
-                signature=signature,
-            ),
-        )
+        notice = await notices.refund_executed(refund=refund, customer=customer, at=at)
         profile = await risk_profiles.refresh(customer, at=at, refund_id=refund.id)
         await event(
             refund,
@@ -119,6 +105,7 @@ async def _execute(actor: Staff, refund_id: int) -> Refund:
                 "special_customer": profile.special,
             },
         ).save()
+    await notices.kick(notice)
     return refund
 
 

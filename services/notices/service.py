@@ -1,0 +1,249 @@
+"""Which event writes which customer notice (R-14, C-7, C-9), and what a person may do next.
+
+Every writer runs inside the transaction of its event and returns the notice (or None when
+the event sends none); the caller passes it to `kick` after the commit. Keys are deterministic,
+one per event: `refund:{id}:executed`, `complaint:{id}:acknowledged`,
+`complaint:{id}:plan_extended`, `complaint:{id}:result:{round}`, `complaint:{id}:revisit:{round}`,
+`complaint:{id}:promise:{n}`.
+
+Urgency: only a plan-extension notice can be urgent: C-7 wants the customer told before the
+plan deadline, so when quiet hours would hold it past that deadline it goes at once. Every
+other notice, the refund notice included (a service notice), waits for the morning.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from services.complaints import policy as complaint_policy
+from services.complaints.models import (
+    Complaint,
+    ContactPreference,
+    Deadline,
+    DeadlineKind,
+    DeadlineState,
+)
+from services.customers.models import Customer
+from services.errors import IllegalTransition, NotFound, PermissionDenied
+from services.notices import outbox, policy, rules
+from services.notices.models import Notice, NoticeAttempt, NoticeStatus
+from services.notices.templates import TemplateKind
+from services.refunds.models import Refund
+from services.refunds.notice_text import yuan_digits
+from services.staff.models import Staff
+
+kick = outbox.kick
+MATTER_CHARS = 30
+
+
+def refund_key(refund_id: int) -> str:
+    return f"refund:{refund_id}:executed"
+
+
+async def refund_executed(*, refund: Refund, customer: Customer, at: datetime) -> Notice:
+    """R-14: exactly one notice per executed refund, in the words of the rulebook."""
+    values = {
+        "matter": refund.matter,
+        **policy.date_parts(at, rules.zone()),
+        "amount": yuan_digits(refund.refund_fen),
+    }
+    return await outbox.write(
+        key=refund_key(refund.id),
+        kind=TemplateKind.REFUND_EXECUTED,
+        values=values,
+        msisdn=customer.msisdn,
+        at=at,
+        customer_id=customer.id,
+        complaint_id=refund.complaint_id,
+        refund_id=refund.id,
+    )
+
+
+def _matter(complaint: Complaint) -> str:
+    text = " ".join(complaint.summary.split())
+    return text if len(text) <= MATTER_CHARS else text[: MATTER_CHARS - 1] + "…"
+
+
+async def _to_customer(
+    complaint: Complaint,
+    kind: TemplateKind,
+    key: str,
+    at: datetime,
+    urgent: bool = False,
+    not_before: datetime | None = None,
+    **values: str,
+) -> Notice:
+    customer = await Customer.get(id=complaint.customer_id).only("id", "msisdn")
+    return await outbox.write(
+        key=f"complaint:{complaint.id}:{key}",
+        kind=kind,
+        values={"matter": _matter(complaint), "complaint_no": str(complaint.id), **values},
+        msisdn=customer.msisdn,
+        at=at,
+        customer_id=customer.id,
+        complaint_id=complaint.id,
+        urgent=urgent,
+        not_before=not_before,
+    )
+
+
+async def _pending(complaint_id: int, kind: DeadlineKind) -> Deadline | None:
+    return (
+        await Deadline.filter(complaint_id=complaint_id, kind=kind, state=DeadlineState.PENDING)
+        .order_by("-id")
+        .first()
+    )
+
+
+async def complaint_acknowledged(complaint: Complaint, *, at: datetime) -> Notice:
+    """C-7: "investigation started", with the date the initial plan is due."""
+    plan = await _pending(complaint.id, DeadlineKind.INITIAL_PLAN)
+    due = policy.customer_time(plan.due_at, rules.zone()) if plan else ""
+    return await _to_customer(
+        complaint, TemplateKind.COMPLAINT_ACKNOWLEDGED, "acknowledged", at, plan_due=due
+    )
+
+
+async def plan_extended(
+    complaint: Complaint,
+    *,
+    before: datetime,
+    after: datetime,
+    via: ContactPreference,
+    at: datetime,
+) -> Notice | None:
+    """C-7: told before the plan deadline; urgent if quiet hours would hold it past `before`."""
+    if via != ContactPreference.SMS:
+        return None
+    morning = policy.release_at(at, await rules.quiet_hours(), rules.zone())
+    return await _to_customer(
+        complaint,
+        TemplateKind.PLAN_EXTENDED,
+        "plan_extended",
+        at,
+        urgent=morning >= before,
+        plan_due=policy.customer_time(after, rules.zone()),
+    )
+
+
+async def result_told(
+    complaint: Complaint, *, via: ContactPreference, at: datetime
+) -> Notice | None:
+    """C-7: the result by SMS when that is how it is told: cause, solution, prevention."""
+    if via != ContactPreference.SMS:
+        return None
+    return await _to_customer(
+        complaint,
+        TemplateKind.RESULT_FEEDBACK,
+        f"result:{complaint.reopen_count}",
+        at,
+        cause=complaint.result_cause,
+        solution=complaint.result_solution,
+        prevention=complaint.result_prevention,
+    )
+
+
+async def promise_made(complaint: Complaint, promise: Deadline, *, at: datetime) -> Notice:
+    """C-9: a promise made to the customer is confirmed in writing."""
+    return await _to_customer(
+        complaint,
+        TemplateKind.PROMISE_CONFIRMED,
+        promise.key,
+        at,
+        promise=promise.note,
+        due=policy.customer_time(promise.due_at, rules.zone()),
+    )
+
+
+async def after_step(complaint: Complaint, action: str, *, at: datetime) -> list[Notice]:
+    """The notices a life-cycle step (C-6) causes, inside its transaction."""
+    if action == "acknowledge":
+        return [await complaint_acknowledged(complaint, at=at)]
+    if action == "resolve":
+        opens = await _pending(complaint.id, DeadlineKind.REVISIT_OPENS)
+        return [
+            await _to_customer(
+                complaint,
+                TemplateKind.REVISIT_INVITATION,
+                f"revisit:{complaint.reopen_count}",
+                at,
+                not_before=opens.due_at if opens else None,
+            )
+        ]
+    if action in ("reopen", "record_revisit"):
+        # back to investigation: an invitation not yet sent is no longer due
+        await Notice.filter(
+            complaint_id=complaint.id,
+            template=TemplateKind.REVISIT_INVITATION.value,
+            status=NoticeStatus.PENDING,
+        ).update(status=NoticeStatus.CANCELLED)
+    return []
+
+
+async def resend(*, actor: Staff, notice_id: int, at: datetime) -> Notice:
+    """A person fixed what made a notice fail (a number, the gateway's account): send it again."""
+    async with in_transaction():
+        notice = await Notice.select_for_update().get_or_none(id=notice_id)
+        if notice is None:
+            raise NotFound("No notice has this id.", field="id")
+        complaint = await Complaint.get_or_none(id=notice.complaint_id or 0)
+        if complaint is None or not complaint_policy.can_act_on(
+            staff_id=actor.id,
+            roles=actor.roles,
+            staff_department_id=actor.department_id,
+            owner_id=complaint.owner_id,
+            department_id=complaint.department_id,
+        ):
+            raise PermissionDenied("Only the complaint's handlers may resend its notices.")
+        if notice.flagged_at is None or notice.status == NoticeStatus.PENDING:
+            raise IllegalTransition(
+                "Only a notice flagged for a person (failed or undelivered) is sent again.",
+                current=notice.status.value,
+                attempted="resend",
+            )
+        notice.status = NoticeStatus.PENDING
+        notice.flagged_at = None
+        notice.next_attempt_at = (
+            policy.release_at(at, await rules.quiet_hours(), rules.zone())
+            if not notice.urgent
+            else at
+        )
+        await notice.save(update_fields=["status", "flagged_at", "next_attempt_at"])
+    await kick(notice)
+    return notice
+
+
+# reads for the API --------------------------------------------------------------------------
+
+
+def _grouped(rows: Sequence[Notice], attr: str) -> dict[int, list[Notice]]:
+    found: dict[int, list[Notice]] = defaultdict(list)
+    for row in rows:
+        found[getattr(row, attr)].append(row)
+    return found
+
+
+async def for_complaints(ids: Sequence[int]) -> dict[int, list[Notice]]:
+    rows = await Notice.filter(complaint_id__in=list(ids)).order_by("id")
+    return _grouped(rows, "complaint_id")
+
+
+async def for_refunds(ids: Sequence[int]) -> dict[int, list[Notice]]:
+    rows = await Notice.filter(refund_id__in=list(ids)).order_by("id")
+    return _grouped(rows, "refund_id")
+
+
+async def attempts_for(ids: Sequence[int]) -> dict[int, list[NoticeAttempt]]:
+    found: dict[int, list[NoticeAttempt]] = defaultdict(list)
+    for row in await NoticeAttempt.filter(notice_id__in=list(ids)).order_by("notice_id", "number"):
+        found[row.notice_id].append(row)
+    return found
+
+
+async def flagged(*, limit: int = 100) -> list[Notice]:
+    """Notices a person must look at: refused for good, out of attempts, or undelivered."""
+    return await Notice.filter(flagged_at__isnull=False).order_by("-flagged_at").limit(limit)

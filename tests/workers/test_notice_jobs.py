@@ -1,0 +1,144 @@
+"""Notices delivered by a real arq worker on the real Redis: prompt jobs, retries, the relay."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from arq.worker import Worker
+
+from services import scheduling
+from services.config import settings
+from services.notices import outbox
+from services.notices.gateways.http import HttpGateway
+from services.notices.gateways.outbox import OutboxGateway
+from services.notices.models import Notice, NoticeStatus
+from services.notices.templates import TemplateKind
+from services.staff.models import Role
+from services.thresholds import service as thresholds
+from tests import factories as f
+from tests.services.notices.sms_server import ACCOUNT, SECRET, Reply, SmsServer
+from workers import notices as jobs
+from workers.queue import ArqScheduler
+from workers.settings import WorkerSettings
+
+
+@pytest.fixture(autouse=True)
+async def no_quiet_hours():
+    """The worker runs on the real clock: keep these tests independent of the time of day."""
+    admin = await f.staff(Role.ADMIN)
+    await thresholds.change(
+        key="notices.quiet_hours",
+        value={"start": "00:00", "end": "00:00"},
+        reason="tests run at any hour",
+        changed_by_id=admin.id,
+    )
+
+
+@pytest.fixture
+async def sms():
+    server = await SmsServer().start()
+    yield server
+    await server.stop()
+
+
+async def run_worker(gateway, *, with_cron: bool = False) -> None:
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        cron_jobs=WorkerSettings.cron_jobs if with_cron else None,
+        redis_settings=WorkerSettings.redis_settings,
+        burst=True,
+        poll_delay=0.05,
+        handle_signals=False,
+        ctx={jobs.GATEWAY: gateway},
+    )
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+
+
+async def written(n: int = 1) -> list[Notice]:
+    rows = []
+    for i in range(n):
+        cust = await f.customer()
+        rows.append(
+            await outbox.write(
+                key=f"refund:{1000 + i}:executed",
+                kind=TemplateKind.REFUND_EXECUTED,
+                values={"matter": "话费", "yyyy": "2026", "mm": "03", "dd": "05", "amount": "1.00"},
+                msisdn=cust.msisdn,
+                at=datetime.now(UTC),
+                customer_id=cust.id,
+            )
+        )
+    return rows
+
+
+async def test_r14_a_kicked_notice_is_delivered_by_the_worker(redis):
+    queue = await ArqScheduler.connect(settings.redis_url)
+    scheduling.install(queue)
+    try:
+        [notice] = await written()
+        await outbox.kick(notice)
+    finally:
+        scheduling.install(None)
+        await queue.close()
+
+    await run_worker(OutboxGateway())
+
+    await notice.refresh_from_db()
+    assert notice.status == NoticeStatus.SENT
+
+
+async def test_the_relay_finds_notices_whose_jobs_redis_lost(redis):
+    rows = await written(3)  # never kicked: as if Redis had been flushed
+    queue = await ArqScheduler.connect(settings.redis_url)
+    try:
+        queued = await jobs.relay_notices({"redis": queue.pool})
+        again = await jobs.relay_notices({"redis": queue.pool})  # their jobs are queued now
+    finally:
+        await queue.close()
+
+    await run_worker(OutboxGateway())
+
+    assert (queued, again) == (3, 0)
+    assert {n.status for n in await Notice.filter(id__in=[r.id for r in rows])} == {
+        NoticeStatus.SENT
+    }
+
+
+def test_the_relay_runs_at_worker_start_and_every_few_seconds():
+    [relay] = [c for c in WorkerSettings.cron_jobs if c.coroutine is jobs.relay_notices]
+    assert relay.run_at_startup and relay.unique
+    assert relay.second == set(range(0, 60, settings.notice_relay_seconds))
+
+
+async def test_a_transient_failure_queues_the_retry_in_redis(redis, sms):
+    [notice] = await written()
+    sms.respond = lambda seen: Reply(status=503)
+    gateway = HttpGateway(url=sms.url, account=ACCOUNT, secret=SECRET, timeout_seconds=1)
+    queue = await ArqScheduler.connect(settings.redis_url)
+    try:
+        result = await jobs.deliver_notice({"redis": queue.pool, jobs.GATEWAY: gateway}, notice.id)
+        queued = await redis.zrange("arq:queue", 0, -1)
+    finally:
+        await gateway.close()
+        await queue.close()
+
+    assert result == "retry"
+    assert queued == [f"deliver_notice:notice:{notice.id}:1".encode()]
+
+
+async def test_r14_running_the_delivery_job_twice_sends_once(redis, sms):
+    [notice] = await written()
+    gateway = HttpGateway(url=sms.url, account=ACCOUNT, secret=SECRET, timeout_seconds=1)
+    ctx = {jobs.GATEWAY: gateway}
+    try:
+        first = await jobs.deliver_notice(ctx, notice.id)
+        second = await jobs.deliver_notice(ctx, notice.id)
+    finally:
+        await gateway.close()
+
+    assert (first, second) == ("sent", "skipped")
+    assert sms.counts() == {notice.key: 1}

@@ -1,0 +1,84 @@
+"""Customer notices: the delivery job and the relay that re-finds what Redis lost.
+
+The job takes a notice id and may run any number of times: the database claim decides whether
+this run sends anything. The relay runs every NOTICE_RELAY_SECONDS: whatever is due and held by
+no worker gets a job again (one job id per notice and attempt, so a job still queued is not
+queued twice), which covers a flushed Redis, a killed worker and a lost `kick`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from arq.connections import ArqRedis
+from arq.constants import job_key_prefix
+
+from services import clock
+from services.config import settings
+from services.notices import delivery, gateways, outbox
+from services.notices.gateways.base import Gateway
+from workers.queue import ArqScheduler
+
+log = logging.getLogger(__name__)
+GATEWAY = "notice_gateway"
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    if GATEWAY not in ctx:
+        ctx[GATEWAY] = gateways.from_settings(settings)
+    if ctx[GATEWAY].name == "outbox" and not settings.dev:
+        log.warning("NOTICE_GATEWAY is outbox: customer SMS are kept, not sent")
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    gateway: Gateway | None = ctx.pop(GATEWAY, None)
+    if gateway is not None:
+        await gateway.close()
+
+
+async def deliver_notice(ctx: dict[str, Any], notice_id: int) -> str:
+    if GATEWAY not in ctx:
+        await startup(ctx)
+    outcome = await delivery.deliver(notice_id, gateway=ctx[GATEWAY], at=clock.now())
+    if outcome.next_attempt_at is not None:
+        await ArqScheduler(ctx["redis"]).schedule(
+            outbox.DELIVER_NOTICE_JOB,
+            key=outbox.job_key(notice_id, outcome.attempt),
+            run_at=outcome.next_attempt_at,
+            notice_id=notice_id,
+        )
+    return outcome.result.value
+
+
+async def relay_notices(ctx: dict[str, Any]) -> int:
+    """Queue a job for every due notice that has none, a page at a time (one pipelined
+    look-up of the page's job ids).
+
+    A job is queued at its notice's due time, even if that has passed: arq runs the earliest
+    first, so a notice lost by a killed worker goes ahead of the ones due after it."""
+    redis: ArqRedis = ctx["redis"]
+    scheduler = ArqScheduler(redis)
+    at = clock.now()
+    queued = 0
+    after: tuple[datetime, int] | None = None
+    while page := await outbox.due(at=at, after=after):
+        job_ids = [f"{outbox.DELIVER_NOTICE_JOB}:{outbox.job_key(i, n)}" for i, n, _ in page]
+        async with redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.exists(job_key_prefix + job_id)
+            exists = await pipe.execute()
+        for (notice_id, attempts, due_at), known in zip(page, exists, strict=True):
+            if not known:
+                await scheduler.schedule(
+                    outbox.DELIVER_NOTICE_JOB,
+                    key=outbox.job_key(notice_id, attempts),
+                    run_at=due_at,
+                    notice_id=notice_id,
+                )
+                queued += 1
+        after = (page[-1][2], page[-1][0])
+    if queued:
+        log.info("relay queued %s due notices that had no job", queued)
+    return queued
