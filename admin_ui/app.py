@@ -14,7 +14,18 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from admin_ui import views
+from admin_ui import (
+    audit_views,
+    calendar_views,
+    config_templates,
+    config_views,
+    daily_lists,
+    daily_views,
+    overview_views,
+    sample_views,
+    summary_views,
+    views,
+)
 from admin_ui.rendering import STATIC_DIR, ConsoleRootMiddleware, csrf_failure, http_error
 from admin_ui.security import CSRFMiddleware, SecurityHeadersMiddleware
 from admin_ui.throttle import LoginThrottle
@@ -31,7 +42,16 @@ def create_admin(*, mount_path: str = "/admin") -> Starlette:
             Route("/login", views.login_form, methods=["GET"], name="login"),
             Route("/login", views.login, methods=["POST"], name="login_submit"),
             Route("/logout", views.logout, methods=["POST"], name="logout"),
-            Route("/complaints", views.complaints, name="complaints"),
+            Route("/locale", views.set_locale, methods=["POST"], name="set_locale"),
+            *daily_views.routes,
+            *daily_lists.routes,
+            *overview_views.routes,
+            *config_templates.routes,
+            *config_views.routes,
+            *calendar_views.routes,
+            *audit_views.routes,
+            *sample_views.routes,
+            *summary_views.routes,
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[

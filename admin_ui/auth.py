@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from admin_ui import i18n
 from admin_ui.rendering import error_page, path_for
 from admin_ui.security import CSRF_SESSION_KEY
 from services.config import settings
@@ -40,8 +41,12 @@ def _auth_hash(staff: Staff) -> str:
 
 
 def start_session(request: Request, staff: Staff) -> None:
-    """A fresh session for a fresh login: nothing from before survives, the CSRF token is new."""
+    """A fresh session for a fresh login: nothing from before survives but the chosen language;
+    the CSRF token is new."""
+    language = request.session.get(i18n.SESSION_KEY)
     request.session.clear()
+    if language in i18n.LOCALES:
+        request.session[i18n.SESSION_KEY] = language
     request.session.update(
         {
             _STAFF_ID: staff.id,
@@ -53,7 +58,10 @@ def start_session(request: Request, staff: Staff) -> None:
 
 
 def end_session(request: Request) -> None:
+    language = request.session.get(i18n.SESSION_KEY)
     request.session.clear()
+    if language in i18n.LOCALES:
+        request.session[i18n.SESSION_KEY] = language
 
 
 async def signed_in_staff(request: Request) -> Staff | None:
@@ -94,3 +102,27 @@ def console_page(endpoint: StaffEndpoint) -> Endpoint:
         return await endpoint(request, staff)
 
     return guarded
+
+
+def requires(role: Role) -> Callable[[StaffEndpoint], Endpoint]:
+    """A console page or action for one role only: admins edit configuration, auditors audit.
+
+    Both roles read every page; a signed-in member of the console without the role gets a 403
+    page that names the role (the session stays).
+    """
+
+    def decorate(endpoint: StaffEndpoint) -> Endpoint:
+        @functools.wraps(endpoint)
+        async def guarded(request: Request, staff: Staff) -> Response:
+            if not staff.has_role(role):
+                log.info("console action %s refused to staff %s", request.url.path, staff.id)
+                return error_page(request, 403, detail_key=f"error.forbidden.{role.value}")
+            return await endpoint(request, staff)
+
+        return console_page(guarded)
+
+    return decorate
+
+
+admin_only = requires(Role.ADMIN)
+auditor_only = requires(Role.AUDITOR)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.exceptions import HTTPException
@@ -15,11 +17,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin_ui import i18n
 from admin_ui.security import CSRF_FIELD, CSRF_SESSION_KEY
+from services import phones
+from services.config import settings
+from services.staff.models import Role, Staff
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 
 _ROOT_PATH = "admin_ui.root_path"
+_FLASH = "flash"
 _ERROR_TITLES = {
     403: "error.forbidden.title",
     404: "error.not_found.title",
@@ -49,6 +55,20 @@ def path_for(request: Request, name: str, /, **params: Any) -> str:
     return root + str(request.app.url_path_for(name, **params))
 
 
+def console_path(request: Request) -> str:
+    """This request's path relative to the console, with its query: where to come back to."""
+    root = request.scope.get(_ROOT_PATH, request.scope.get("root_path", ""))
+    path = request.url.path
+    relative = path[len(root) :] if root and path.startswith(root) else path
+    query = request.url.query
+    return relative + (f"?{query}" if query else "")
+
+
+def flash(request: Request, key: str, /, *, problem: bool = False, **params: str | int) -> None:
+    """A one-off notice ("saved as version 3") shown on the next page this session renders."""
+    request.session[_FLASH] = [key, params, problem]
+
+
 def _template_context(request: Request) -> dict[str, Any]:
     locale = i18n.locale_for(request)
 
@@ -58,24 +78,39 @@ def _template_context(request: Request) -> dict[str, Any]:
     def label(kind: str, value: str) -> str:
         return i18n.label(kind, value, locale)
 
+    session = request.scope.get("session") or {}
+    notice = session.pop(_FLASH, None) if request.method == "GET" else None
     return {
         "locale": locale,
+        "locales": i18n.LOCALES,
         "_": translate,
         "label": label,
+        "yuan": i18n.yuan,
+        "mask": phones.mask,
+        "month_title": functools.partial(i18n.month_title, locale=locale),
         "path_for": functools.partial(path_for, request),
+        "here": console_path(request),
         "csrf_field": CSRF_FIELD,
-        "csrf_token": request.session.get(CSRF_SESSION_KEY, ""),
+        "csrf_token": session.get(CSRF_SESSION_KEY, ""),
+        "flash": translate(notice[0], **notice[1]) if notice else "",
+        "flash_problem": bool(notice and notice[2]),
     }
 
 
-templates = Jinja2Templates(
-    env=jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    ),
-    context_processors=[_template_context],
+def localtime(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant on the operator's wall clock (Asia/Shanghai by default)."""
+    if at is None:
+        return "—"
+    return at.astimezone(ZoneInfo(settings.timezone)).strftime(fmt)
+
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
 )
+_env.filters["localtime"] = localtime
+templates = Jinja2Templates(env=_env, context_processors=[_template_context])
 
 
 def render(
@@ -86,7 +121,10 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    context = {"staff": None, **(context or {})}
+    context = {"staff": None, "nav": "", **(context or {})}
+    staff = context["staff"]
+    context["can_edit"] = isinstance(staff, Staff) and staff.has_role(Role.ADMIN)
+    context["can_audit"] = isinstance(staff, Staff) and staff.has_role(Role.AUDITOR)
     return templates.TemplateResponse(
         request, template, context, status_code=status_code, headers=headers
     )

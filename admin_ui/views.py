@@ -1,19 +1,15 @@
-"""The console's pages: login, logout and the complaints list."""
+"""Signing in and out, and the language switch."""
 
 from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
-from datetime import tzinfo
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from admin_ui import i18n
 from admin_ui.auth import (
-    console_page,
     end_session,
     may_use_console,
     signed_in_staff,
@@ -22,12 +18,8 @@ from admin_ui.auth import (
 from admin_ui.rendering import error_page, path_for, render
 from admin_ui.security import csrf_token
 from admin_ui.throttle import LoginThrottle, login_keys
-from services import phones
-from services.complaints.models import Complaint
-from services.config import settings
 from services.errors import Unauthenticated
 from services.staff import service as staff_service
-from services.staff.models import Staff
 
 log = logging.getLogger(__name__)
 
@@ -95,42 +87,15 @@ async def logout(request: Request) -> Response:
     return RedirectResponse(path_for(request, "login"), status_code=303)
 
 
-@dataclass(frozen=True)
-class ComplaintRow:
-    """What the list shows of one complaint; the phone number is already masked (C-12)."""
-
-    id: int
-    created_at: str
-    channel: str
-    category: str
-    status: str
-    customer_name: str
-    customer_phone: str
-    owner_name: str
-
-    @classmethod
-    def of(cls, complaint: Complaint, tz: tzinfo) -> ComplaintRow:
-        return cls(
-            id=complaint.id,
-            created_at=complaint.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            channel=complaint.channel.value,
-            category=complaint.category.value,
-            status=complaint.status.value,
-            customer_name=complaint.customer.name,
-            # console users (admins, auditors) never handle complaints: always masked (C-12)
-            customer_phone=phones.mask(complaint.customer.msisdn),
-            owner_name=complaint.owner.display_name,
-        )
-
-
-@console_page
-async def complaints(request: Request, staff: Staff) -> Response:
-    recent = (
-        await Complaint.all()
-        .order_by("-id")
-        .limit(RECENT_COMPLAINTS)
-        .select_related("customer", "owner")
-    )
-    tz = ZoneInfo(settings.timezone)
-    rows = [ComplaintRow.of(complaint, tz) for complaint in recent]
-    return render(request, "complaints.html", {"staff": staff, "complaints": rows})
+async def set_locale(request: Request) -> Response:
+    """The language switch (CSRF-checked like every POST); back to the page it was pressed on."""
+    form = await request.form()
+    chosen = form.get("locale")
+    if chosen in i18n.LOCALES:
+        request.session[i18n.SESSION_KEY] = chosen
+    back = form.get("next")
+    root = path_for(request, "home").rstrip("/")
+    # only a path inside the console: never an absolute or protocol-relative URL
+    safe = isinstance(back, str) and back.startswith("/") and not back.startswith("//")
+    target = root + back if safe and isinstance(back, str) else path_for(request, "home")
+    return RedirectResponse(target, status_code=303)

@@ -1,4 +1,5 @@
-"""The ASGI app: GraphQL at /graphql, the admin console at /admin, one lifespan for both."""
+"""The ASGI app: GraphQL at /graphql, the partner API at /partner/graphql, the admin console at
+/admin, one lifespan for all."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from strawberry.asgi import GraphQL
 from tortoise import Tortoise
 
 from graphql_schema.context import Context, build_context
+from graphql_schema.partners import app as partner_api
 from graphql_schema.schema import schema as default_schema
 from services import db, logs, scheduling
 from services.config import settings
@@ -41,6 +43,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     finally:
         scheduling.install(None)
         await queue.close()
+        await partner_api.shutdown()
         if owns_db:
             await db.close()
 
@@ -66,6 +69,9 @@ def create_app(*, with_lifespan: bool = True) -> Starlette:
             Route("/", lambda r: RedirectResponse("/admin/")),
             Route("/healthz", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route(
+                "/partner/graphql", partner_api.create_partner_graphql(), methods=["GET", "POST"]
+            ),
             Mount("/admin", app=create_admin()),
         ],
         lifespan=lifespan if with_lifespan else None,

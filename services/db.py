@@ -16,6 +16,8 @@ MODEL_MODULES = [
     "services.thresholds.models",
     "services.refunds.models",
     "services.notices.models",
+    "services.partners.models",
+    "services.audit.models",
 ]
 
 

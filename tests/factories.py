@@ -185,3 +185,44 @@ async def executed_refund(handler: Staff, refund_row: Any, approver_: Staff | No
         refund_row = await approvals.approve(actor=approver_, refund_id=refund_row.id)
     await execution.confirm_amount(actor=handler, refund_id=refund_row.id, note="客户确认金额")
     return await execution.execute(actor=handler, refund_id=refund_row.id)
+
+
+# partners -----------------------------------------------------------------------------------
+
+
+async def partner(
+    sp_code: str = "", *, services: tuple[str, ...] = ("MUSIC-VIP",), monternet: bool = True
+) -> Any:
+    """A partner (SP) with its services registered."""
+    from services.partners import service as partners
+
+    n = next(_seq)
+    row = await partners.create_partner(sp_code=sp_code or f"9{n:05d}", name=f"合作方{n}")
+    for code in services:
+        await partners.add_service(
+            sp_code=row.sp_code, service_code=code, name=f"{code} 包月", monternet=monternet
+        )
+    return row
+
+
+async def partner_key(partner_row: Any, label: str = "") -> str:
+    from services.partners import keys
+
+    return (await keys.issue(partner_id=partner_row.id, label=label)).key
+
+
+def submission(msisdn: str, service_code: str = "MUSIC-VIP", **overrides: Any) -> Any:
+    """A partner's dispute: two monthly charges of 10.00 yuan, subscribed without knowing."""
+    from services.partners.disputes import ChargeLine, Submission
+    from services.partners.models import DisputeReason
+
+    values: dict[str, Any] = {
+        "msisdn": msisdn,
+        "service_code": service_code,
+        "charge_lines": (ChargeLine("2026-01", 1000), ChargeLine("2026-02", 1000)),
+        "reason": DisputeReason.UNKNOWING_SUBSCRIPTION,
+        "description": "客户称从未定制该业务",
+        "evidence": ("ticket:A-1001",),
+    }
+    values.update(overrides)
+    return Submission(**values)

@@ -14,7 +14,8 @@ from services.complaints import deadlines
 from services.complaints.service import ENFORCE_DEADLINE_JOB
 from services.config import settings
 from services.notices.outbox import DELIVER_NOTICE_JOB
-from workers import notices
+from services.partners.webhooks import DELIVER_WEBHOOK_JOB
+from workers import notices, webhooks
 from workers.queue import redis_settings
 
 
@@ -43,6 +44,7 @@ class WorkerSettings:
     functions: ClassVar[list[Function]] = [
         func(enforce_deadline, name=ENFORCE_DEADLINE_JOB),
         func(notices.deliver_notice, name=DELIVER_NOTICE_JOB, keep_result=0),
+        func(webhooks.deliver_webhook, name=DELIVER_WEBHOOK_JOB, keep_result=0),
     ]
     cron_jobs: ClassVar[list[CronJob]] = [
         cron(sweep_deadlines, second=0, run_at_startup=True, unique=True),
@@ -52,6 +54,7 @@ class WorkerSettings:
             run_at_startup=True,
             unique=True,
         ),
+        cron(webhooks.relay_webhooks, second=set(range(0, 60, 10)), unique=True, timeout=55),
     ]
     redis_settings: ClassVar[RedisSettings] = redis_settings(settings.redis_url)
     on_startup = startup

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from tortoise.functions import Count, Max
@@ -80,3 +80,20 @@ async def _read_calendar() -> WorkCalendar:
         years=(row["year"] for row in years),
         exceptions={row["day"]: row["is_workday"] for row in days},
     )
+
+
+async def stored_years() -> dict[int, tuple[str, datetime]]:
+    """Every year with a calendar: its source and when it was loaded (the month view)."""
+    rows = await CalendarYear.all().order_by("year").values_list("year", "source", "loaded_at")
+    return {year: (source, loaded_at) for year, source, loaded_at in rows}
+
+
+async def exceptions_between(first: date, last: date) -> dict[date, tuple[bool, str]]:
+    """The stored days that differ from the Mon-Fri week, first..last inclusive: {day:
+    (is_workday, name)} (the month view and the console's edits)."""
+    rows = (
+        await CalendarDay.filter(day__gte=first, day__lte=last)
+        .order_by("day")
+        .values_list("day", "is_workday", "name")
+    )
+    return {day: (is_workday, name) for day, is_workday, name in rows}

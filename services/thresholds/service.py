@@ -101,3 +101,57 @@ async def change(
 def positive_int(value: Any, *, field: str = "value") -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise InvalidInput(f"{field} must be a whole number above zero.", field=field)
+
+
+# history and restore (the admin console) ------------------------------------------------------
+
+
+async def change_many(
+    *, values: dict[str, Any], reason: str, changed_by_id: int | None
+) -> list[ThresholdVersion]:
+    """Several keys changed together for one reason (one form), all or none: one transaction."""
+    for key, value in values.items():
+        if key not in _registry:
+            raise NotFound(f"No threshold is called {key!r}.", field="key")
+        _registry[key].validate(value)
+    if not reason.strip():
+        raise InvalidInput("Say why the threshold changes.", field="reason")
+    async with in_transaction():
+        rows = [
+            await change(key=key, value=value, reason=reason, changed_by_id=changed_by_id)
+            for key, value in sorted(values.items())
+        ]
+    forget()
+    return rows
+
+
+async def history(key: str) -> list[ThresholdVersion]:
+    """Every stored version of one key, newest first, with who changed it."""
+    if key not in _registry:
+        raise NotFound(f"No threshold is called {key!r}.", field="key")
+    rows: list[ThresholdVersion] = (
+        await ThresholdVersion.filter(key=key).order_by("-version").select_related("changed_by")
+    )
+    return rows
+
+
+async def latest_versions() -> dict[str, ThresholdVersion]:
+    """The newest stored version of every key that has one (keys at their default are absent)."""
+    rows = await ThresholdVersion.all().order_by("key", "version").select_related("changed_by")
+    return {row.key: row for row in rows}
+
+
+async def restore(
+    *, key: str, version: int, reason: str, changed_by_id: int | None
+) -> ThresholdVersion:
+    """Make an old version (0: the shipped default) current again, as a new version."""
+    if key not in _registry:
+        raise NotFound(f"No threshold is called {key!r}.", field="key")
+    if version == 0:
+        value = _registry[key].default
+    else:
+        old = await ThresholdVersion.get_or_none(key=key, version=version)
+        if old is None:
+            raise NotFound(f"{key} has no version {version}.", field="version")
+        value = old.value
+    return await change(key=key, value=value, reason=reason, changed_by_id=changed_by_id)

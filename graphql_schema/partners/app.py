@@ -1,0 +1,93 @@
+"""The partner endpoint, /partner/graphql: the API key first, then the partner schema.
+
+A POST without a valid key is answered 401 before GraphQL runs, so no partner resolver ever
+runs unauthenticated. GET serves GraphiQL in ENV=dev only (queries via GET are off).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from graphql_schema.partners.context import PartnerContext, authenticate
+from graphql_schema.partners.ratelimit import RedisRateLimiter
+from graphql_schema.partners.schema import schema as partner_schema
+from services.config import settings
+from services.errors import Unauthenticated
+from services.partners import keys, limits
+from services.partners.limits import RateLimited, RateLimiter
+
+log = logging.getLogger("tousu.partners")
+_limiters: list[RedisRateLimiter] = []
+
+
+class PartnerGraphQL(GraphQL[PartnerContext, None]):
+    def __init__(self, *, limiter: RateLimiter, **kwargs: Any):
+        super().__init__(partner_schema, **kwargs)
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":  # no subscriptions on the partner API
+            await WebSocket(scope, receive, send).close(code=1008)
+            return
+        if scope["type"] == "http" and scope.get("method") == "POST":
+            try:
+                partner, prefix = await authenticate(Request(scope).headers)
+            except Unauthenticated as exc:
+                await unauthorized(exc.message)(scope, receive, send)
+                return
+            state = scope.setdefault("state", {})
+            state["partner"], state["key_prefix"] = partner, prefix
+        await super().__call__(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> PartnerContext:
+        assert isinstance(request, Request)
+        partner = getattr(request.state, "partner", None)
+        refusal: RateLimited | None = None
+        if partner is not None:
+            try:
+                await limits.check_rate(self.limiter, key_id=partner.key_id)
+            except RateLimited as exc:
+                refusal = exc
+                response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return PartnerContext(
+            request=request,
+            response=response,
+            partner=partner,
+            key_prefix=getattr(request.state, "key_prefix", ""),
+            refusal=refusal,
+        )
+
+
+def unauthorized(message: str) -> JSONResponse:
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer realm="tousu-partner"'},
+    )
+
+
+def create_partner_graphql() -> PartnerGraphQL:
+    limiter = RedisRateLimiter(settings.redis_url)
+    _limiters.append(limiter)
+    return PartnerGraphQL(
+        limiter=limiter,
+        graphql_ide="graphiql" if settings.dev else None,
+        allow_queries_via_get=False,
+    )
+
+
+async def shutdown() -> None:
+    """Close the rate limiters' Redis clients and write pending key-use counts."""
+    while _limiters:
+        await _limiters.pop().aclose()
+    try:
+        await keys.flush_uses()
+    except Exception:  # the database may be gone already; a few counts are lost
+        log.warning("could not write the API keys' last use counts", exc_info=True)

@@ -1,0 +1,249 @@
+"""The refund audit's use cases (A-1, A-2): check every executed refund, record findings,
+give each a correction task for the person responsible, close them.
+
+Checking is idempotent: a refund is checked once (its audit_checks row), again only when
+asked, and a problem already found is not found twice. Each use case is one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import cast
+
+from tortoise.transactions import in_transaction
+
+from services.audit import facts as audit_facts
+from services.audit import policy, rules
+from services.audit.models import (
+    AuditCheck,
+    AuditFinding,
+    CorrectionTask,
+    FindingSource,
+    FindingStatus,
+    SampleItem,
+    TaskStatus,
+)
+from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.refunds import clock
+from services.refunds.models import Refund, RefundStatus
+from services.staff.models import Role, Staff
+from services.thresholds import service as thresholds
+
+BATCH = 200
+NOTE_MAX = 2000
+
+
+def require_auditor(actor: Staff) -> None:
+    if not actor.has_role(Role.AUDITOR):
+        raise PermissionDenied("Only an auditor may do this.")
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    checked: int
+    new_findings: int
+
+
+async def coverage() -> tuple[int, int]:
+    """A-1 is 100%: (executed refunds, of which checked)."""
+    executed = await Refund.filter(status=RefundStatus.EXECUTED).count()
+    checked = await AuditCheck.all().count()
+    return executed, checked
+
+
+async def check_unchecked(*, limit: int = 5000) -> CheckRun:
+    """Check every executed refund not checked yet (what a worker's sweep or the console runs)."""
+    ids = await (
+        Refund.filter(status=RefundStatus.EXECUTED, audit_check__id__isnull=True)
+        .order_by("id")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+    return await check_refunds(cast(list[int], ids))
+
+
+async def check_refunds(refund_ids: list[int]) -> CheckRun:
+    """Check these executed refunds (again, if they were): store each check and new findings."""
+    history = await audit_facts.BandsHistory.load()
+    now = clock.now()
+    checked = found = 0
+    for start in range(0, len(refund_ids), BATCH):
+        refunds = await Refund.filter(
+            id__in=refund_ids[start : start + BATCH], status=RefundStatus.EXECUTED
+        ).order_by("id")
+        loaded = await audit_facts.load(refunds)
+        by_id = {r.id: r for r in refunds}
+        for refund_id, (facts, decided_at) in loaded.items():
+            bands = history.at(decided_at)
+            findings = policy.check_refund(facts, bands=bands, now=now)
+            found += await _store_check(by_id[refund_id], findings, bands)
+            checked += 1
+    return CheckRun(checked, found)
+
+
+async def _store_check(
+    refund: Refund, findings: list[policy.Finding], bands: policy.policy.ApprovalBands
+) -> int:
+    async with in_transaction():
+        check, _ = await AuditCheck.get_or_create(
+            refund_id=refund.id,
+            defaults={"passed": not findings, "finding_count": len(findings)},
+        )
+        check = await AuditCheck.select_for_update().get(id=check.id)
+        known = set(
+            await AuditFinding.filter(
+                refund_id=refund.id, source=FindingSource.AUTOMATIC
+            ).values_list("code", flat=True)
+        )
+        new = [f for f in findings if f.code not in known]
+        for finding in new:
+            await _create_finding(
+                refund,
+                rule=finding.rule,
+                code=finding.code,
+                params=finding.params,
+                source=FindingSource.AUTOMATIC,
+                responsible_id=_responsible(refund, finding.responsible),
+            )
+        check.passed = not findings
+        check.finding_count = len(findings)
+        check.basis = {
+            "bands": {
+                "band0_max_fen": bands.band0_max_fen,
+                "liable_max_fen": list(bands.liable_max_fen),
+                "not_liable_max_fen": list(bands.not_liable_max_fen),
+            }
+        }
+        await check.save()
+    return len(new)
+
+
+def _responsible(refund: Refund, whose: policy.Responsible) -> int:
+    if whose is policy.Responsible.APPROVER and refund.approved_by_id:
+        return refund.approved_by_id
+    if whose is policy.Responsible.EXECUTOR and refund.executed_by_id:
+        return refund.executed_by_id
+    return refund.requested_by_id
+
+
+async def due_on(today: date | None = None) -> date:
+    days = await thresholds.current(rules.CORRECTION_DAYS)
+    return (today or clock.local_date(clock.now())) + timedelta(days=days)
+
+
+async def _create_finding(
+    refund: Refund,
+    *,
+    rule: str,
+    code: str,
+    params: dict[str, object],
+    source: FindingSource,
+    responsible_id: int,
+    note: str = "",
+    created_by: Staff | None = None,
+    sample_item_id: int | None = None,
+) -> AuditFinding:
+    """A finding and, with it, the correction task for the person responsible (A-2)."""
+    responsible = await Staff.get(id=responsible_id)
+    finding = await AuditFinding.create(
+        refund_id=refund.id,
+        rule=rule,
+        code=code,
+        params=params,
+        source=source,
+        sample_item_id=sample_item_id,
+        note=note,
+        responsible_id=responsible.id,
+        department_id=responsible.department_id,
+        created_by=created_by,
+    )
+    await CorrectionTask.create(finding=finding, assignee_id=responsible.id, due_on=await due_on())
+    return finding
+
+
+async def record_finding(
+    *,
+    actor: Staff,
+    refund_id: int,
+    rule: str,
+    note: str,
+    responsible_id: int | None = None,
+    sample_item_id: int | None = None,
+) -> AuditFinding:
+    """An auditor's finding on a refund (from a sample review or not), citing its rule."""
+    require_auditor(actor)
+    if rule not in policy.RULES:
+        raise InvalidInput(f"Cite one of the rules: {', '.join(policy.RULES)}.", field="rule")
+    if not note.strip() or len(note) > NOTE_MAX:
+        raise InvalidInput(f"Say what is wrong (1 to {NOTE_MAX} characters).", field="note")
+    refund = await Refund.get_or_none(id=refund_id)
+    if refund is None:
+        raise NotFound("No refund has this id.", field="refund")
+    if responsible_id is not None and not await Staff.exists(id=responsible_id):
+        raise NotFound("No member of staff has this id.", field="responsible")
+    if sample_item_id is not None and not await SampleItem.exists(
+        id=sample_item_id, refund_id=refund_id
+    ):
+        raise NotFound("That sampled refund is not this refund.", field="item")
+    async with in_transaction():
+        return await _create_finding(
+            refund,
+            rule=rule,
+            code="review",
+            params={},
+            source=FindingSource.REVIEW,
+            responsible_id=responsible_id or refund.requested_by_id,
+            note=note.strip(),
+            created_by=actor,
+            sample_item_id=sample_item_id,
+        )
+
+
+async def dismiss_finding(*, actor: Staff, finding_id: int, reason: str) -> AuditFinding:
+    """No problem after all (e.g. a documented special decision): closed with the reason."""
+    require_auditor(actor)
+    if not reason.strip():
+        raise InvalidInput("Say why the finding is dismissed.", field="reason")
+    async with in_transaction():
+        finding = await AuditFinding.select_for_update().get_or_none(id=finding_id)
+        if finding is None:
+            raise NotFound("No finding has this id.", field="id")
+        if finding.status is not FindingStatus.OPEN:
+            raise Conflict(f"The finding is {finding.status.value} already.")
+        finding.status = FindingStatus.DISMISSED
+        finding.status_reason = reason.strip()
+        finding.closed_at = clock.now()
+        await finding.save()
+        await CorrectionTask.filter(finding_id=finding.id, status=TaskStatus.OPEN).update(
+            status=TaskStatus.DONE,
+            resolution=reason.strip(),
+            done_by_id=actor.id,
+            done_at=finding.closed_at,
+        )
+    return finding
+
+
+async def complete_task(
+    *, actor: Staff, task_id: int, cause: str, plan: str, resolution: str
+) -> CorrectionTask:
+    """A-2/A-3: the correction is done: why it happened, the rectification plan, what was done."""
+    require_auditor(actor)
+    texts = {"cause": cause.strip(), "plan": plan.strip(), "resolution": resolution.strip()}
+    for name, text in texts.items():
+        if not text or len(text) > NOTE_MAX:
+            raise InvalidInput(f"{name} is 1 to {NOTE_MAX} characters.", field=name)
+    async with in_transaction():
+        task = await CorrectionTask.select_for_update().get_or_none(id=task_id)
+        if task is None:
+            raise NotFound("No correction task has this id.", field="id")
+        if task.status is TaskStatus.DONE:
+            raise Conflict("The correction task is done already.")
+        at = clock.now()
+        task.cause, task.plan, task.resolution = texts["cause"], texts["plan"], texts["resolution"]
+        task.status, task.done_by, task.done_at = TaskStatus.DONE, actor, at
+        await task.save()
+        await AuditFinding.filter(id=task.finding_id, status=FindingStatus.OPEN).update(
+            status=FindingStatus.CORRECTED, closed_at=at, status_reason=texts["resolution"]
+        )
+    return task

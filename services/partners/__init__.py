@@ -1,0 +1,1 @@
+"""Partner content providers (SPs): accounts, API keys, disputes, webhooks (R-2)."""

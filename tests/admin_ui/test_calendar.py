@@ -1,0 +1,206 @@
+"""The working-day calendar page (C-7): the month view, the calculator, and edits that move
+deadlines, each recorded and restorable. The calendar is kept between tests, so every test that
+edits it puts the seeded years back."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from services.audit.models import CalendarChange
+from services.calendar import seed
+from services.calendar.models import CalendarDay, CalendarYear
+from services.calendar.service import add_working_days, forget_calendar, operator_zone
+from tests.admin_ui.conftest import Console, text_of
+
+
+@pytest.fixture
+async def calendar_restored() -> AsyncIterator[None]:
+    """Whatever a test does to 2026 or 2027, the seeded calendar is back afterwards."""
+    yield
+    await seed.remove_year(2026)
+    await seed.remove_year(2027)
+    await seed.seed_years(2026, 2026)
+    forget_calendar()
+
+
+def calc(start: str, days: int) -> str:
+    return f"/admin/calendar?month=2026-12&start={start}&days={days}"
+
+
+async def test_c7_month_view_shows_holidays_and_adjusted_working_days(admin: Console):
+    page = await admin.get("/admin/calendar?month=2026-10")
+
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "2026年10月" in text
+    assert 'data-day="2026-10-01"' in page.text and "国庆节" in text
+    assert 'class="day holiday' in page.text and 'class="day adjusted' in page.text
+    assert "周一" in text  # weeks start on Monday
+
+
+async def test_c7_adding_a_holiday_moves_a_deadline(admin: Console, calendar_restored: None):
+    before = await admin.get(calc("2026-12-01T09:00", 1))
+    assert "到期时间：2026-12-02 09:00" in before.text
+
+    response = await admin.post(
+        "/admin/calendar/day",
+        {"day": "2026-12-02", "kind": "holiday", "name": "临时放假", "reason": "测试"},
+    )
+    after = await admin.get(calc("2026-12-01T09:00", 1))
+
+    assert response.status_code == 303
+    assert "到期时间：2026-12-03 09:00" in after.text
+    start = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+    due = await add_working_days(start, 1)
+    assert due.astimezone(operator_zone()).date().isoformat() == "2026-12-03"
+    change = await CalendarChange.get(year=2026)
+    assert (change.action, change.reason, change.changed_by_id) == (
+        "set_day",
+        "测试",
+        admin.staff.id,
+    )
+    assert ["2026-12-02", False, "临时放假"] in change.after
+    assert ["2026-12-02", False, "临时放假"] not in change.before
+
+
+async def test_a_calendar_edit_can_be_undone_from_its_history(
+    admin: Console, calendar_restored: None
+):
+    await admin.post(
+        "/admin/calendar/day",
+        {"day": "2026-12-02", "kind": "holiday", "name": "临时放假", "reason": "测试"},
+    )
+    change = await CalendarChange.get(year=2026)
+
+    response = await admin.post(
+        "/admin/calendar/restore", {"change": str(change.id), "to": "before", "reason": "撤销"}
+    )
+
+    assert response.status_code == 303
+    assert not await CalendarDay.exists(day="2026-12-02")
+    page = await admin.get(calc("2026-12-01T09:00", 1))
+    assert "到期时间：2026-12-02 09:00" in page.text
+    assert await CalendarChange.filter(year=2026).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        (
+            {"day": "2026-12-05", "kind": "holiday", "name": "x"},
+            "2026-12-05 是周六，本来就休息，无需设为节假日。",
+        ),
+        (
+            {"day": "2026-12-02", "kind": "workday", "name": "x"},
+            "2026-12-02 是周三：调休上班日只能是周六或周日。",
+        ),
+        ({"day": "2026-12-02", "kind": "holiday", "name": ""}, "请填写「名称」。"),
+        (
+            {"day": "2026-13-02", "kind": "holiday", "name": "x"},
+            "「日期」请按 2026-01-31 的格式填写日期。",
+        ),
+    ],
+)
+async def test_c7_a_day_that_cannot_be_so_is_refused_and_nothing_changes(
+    admin: Console, form: dict[str, str], message: str
+):
+    response = await admin.post("/admin/calendar/day", {**form, "reason": "测试"})
+
+    assert response.status_code == 400
+    assert message in text_of(response.text)
+    assert await CalendarChange.all().count() == 0
+
+
+async def test_c7_a_new_year_is_added_from_the_announced_schedule(
+    admin: Console, calendar_restored: None
+):
+    missing = await admin.get("/admin/calendar?month=2027-02")
+    assert "尚未载入 2027 年的日历" in missing.text
+
+    response = await admin.post(
+        "/admin/calendar/year",
+        {
+            "year": "2027",
+            "holidays": "2027-01-01 元旦\n2027-02-05..2027-02-11 春节",
+            "workdays": "2027-02-14 春节调休",
+            "reason": "国务院办公厅通知",
+        },
+    )
+    page = await admin.get("/admin/calendar?month=2027-02")
+
+    assert response.status_code == 303
+    assert await CalendarYear.exists(year=2027)
+    assert 'data-day="2027-02-08"' in page.text and "春节" in page.text
+    assert "尚未载入 2027 年的日历" not in page.text
+    due = await admin.get("/admin/calendar?start=2027-02-04T09:00&days=1")
+    assert "到期时间：2027-02-12 09:00" in due.text
+
+
+@pytest.mark.parametrize(
+    ("holidays", "workdays", "message"),
+    [
+        ("2027-01-01 元旦\n2027-02-31 春节", "", "第 2 行「2027-02-31 春节」无法识别"),
+        ("2027-01-01 元旦", "2027-02-15 春节调休", "2027-02-15 是周一：调休上班日只能是周六或周日"),
+        ("2026-01-01 元旦", "", "2026-01-01 不在 2027 年"),
+        ("2027-01-02 元旦", "", "至少要有一个落在工作日的法定节假日"),
+    ],
+)
+async def test_c7_a_schedule_that_is_wrong_is_refused_and_nothing_changes(
+    admin: Console, holidays: str, workdays: str, message: str
+):
+    response = await admin.post(
+        "/admin/calendar/year",
+        {"year": "2027", "holidays": holidays, "workdays": workdays, "reason": "x"},
+    )
+
+    assert response.status_code == 400
+    assert message in text_of(response.text)
+    assert not await CalendarYear.exists(year=2027)
+
+
+async def test_a_stored_year_is_not_replaced_unless_asked(admin: Console):
+    response = await admin.post(
+        "/admin/calendar/year",
+        {"year": "2026", "holidays": "2026-01-01 元旦", "workdays": "", "reason": "x"},
+    )
+
+    assert response.status_code == 400
+    assert "2026 年已有日历；如需替换，请勾选「该年已有日历时替换」。" in text_of(response.text)
+    assert await CalendarChange.all().count() == 0
+
+
+async def test_an_auditor_sees_the_calendar_but_cannot_edit_it(auditor: Console):
+    page = await auditor.get("/admin/calendar")
+    response = await auditor.post(
+        "/admin/calendar/day",
+        {"day": "2026-12-02", "kind": "holiday", "name": "x", "reason": "x"},
+    )
+
+    assert page.status_code == 200 and "设置某一天" not in page.text
+    assert response.status_code == 403
+    assert not await CalendarDay.exists(day="2026-12-02")
+
+
+async def test_the_calculator_says_when_a_year_is_missing(admin: Console):
+    page = await admin.get("/admin/calendar?start=2026-12-31T09:00&days=3")
+
+    assert "缺少 2027 年的日历，无法计算" in page.text
+
+
+async def test_calendar_changes_are_listed_with_who_and_why(
+    admin: Console, calendar_restored: None
+):
+    staff = admin.staff
+    await admin.post(
+        "/admin/calendar/day",
+        {"day": "2026-12-02", "kind": "holiday", "name": "临时放假", "reason": "台风停工"},
+    )
+
+    page = await admin.get("/admin/calendar?month=2026-12")
+
+    text = text_of(page.text)
+    assert "台风停工" in text and staff is not None and staff.display_name in text
+    assert "新增/修改：2026-12-02" in text

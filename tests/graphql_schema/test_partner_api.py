@@ -1,0 +1,413 @@
+"""The partner API at /partner/graphql: API keys, disputes, isolation, idempotency, limits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from graphql import GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
+
+from graphql_schema.app import create_app
+from graphql_schema.partners import app as partner_api
+from graphql_schema.partners.export import SDL_PATH, sdl
+from graphql_schema.partners.schema import schema as partner_schema
+from services.partners import keys, limits, webhooks
+from services.partners.models import PartnerDispute, WebhookEvent
+from services.thresholds import service as thresholds
+from tests import factories as f
+
+DISPUTE = """id status msisdn serviceCode reason description evidence claimedFen refundFen
+  chargeLines { period amountFen } decision { flow reason } createdAt refundedAt"""
+SUBMIT = f"""mutation($input: SubmitRefundDisputeInput!, $key: String!) {{
+  submitRefundDispute(input: $input, idempotencyKey: $key) {{
+    __typename
+    ... on DisputeResult {{ dispute {{ {DISPUTE} }} }}
+    ... on Error {{ code message }}
+    ... on InputError {{ field problems {{ field code }} }}
+    ... on NotFoundError {{ field }}
+    ... on RateLimitedError {{ retryAfterSeconds }}
+    ... on LimitExceededError {{ limit resetsAt }}
+}} }}"""
+GET = f"query($id: ID!) {{ dispute(id: $id) {{ {DISPUTE} }} }}"
+LIST = f"""query($first: Int!, $after: String, $filter: DisputeFilterInput) {{
+  disputes(first: $first, after: $after, filter: $filter) {{
+    edges {{ cursor node {{ {DISPUTE} }} }} pageInfo {{ hasNextPage endCursor }} }} }}"""
+EVENTS = """query($dispute: ID) { webhookEvents(disputeId: $dispute) {
+  id type disputeId status previousStatus state attempts deliveries { attempt httpStatus error }
+} }"""
+REGISTER = """mutation($url: String!, $key: String!) {
+  registerWebhook(url: $url, idempotencyKey: $key) {
+  __typename
+  ... on WebhookRegistered { signingSecret endpoint { url } }
+  ... on Error { code message }
+} }"""
+ME = "{ me { spCode name apiKeyPrefix services { serviceCode monternet } webhook { url } } }"
+
+
+class PartnerClient:
+    def __init__(self, http: httpx.AsyncClient):
+        self.http = http
+
+    async def call(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        sent = dict(headers or {})
+        if key is not None:
+            sent["Authorization"] = f"Bearer {key}"
+        return await self.http.post(
+            "/partner/graphql", json={"query": query, "variables": variables or {}}, headers=sent
+        )
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, *, key: str) -> Any:
+        response = await self.call(query, variables, key=key)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, *, key: str) -> Any:
+        body = await self.post(query, variables, key=key)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+@pytest.fixture
+async def api(redis: Any) -> AsyncIterator[PartnerClient]:
+    keys.reset()
+    app = create_app(with_lifespan=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        yield PartnerClient(http)
+    await partner_api.shutdown()
+    keys.reset()
+
+
+def dispute_input(msisdn: str, service: str = "MUSIC-VIP", **overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "msisdn": msisdn,
+        "serviceCode": service,
+        "chargeLines": [
+            {"period": "2026-09", "amountFen": 1000},
+            {"period": "2026-10", "amountFen": 1000},
+        ],
+        "reason": "UNKNOWING_SUBSCRIPTION",
+        "description": "客户称从未定制",
+        "evidence": ["ticket:A-1"],
+    }
+    values.update(overrides)
+    return values
+
+
+async def submit(api: PartnerClient, key: str, msisdn: str, idem: str = "k-1", **kw: Any) -> Any:
+    body = await api.post(SUBMIT, {"input": dispute_input(msisdn, **kw), "key": idem}, key=key)
+    return body["data"]["submitRefundDispute"]
+
+
+async def test_r2_a_partner_submits_a_dispute_and_follows_it(api):
+    partner = await f.partner()
+    key = await f.partner_key(partner)
+    customer = await f.customer()
+
+    made = await submit(api, key, customer.msisdn)
+    read = (await api.data(GET, {"id": made["dispute"]["id"]}, key=key))["dispute"]
+
+    assert made["__typename"] == "DisputeResult"
+    assert read == made["dispute"]
+    assert (read["status"], read["claimedFen"], read["refundFen"]) == (
+        "AWAITING_CONFIRMATION",
+        2000,
+        2000,
+    )
+    assert read["chargeLines"] == [
+        {"period": "2026-09", "amountFen": 1000},
+        {"period": "2026-10", "amountFen": 1000},
+    ]
+
+
+async def test_r7a_monternet_dispute_is_refund_first_and_says_why(api):
+    partner = await f.partner(monternet=True)
+    key = await f.partner_key(partner)
+    customer = await f.customer()
+
+    made = await submit(api, key, customer.msisdn)
+
+    assert made["dispute"]["decision"]["flow"] == "REFUND_FIRST"
+    assert "R-7(a)" in made["dispute"]["decision"]["reason"]
+
+
+async def test_c12_partner_never_sees_the_number(api):
+    partner = await f.partner()
+    key = await f.partner_key(partner)
+    customer = await f.customer(msisdn="13812345678")
+
+    made = await api.call(SUBMIT, {"input": dispute_input(customer.msisdn), "key": "1"}, key=key)
+    dispute_id = made.json()["data"]["submitRefundDispute"]["dispute"]["id"]
+    one = await api.call(GET, {"id": dispute_id}, key=key)
+    page = await api.call(LIST, {"first": 5, "filter": {"msisdn": customer.msisdn}}, key=key)
+
+    for response in (made, one, page):
+        assert "13812345678" not in response.text and "138****5678" in response.text
+
+
+async def test_partner_a_using_b_ids_gets_the_same_answer_as_for_ids_that_do_not_exist(api):
+    a, b = await f.partner(services=("A-SVC",)), await f.partner(services=("B-SVC",))
+    key_a, key_b = await f.partner_key(a), await f.partner_key(b)
+    customer = await f.customer()
+    theirs = (await submit(api, key_b, customer.msisdn, service="B-SVC"))["dispute"]
+    await submit(api, key_a, customer.msisdn, idem="mine", service="A-SVC")
+    other = await f.customer()
+    await submit(api, key_b, other.msisdn, idem="b-2", service="B-SVC")
+    missing = "dsp_doesnotexist000000"
+
+    async def same(query: str, with_theirs: dict[str, Any], with_missing: dict[str, Any]) -> None:
+        given = await api.call(query, with_theirs, key=key_a)
+        absent = await api.call(query, with_missing, key=key_a)
+        assert (given.status_code, given.json()) == (absent.status_code, absent.json())
+
+    await same(GET, {"id": theirs["id"]}, {"id": missing})
+    await same(LIST, {"first": 5, "after": theirs["id"]}, {"first": 5, "after": missing})
+    await same(
+        LIST,
+        {"first": 5, "filter": {"serviceCode": "B-SVC"}},
+        {"first": 5, "filter": {"serviceCode": "NO-SVC"}},
+    )
+    await same(
+        LIST,
+        {"first": 5, "filter": {"msisdn": other.msisdn}},
+        {"first": 5, "filter": {"msisdn": "13999999999"}},
+    )
+    await same(EVENTS, {"dispute": theirs["id"]}, {"dispute": missing})
+    await same(
+        SUBMIT,
+        {"input": dispute_input(customer.msisdn, service="B-SVC"), "key": "x-1"},
+        {"input": dispute_input(customer.msisdn, service="NO-SVC"), "key": "x-2"},
+    )
+    assert await PartnerDispute.filter(partner_id=a.id).count() == 1
+
+
+async def test_every_refusal_is_a_typed_member_with_its_code(api):
+    partner = await f.partner()
+    key = await f.partner_key(partner)
+    customer = await f.customer()
+
+    bad = await submit(api, key, "12345", idem="1", chargeLines=[])
+    unknown = await submit(api, key, "13999999999", idem="2")
+    not_mine = await submit(api, key, customer.msisdn, idem="3", service="NOT-MINE")
+
+    assert (bad["__typename"], bad["code"]) == ("InputError", "INVALID_MSISDN")
+    assert [p["field"] for p in bad["problems"]] == ["msisdn", "chargeLines"]
+    assert (unknown["__typename"], unknown["code"], unknown["field"]) == (
+        "NotFoundError",
+        "NOT_FOUND",
+        "msisdn",
+    )
+    assert (not_mine["__typename"], not_mine["code"], not_mine["field"]) == (
+        "NotFoundError",
+        "NOT_FOUND",
+        "serviceCode",
+    )
+
+
+async def test_without_a_valid_key_the_api_answers_401_and_runs_nothing(api):
+    partner = await f.partner()
+    key = await f.partner_key(partner)
+
+    none = await api.call(ME)
+    wrong = await api.call(ME, key=key[:-1] + ("a" if key[-1] != "a" else "b"))
+    staff_token = await api.call(ME, headers={"Authorization": "Bearer not-a-partner-key"})
+    by_header = await api.call(ME, headers={"X-Api-Key": key})
+
+    for refused in (none, wrong, staff_token):
+        assert refused.status_code == 401
+        assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert refused.headers["www-authenticate"].startswith("Bearer")
+    assert by_header.json()["data"]["me"]["spCode"] == partner.sp_code
+
+
+async def test_key_rotation_and_revocation(api):
+    partner = await f.partner()
+    old, new = await f.partner_key(partner, "old"), await f.partner_key(partner, "new")
+
+    both = [(await api.data(ME, key=k))["me"]["apiKeyPrefix"] for k in (old, new)]
+    await keys.revoke(prefix=both[0])
+    after_old = await api.call(ME, key=old)
+    after_new = await api.data(ME, key=new)
+
+    assert both == [keys.split(old)[0], keys.split(new)[0]]  # type: ignore[index]
+    assert after_old.status_code == 401
+    assert after_new["me"]["spCode"] == partner.sp_code
+
+
+async def test_idempotent_retry_answers_with_the_first_dispute_and_another_input_is_refused(api):
+    partner = await f.partner()
+    key = await f.partner_key(partner)
+    customer = await f.customer()
+
+    first = await submit(api, key, customer.msisdn, idem="order-1")
+    again = await submit(api, key, customer.msisdn, idem="order-1")
+    changed = await submit(api, key, customer.msisdn, idem="order-1", description="改了")
+
+    assert again == first
+    assert (changed["__typename"], changed["code"], changed["field"]) == (
+        "InputError",
+        "IDEMPOTENCY_MISMATCH",
+        "idempotencyKey",
+    )
+    assert await PartnerDispute.all().count() == 1
+
+
+async def test_idempotent_twenty_concurrent_duplicate_requests_make_one_dispute(api):
+    partner = await f.partner()
+    key = await f.partner_key(partner)
+    customer = await f.customer()
+
+    answers = await asyncio.gather(
+        *(submit(api, key, customer.msisdn, idem="burst") for _ in range(20))
+    )
+
+    assert {a["__typename"] for a in answers} == {"DisputeResult"}
+    assert len({a["dispute"]["id"] for a in answers}) == 1
+    assert await PartnerDispute.all().count() == 1
+
+
+async def test_rate_limit_per_key_is_a_typed_error_with_a_retry_hint(api):
+    await thresholds.change(
+        key=limits.RATE_LIMIT,
+        value={"per_second": 1, "burst": 2},
+        reason="测试",
+        changed_by_id=None,
+    )
+    partner = await f.partner()
+    key, other_key = await f.partner_key(partner), await f.partner_key(partner)
+    customer = await f.customer()
+
+    await api.data(ME, key=key)
+    await api.data(ME, key=key)
+    limited = await api.call(SUBMIT, {"input": dispute_input(customer.msisdn), "key": "1"}, key=key)
+    query = await api.call(ME, key=key)
+    other = await api.call(ME, key=other_key)
+
+    member = limited.json()["data"]["submitRefundDispute"]
+    assert (member["__typename"], member["code"]) == ("RateLimitedError", "RATE_LIMITED")
+    assert member["retryAfterSeconds"] >= 1 and int(limited.headers["retry-after"]) >= 1
+    errors = query.json()["errors"]
+    assert len(errors) == 1 and errors[0]["extensions"]["code"] == "RATE_LIMITED"
+    assert other.json()["data"]["me"]["spCode"] == partner.sp_code  # per key
+    assert await PartnerDispute.all().count() == 0
+
+
+async def test_daily_cap_is_a_typed_error(api):
+    await thresholds.change(
+        key=limits.DAILY_DISPUTE_CAP, value=1, reason="试点", changed_by_id=None
+    )
+    partner = await f.partner()
+    key = await f.partner_key(partner)
+    customer = await f.customer()
+    await submit(api, key, customer.msisdn, idem="1")
+
+    capped = await submit(api, key, customer.msisdn, idem="2", description="第二单")
+
+    assert (capped["__typename"], capped["code"], capped["limit"]) == (
+        "LimitExceededError",
+        "LIMIT_EXCEEDED",
+        1,
+    )
+
+
+async def test_register_webhook_returns_the_secret_once_and_refuses_plain_http(api):
+    partner = await f.partner()
+    key = await f.partner_key(partner)
+
+    done = await api.data(REGISTER, {"url": "https://sp.example.com/hooks", "key": "w1"}, key=key)
+    retried = await api.data(
+        REGISTER, {"url": "https://sp.example.com/hooks", "key": "w1"}, key=key
+    )
+    plain = await api.data(REGISTER, {"url": "http://sp.example.com/hooks", "key": "w2"}, key=key)
+    private = await api.data(REGISTER, {"url": "https://10.0.0.8/hooks", "key": "w3"}, key=key)
+    me = await api.data(ME, key=key)
+
+    registered = done["registerWebhook"]
+    assert registered["signingSecret"].startswith("whsec_")
+    assert retried == done
+    assert plain["registerWebhook"]["code"] == private["registerWebhook"]["code"] == "INVALID_INPUT"
+    assert me["me"]["webhook"] == {"url": "https://sp.example.com/hooks"}
+
+
+async def test_the_delivery_log_lists_the_partners_events(api):
+    partner = await f.partner()
+    key = await f.partner_key(partner)
+    customer = await f.customer()
+    made = await submit(api, key, customer.msisdn)
+
+    events = (await api.data(EVENTS, {"dispute": made["dispute"]["id"]}, key=key))["webhookEvents"]
+
+    assert [(e["type"], e["status"], e["state"], e["deliveries"]) for e in events] == [
+        ("dispute.created", "AWAITING_CONFIRMATION", "PENDING", [])
+    ]
+    assert events[0]["id"].startswith("evt_")
+
+
+async def test_the_partner_schema_has_only_partner_types_and_no_introspection_outside_dev(api):
+    partner = await f.partner()
+    key = await f.partner_key(partner)
+
+    names = set(partner_schema._schema.type_map)
+    introspection = await api.post("{ __schema { types { name } } }", key=key)
+
+    assert not names & {"Complaint", "Refund", "StaffMember", "Customer", "LoginPayload"}
+    assert "errors" in introspection
+
+
+def test_committed_partner_schema_matches_the_code():
+    assert SDL_PATH.read_text(encoding="utf-8") == sdl(), (
+        "graphql_schema/partners/schema.graphql is stale: "
+        "run `python -m graphql_schema.partners.export` and commit it"
+    )
+
+
+def test_every_partner_type_and_field_has_a_description():
+    missing = []
+    for name, gtype in partner_schema._schema.type_map.items():
+        if name.startswith("__") or name in {"String", "Boolean", "Int", "Float", "ID"}:
+            continue
+        if not gtype.description:
+            missing.append(name)
+        if isinstance(gtype, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
+            missing += [f"{name}.{n}" for n, fld in gtype.fields.items() if not fld.description]
+    assert missing == []
+
+
+async def test_the_partner_sees_each_delivery_attempt_of_its_events(api):
+    partner = await f.partner()
+    key = await f.partner_key(partner)
+    await webhooks.register(partner_id=partner.id, url="https://sp.example.com/hooks")
+    customer = await f.customer()
+    made = await submit(api, key, customer.msisdn)
+    answers = [500, 200]
+
+    async def endpoint(url: str, headers: Any, body: bytes) -> int:
+        return answers.pop(0)
+
+    event = await WebhookEvent.get(partner_id=partner.id)
+    await webhooks.deliver(event.id, at=event.occurred_at, send=endpoint)
+    await webhooks.deliver(event.id, at=event.occurred_at + timedelta(minutes=1), send=endpoint)
+    events = (await api.data(EVENTS, {"dispute": made["dispute"]["id"]}, key=key))["webhookEvents"]
+
+    assert [(e["state"], e["attempts"], e["deliveries"]) for e in events] == [
+        (
+            "DELIVERED",
+            2,
+            [
+                {"attempt": 1, "httpStatus": 500, "error": "HTTP 500"},
+                {"attempt": 2, "httpStatus": 200, "error": ""},
+            ],
+        )
+    ]
