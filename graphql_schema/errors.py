@@ -27,7 +27,9 @@ strawberry.enum(
         "number does not exist; ILLEGAL_TRANSITION: the complaint or refund is not in a state that "
         "allows the step; CONFLICT: someone else changed it first, reload; UNAUTHENTICATED: log "
         "in; PERMISSION_DENIED: your roles do not allow it; INVALID_CREDENTIALS: wrong login; "
-        "IDEMPOTENCY_MISMATCH: the idempotency key was used before with another input."
+        "IDEMPOTENCY_MISMATCH: the idempotency key was used before with another input; "
+        "RATE_LIMITED: too many requests, retry after the Retry-After header; LIMIT_EXCEEDED: "
+        "a daily cap was reached."
     ),
 )
 ErrorCodeEnum = ErrorCode
