@@ -10,6 +10,7 @@ from arq.cron import CronJob
 from arq.worker import Function, func
 
 from services import clock, db, logs
+from services.audit import service as audit
 from services.complaints import deadlines
 from services.complaints.service import ENFORCE_DEADLINE_JOB
 from services.config import settings
@@ -40,6 +41,12 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> int:
     return await deadlines.sweep(at=clock.now())
 
 
+async def audit_executed_refunds(ctx: dict[str, Any]) -> int:
+    """Every few minutes: check each newly executed refund against the policy (A-1: 100%)."""
+    run = await audit.check_unchecked()
+    return run.checked
+
+
 class WorkerSettings:
     functions: ClassVar[list[Function]] = [
         func(enforce_deadline, name=ENFORCE_DEADLINE_JOB),
@@ -55,6 +62,7 @@ class WorkerSettings:
             unique=True,
         ),
         cron(webhooks.relay_webhooks, second=set(range(0, 60, 10)), unique=True, timeout=55),
+        cron(audit_executed_refunds, minute=set(range(0, 60, 5)), second=30, unique=True),
     ]
     redis_settings: ClassVar[RedisSettings] = redis_settings(settings.redis_url)
     on_startup = startup

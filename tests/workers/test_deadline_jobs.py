@@ -98,3 +98,17 @@ async def test_c7_a_deadline_not_yet_due_or_already_met_is_left_alone():
     assert await enforce_deadline({}, met_deadline.id) is False
     await met_deadline.refresh_from_db()
     assert met_deadline.state == DeadlineState.MET
+
+
+async def test_a1_the_worker_audits_every_executed_refund_once():
+    from services.audit.models import AuditCheck
+    from workers.settings import audit_executed_refunds
+
+    handler = await f.staff(Role.HANDLER)
+    executed = await f.executed_refund(handler, await f.refund(handler))
+
+    first = await audit_executed_refunds({})
+    second = await audit_executed_refunds({})
+
+    assert (first, second) == (1, 0)
+    assert await AuditCheck.filter(refund_id=executed.id).count() == 1
