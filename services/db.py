@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from tortoise import Tortoise
 
@@ -76,3 +78,14 @@ async def migrate(database_url: str | None = None) -> None:
 
     await run(config=tortoise_config(database_url))
     await Tortoise.close_connections()
+
+
+T = TypeVar("T")
+
+
+def group_by(rows: Iterable[T], attr: str) -> dict[Any, list[T]]:
+    """Rows by one of their attributes, order kept: what a DataLoader batch returns per key."""
+    grouped: dict[Any, list[T]] = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, attr)].append(row)
+    return grouped

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +25,7 @@ from services.complaints.models import (
     UrgencyReason,
     WarningColour,
 )
+from services.db import group_by
 
 MAX_PAGE = 100
 M = TypeVar("M", bound=Model)
@@ -164,10 +164,7 @@ async def supervision_for(matter_keys: Sequence[str]) -> dict[str, SupervisedMat
 
 async def _by_complaint(rows: QuerySet[M]) -> dict[int, list[M]]:
     """Rows grouped by their complaint, in the query's order: one query for a whole page."""
-    grouped: dict[int, list[M]] = defaultdict(list)
-    for row in await rows:
-        grouped[row.complaint_id].append(row)  # type: ignore[attr-defined]
-    return grouped
+    return group_by(await rows, "complaint_id")
 
 
 async def by_ids(ids: Sequence[int]) -> dict[int, Complaint]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
 from services import clock
+from services.calendar.service import operator_zone
 from services.complaints import deadlines, policy, rules, urgency
 from services.complaints.models import (
     Category,
@@ -24,7 +24,6 @@ from services.complaints.models import (
     Status,
     UrgencyReason,
 )
-from services.config import settings
 from services.customers.models import Customer
 from services.errors import (
     ErrorCode,
@@ -374,15 +373,11 @@ async def _require_revisit_window_open(complaint: Complaint, at: datetime) -> No
     if opens is not None and opens.due_at > at:
         raise IllegalTransition(
             "The revisit window opens "
-            f"{opens.due_at.astimezone(_local_zone()).strftime('%Y-%m-%d %H:%M')}"
+            f"{opens.due_at.astimezone(operator_zone()).strftime('%Y-%m-%d %H:%M')}"
             " (3 working days after the result); a revisit before then is refused.",
             current=complaint.status.value,
             attempted="record_revisit",
         )
-
-
-def _local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.timezone)
 
 
 async def acknowledge(*, actor: Staff, complaint_id: int, note: str = "") -> Complaint:

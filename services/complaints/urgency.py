@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.connection import get_connection
+from tortoise.functions import Count
 
 from services.complaints import policy, rules
 from services.complaints.models import (
@@ -169,13 +170,18 @@ async def refresh_classification(complaint_ids: Iterable[int], *, actor: Staff |
         "complaint_id", "reason"
     ):
         reasons[cid].add(reason)
+    unresolved = dict(
+        await Complaint.filter(
+            customer_id__in={c.customer_id for c in complaints}, status__in=UNRESOLVED
+        )
+        .annotate(n=Count("id"))
+        .group_by("customer_id")
+        .values_list("customer_id", "n")
+    )
     for complaint in complaints:
+        # the customer's other unresolved complaints (this one is among them while unresolved)
         others = (
-            await Complaint.filter(customer_id=complaint.customer_id, status__in=UNRESOLVED)
-            .exclude(id=complaint.id)
-            .count()
-            if complaint.status in UNRESOLVED
-            else 0
+            unresolved.get(complaint.customer_id, 0) - 1 if complaint.status in UNRESOLVED else 0
         )
         severity = policy.severity_for(category=complaint.category, reasons=reasons[complaint.id])
         colour = policy.warning_colour_for(reasons=reasons[complaint.id], other_unresolved=others)

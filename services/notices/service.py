@@ -13,7 +13,6 @@ other notice, the refund notice included (a service notice), waits for the morni
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -28,6 +27,7 @@ from services.complaints.models import (
     DeadlineState,
 )
 from services.customers.models import Customer
+from services.db import group_by
 from services.errors import IllegalTransition, NotFound, PermissionDenied
 from services.notices import outbox, policy, rules
 from services.notices.models import Notice, NoticeAttempt, NoticeStatus
@@ -220,28 +220,19 @@ async def resend(*, actor: Staff, notice_id: int, at: datetime) -> Notice:
 # reads for the API --------------------------------------------------------------------------
 
 
-def _grouped(rows: Sequence[Notice], attr: str) -> dict[int, list[Notice]]:
-    found: dict[int, list[Notice]] = defaultdict(list)
-    for row in rows:
-        found[getattr(row, attr)].append(row)
-    return found
-
-
 async def for_complaints(ids: Sequence[int]) -> dict[int, list[Notice]]:
     rows = await Notice.filter(complaint_id__in=list(ids)).order_by("id")
-    return _grouped(rows, "complaint_id")
+    return group_by(rows, "complaint_id")
 
 
 async def for_refunds(ids: Sequence[int]) -> dict[int, list[Notice]]:
     rows = await Notice.filter(refund_id__in=list(ids)).order_by("id")
-    return _grouped(rows, "refund_id")
+    return group_by(rows, "refund_id")
 
 
 async def attempts_for(ids: Sequence[int]) -> dict[int, list[NoticeAttempt]]:
-    found: dict[int, list[NoticeAttempt]] = defaultdict(list)
-    for row in await NoticeAttempt.filter(notice_id__in=list(ids)).order_by("notice_id", "number"):
-        found[row.notice_id].append(row)
-    return found
+    rows = await NoticeAttempt.filter(notice_id__in=list(ids)).order_by("notice_id", "number")
+    return group_by(rows, "notice_id")
 
 
 async def flagged(*, limit: int = 100) -> list[Notice]:

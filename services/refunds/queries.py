@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +9,7 @@ from datetime import datetime
 from tortoise.queryset import QuerySet
 
 from services.customers.models import Customer
+from services.db import group_by
 from services.refunds import policy, risk_profiles
 from services.refunds.models import (
     Compensation,
@@ -94,24 +94,21 @@ async def by_ids(ids: Sequence[int]) -> dict[int, Refund]:
 
 
 async def events_for(refund_ids: Sequence[int]) -> dict[int, list[RefundEvent]]:
-    grouped: dict[int, list[RefundEvent]] = defaultdict(list)
-    for e in await RefundEvent.filter(refund_id__in=list(refund_ids)).order_by("id"):
-        grouped[e.refund_id].append(e)
-    return grouped
+    return group_by(
+        await RefundEvent.filter(refund_id__in=list(refund_ids)).order_by("id"), "refund_id"
+    )
 
 
 async def approvals_for(refund_ids: Sequence[int]) -> dict[int, list[RefundApproval]]:
-    grouped: dict[int, list[RefundApproval]] = defaultdict(list)
-    for a in await RefundApproval.filter(refund_id__in=list(refund_ids)).order_by("id"):
-        grouped[a.refund_id].append(a)
-    return grouped
+    return group_by(
+        await RefundApproval.filter(refund_id__in=list(refund_ids)).order_by("id"), "refund_id"
+    )
 
 
 async def lines_for(refund_ids: Sequence[int]) -> dict[int, list[RefundLine]]:
-    grouped: dict[int, list[RefundLine]] = defaultdict(list)
-    for line in await RefundLine.filter(refund_id__in=list(refund_ids)).order_by("id"):
-        grouped[line.refund_id].append(line)
-    return grouped
+    return group_by(
+        await RefundLine.filter(refund_id__in=list(refund_ids)).order_by("id"), "refund_id"
+    )
 
 
 async def ledger_for(refund_ids: Sequence[int]) -> dict[int, LedgerEntry]:
@@ -120,10 +117,10 @@ async def ledger_for(refund_ids: Sequence[int]) -> dict[int, LedgerEntry]:
 
 
 async def compensations_for(complaint_ids: Sequence[int]) -> dict[int, list[Compensation]]:
-    grouped: dict[int, list[Compensation]] = defaultdict(list)
-    for c in await Compensation.filter(complaint_id__in=list(complaint_ids)).order_by("id"):
-        grouped[c.complaint_id].append(c)
-    return grouped
+    return group_by(
+        await Compensation.filter(complaint_id__in=list(complaint_ids)).order_by("id"),
+        "complaint_id",
+    )
 
 
 async def profiles_for(customer_ids: Sequence[int]) -> dict[int, risk_profiles.Profile]:
