@@ -3,13 +3,15 @@
 The job takes a notice id and may run any number of times: the database claim decides whether
 this run sends anything. The relay runs every NOTICE_RELAY_SECONDS: whatever is due and held by
 no worker gets a job again (one job id per notice and attempt, so a job still queued is not
-queued twice), which covers a flushed Redis, a killed worker and a lost `kick`.
+queued twice), which covers a flushed Redis, a killed worker and a lost `kick`. A notice due for
+longer than a lease while arq still lists its job gets a fresh job: a worker killed after taking
+a job leaves it "in progress" in arq for job_timeout, which must not delay the customer.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from arq.connections import ArqRedis
@@ -61,6 +63,7 @@ async def relay_notices(ctx: dict[str, Any]) -> int:
     redis: ArqRedis = ctx["redis"]
     scheduler = ArqScheduler(redis)
     at = clock.now()
+    stale_after = timedelta(seconds=max(1, settings.notice_lease_seconds))
     queued = 0
     after: tuple[datetime, int] | None = None
     while page := await outbox.due(at=at, after=after):
@@ -70,14 +73,18 @@ async def relay_notices(ctx: dict[str, Any]) -> int:
                 pipe.exists(job_key_prefix + job_id)
             exists = await pipe.execute()
         for (notice_id, attempts, due_at), known in zip(page, exists, strict=True):
-            if not known:
-                await scheduler.schedule(
-                    outbox.DELIVER_NOTICE_JOB,
-                    key=outbox.job_key(notice_id, attempts),
-                    run_at=due_at,
-                    notice_id=notice_id,
-                )
-                queued += 1
+            key = outbox.job_key(notice_id, attempts)
+            if known:
+                if at - due_at < stale_after:
+                    continue
+                # due for longer than a lease and nobody holds it: the job arq still lists
+                # belongs to a worker that died (arq keeps it "in progress" for job_timeout);
+                # one fresh job per lease period, the database claim keeps sends single
+                key = f"{key}:r{int(at.timestamp() // stale_after.total_seconds())}"
+            await scheduler.schedule(
+                outbox.DELIVER_NOTICE_JOB, key=key, run_at=due_at, notice_id=notice_id
+            )
+            queued += 1
         after = (page[-1][2], page[-1][0])
     if queued:
         log.info("relay queued %s due notices that had no job", queued)

@@ -114,6 +114,31 @@ def test_the_relay_runs_at_worker_start_and_every_few_seconds():
     assert relay.second == set(range(0, 60, settings.notice_relay_seconds))
 
 
+async def test_a_job_left_in_progress_by_a_killed_worker_does_not_hold_the_notice_back(redis):
+    from datetime import timedelta
+
+    from arq.constants import in_progress_key_prefix, job_key_prefix
+
+    [notice] = await written()
+    queue = await ArqScheduler.connect(settings.redis_url)
+    try:
+        await jobs.relay_notices({"redis": queue.pool})  # its job is queued
+        # a worker takes the job and is SIGKILLed before claiming the notice: arq keeps the job
+        # "in progress" for job_timeout, so no other worker would run it for a minute
+        job_id = f"{outbox.DELIVER_NOTICE_JOB}:{outbox.job_key(notice.id, 0)}"
+        await queue.pool.set(in_progress_key_prefix + job_id, b"1", px=60_000)
+        fresh = await jobs.relay_notices({"redis": queue.pool})
+        stale_since = datetime.now(UTC) - timedelta(seconds=settings.notice_lease_seconds + 1)
+        await Notice.filter(id=notice.id).update(next_attempt_at=stale_since)
+        stale = await jobs.relay_notices({"redis": queue.pool})
+        queued = [k.decode() async for k in queue.pool.scan_iter(f"{job_key_prefix}{job_id}*")]
+    finally:
+        await queue.close()
+
+    assert (fresh, stale) == (0, 1)  # a job just queued is trusted; one due a lease ago is not
+    assert len(queued) == 2 and any(k.startswith(f"{job_key_prefix}{job_id}:r") for k in queued)
+
+
 async def test_a_transient_failure_queues_the_retry_in_redis(redis, sms):
     [notice] = await written()
     sms.respond = lambda seen: Reply(status=503)
