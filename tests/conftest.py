@@ -111,6 +111,32 @@ async def clean_tables(database: None) -> None:
     thresholds.forget()
 
 
+# A Tuesday, a working day in a confirmed calendar year: tests never depend on today's date.
+PINNED_AT = (2026, 3, 10, 10, 0)
+
+
+@pytest.fixture(autouse=True)
+def domain_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The domain clock starts at PINNED_AT (Asia/Shanghai) and runs from there; a test that
+    needs the wall clock (a worker subprocess compares with it) asks for `wall_clock`."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from services import clock
+
+    if "wall_clock" in request.fixturenames:
+        clock.use_wall_clock()
+    else:
+        clock.pin(datetime(*PINNED_AT, tzinfo=ZoneInfo("Asia/Shanghai")))
+    yield
+    clock.use_wall_clock()
+
+
+@pytest.fixture
+def wall_clock() -> None:
+    """The domain clock reads the machine's clock in this test (see `domain_clock`)."""
+
+
 @pytest.fixture
 async def redis() -> AsyncIterator[Any]:
     from redis.asyncio import Redis

@@ -74,12 +74,13 @@ async def complaint(actor: Staff, cust: Customer | None = None, **overrides: Any
 
 async def open_revisit_window(complaint_id: int) -> None:
     """Let the 3 working days after the result pass (C-7) without waiting for them."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
+    from services import clock
     from services.complaints.models import Deadline, DeadlineKind
 
     await Deadline.filter(complaint_id=complaint_id, kind=DeadlineKind.REVISIT_OPENS).update(
-        due_at=datetime.now(UTC) - timedelta(minutes=1)
+        due_at=clock.now() - timedelta(minutes=1)
     )
 
 

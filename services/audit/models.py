@@ -14,6 +14,8 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from services.timestamps import DomainDatetimeField
+
 if TYPE_CHECKING:
     from services.refunds.models import Refund
     from services.staff.models import Department, Staff
@@ -63,7 +65,7 @@ class AuditSample(Model):
     created_by: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name=False, on_delete=fields.RESTRICT
     )
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     created_by_id: int
 
     class Meta:
@@ -110,7 +112,7 @@ class AuditCheck(Model):
     passed = fields.BooleanField()
     finding_count = fields.SmallIntField(default=0)
     basis: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)  # e.g. bands in force
-    checked_at = fields.DatetimeField(auto_now=True)
+    checked_at = DomainDatetimeField(auto_now=True)
     refund_id: int
 
     class Meta:
@@ -143,7 +145,7 @@ class AuditFinding(Model):
     created_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
     )
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     closed_at = fields.DatetimeField(null=True)
     refund_id: int
     sample_item_id: int | None
@@ -179,7 +181,7 @@ class CorrectionTask(Model):
         "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
     )
     done_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     finding_id: int
     assignee_id: int
     done_by_id: int | None
@@ -203,7 +205,7 @@ class CalendarChange(Model):
     changed_by: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name=False, on_delete=fields.RESTRICT
     )
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     changed_by_id: int
 
     class Meta:

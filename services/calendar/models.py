@@ -5,6 +5,8 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from services.timestamps import DomainDatetimeField
+
 
 class CalendarYear(Model):
     """A year whose exceptions are known; a year without a row has no calendar (an error)."""
@@ -12,7 +14,7 @@ class CalendarYear(Model):
     id = fields.IntField(primary_key=True)
     year = fields.SmallIntField(unique=True)
     source = fields.CharField(max_length=64)
-    loaded_at = fields.DatetimeField(auto_now_add=True)
+    loaded_at = DomainDatetimeField(auto_now_add=True)
 
     class Meta:
         table = "calendar_years"

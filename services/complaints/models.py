@@ -9,6 +9,8 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from services.timestamps import DomainDatetimeField
+
 if TYPE_CHECKING:
     from services.customers.models import Customer
     from services.staff.models import Department, Staff
@@ -150,8 +152,8 @@ class Complaint(Model):
     paused_since = fields.DatetimeField(null=True)
     paused_reason = fields.TextField(default="")
     # when each step happened: what every deadline is measured against
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
+    updated_at = DomainDatetimeField(auto_now=True)
     acknowledged_at = fields.DatetimeField(null=True)
     investigation_started_at = fields.DatetimeField(null=True)
     plan_proposed_at = fields.DatetimeField(null=True)
@@ -182,7 +184,7 @@ class ComplaintEvent(Model):
     actor: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
     )
-    at = fields.DatetimeField(auto_now_add=True)
+    at = DomainDatetimeField(auto_now_add=True)
     action = fields.CharField(max_length=40)
     field = fields.CharField(max_length=40, default="")
     from_value = fields.TextField(default="")
@@ -209,7 +211,7 @@ class ComplaintUrgency(Model):
     set_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
     )
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     complaint_id: int
 
     class Meta:
@@ -232,7 +234,7 @@ class Deadline(Model):
     met_at = fields.DatetimeField(null=True)
     breached_at = fields.DatetimeField(null=True)
     note = fields.TextField(default="")
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     complaint_id: int
 
     class Meta:
@@ -267,7 +269,7 @@ class ComplaintTask(Model):
     created_by: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name=False, on_delete=fields.RESTRICT
     )
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     complaint_id: int
     owner_id: int
 
@@ -283,7 +285,7 @@ class SupervisedMatter(Model):
     matter_key = fields.CharField(max_length=200, unique=True)
     complaints_at_flag = fields.IntField()
     flagged_by_complaint_id = fields.IntField()
-    flagged_at = fields.DatetimeField(auto_now_add=True)
+    flagged_at = DomainDatetimeField(auto_now_add=True)
 
     class Meta:
         table = "supervised_matters"
@@ -302,7 +304,7 @@ class Notification(Model):
     kind = fields.CharField(max_length=40)
     key = fields.CharField(max_length=80)
     message = fields.TextField()
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     read_at = fields.DatetimeField(null=True)
     recipient_id: int
     complaint_id: int

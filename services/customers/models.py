@@ -7,6 +7,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from services.timestamps import DomainDatetimeField
+
 
 class Tier(StrEnum):
     ORDINARY = "ordinary"
@@ -42,7 +44,7 @@ class Customer(Model):
     cancelled_on = fields.DateField(null=True)
     sensitive = fields.BooleanField(default=False)
     sensitive_reason = fields.TextField(default="")
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
 
     class Meta:
         table = "customers"

@@ -10,6 +10,8 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from services.timestamps import DomainDatetimeField
+
 if TYPE_CHECKING:
     from services.complaints.models import Complaint
     from services.customers.models import Customer
@@ -70,7 +72,7 @@ class Notice(Model):
     receipt = fields.CharEnumField(Receipt, max_length=12, default=Receipt.NONE)
     receipt_at = fields.DatetimeField(null=True)
     flagged_at = fields.DatetimeField(null=True)  # a person must look (permanent failure)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
     customer_id: int | None
     complaint_id: int | None
@@ -120,7 +122,7 @@ class NoticeTemplate(Model):
     changed_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
     )
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     changed_by_id: int | None
 
     class Meta:

@@ -16,6 +16,8 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from services.timestamps import DomainDatetimeField
+
 if TYPE_CHECKING:
     from services.complaints.models import Complaint
     from services.customers.models import Customer
@@ -57,8 +59,8 @@ class Partner(Model):
     intake_staff: fields.OneToOneRelation[Staff] = fields.OneToOneField(
         "models.Staff", related_name="partner", on_delete=fields.RESTRICT
     )
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
+    updated_at = DomainDatetimeField(auto_now=True)
     intake_staff_id: int
 
     class Meta:
@@ -75,7 +77,7 @@ class PartnerService(Model):
     service_code = fields.CharField(max_length=64)
     name = fields.CharField(max_length=100)
     monternet = fields.BooleanField(default=True)  # R-7(a): monthly or per-use Monternet service
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     partner_id: int
 
     class Meta:
@@ -94,7 +96,7 @@ class PartnerApiKey(Model):
     prefix = fields.CharField(max_length=16, unique=True)
     key_hash = fields.CharField(max_length=64)
     label = fields.CharField(max_length=100, default="")
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)
     # use, recorded at most every keys.USE_FLUSH_SECONDS per process (no write per request)
     last_used_at = fields.DatetimeField(null=True)
@@ -132,7 +134,7 @@ class PartnerDispute(Model):
     evidence: fields.Field[list[str]] = fields.JSONField(default=list)
     charge_lines: fields.Field[list[dict[str, Any]]] = fields.JSONField(default=list)
     claimed_fen = fields.IntField()
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     partner_id: int
     service_id: int
     customer_id: int
@@ -173,7 +175,7 @@ class WebhookEndpoint(Model):
     url = fields.CharField(max_length=500)
     secret = fields.CharField(max_length=80)  # signs the events; needed in clear to sign
     active = fields.BooleanField(default=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     disabled_at = fields.DatetimeField(null=True)
     partner_id: int
 
@@ -203,7 +205,7 @@ class WebhookEvent(Model):
     attempts = fields.SmallIntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True)
     delivered_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     partner_id: int
     dispute_id: int
 

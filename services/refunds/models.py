@@ -23,6 +23,7 @@ from services.refunds.kinds import (
     RefundMethod,
 )
 from services.staff.models import Track
+from services.timestamps import DomainDatetimeField
 
 if TYPE_CHECKING:
     from services.complaints.models import Complaint
@@ -147,8 +148,8 @@ class Refund(Model):
     verify_due_at = fields.DatetimeField(null=True)
     agree_due_at = fields.DatetimeField(null=True)  # bill adjustment: amount and date agreed
     execute_due_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
+    updated_at = DomainDatetimeField(auto_now=True)
 
     complaint_id: int
     customer_id: int
@@ -205,7 +206,7 @@ class RefundApproval(Model):
     track = fields.CharEnumField(Track, max_length=20)
     amount_fen = fields.IntField()
     reason = fields.TextField(default="")
-    decided_at = fields.DatetimeField(auto_now_add=True)
+    decided_at = DomainDatetimeField(auto_now_add=True)
     refund_id: int
     approver_id: int
 
@@ -224,7 +225,7 @@ class RefundEvent(Model):
     actor: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
     )
-    at = fields.DatetimeField(auto_now_add=True)
+    at = DomainDatetimeField(auto_now_add=True)
     action = fields.CharField(max_length=40)
     from_status = fields.CharField(max_length=24, default="")
     to_status = fields.CharField(max_length=24, default="")
@@ -261,7 +262,7 @@ class Compensation(Model):
     recorded_by: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name=False, on_delete=fields.RESTRICT
     )
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     complaint_id: int
     customer_id: int
     recorded_by_id: int
@@ -288,7 +289,7 @@ class LedgerEntry(Model):
         "models.Compensation", related_name="ledger_entry", null=True, on_delete=fields.RESTRICT
     )
     note = fields.TextField(default="")
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     customer_id: int
     refund_id: int | None
     compensation_id: int | None
@@ -318,7 +319,7 @@ class RiskProfile(Model):
     reasons: fields.Field[list[str]] = fields.JSONField(default=list)
     computed_on = fields.DateField()
     last_refund_id = fields.IntField(null=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    updated_at = DomainDatetimeField(auto_now=True)
     customer_id: int
 
     class Meta:
@@ -334,7 +335,7 @@ class IdempotencyKey(Model):
     actor_id = fields.IntField()
     request_hash = fields.CharField(max_length=64)
     result_id = fields.IntField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
 
     class Meta:
         table = "idempotency_keys"

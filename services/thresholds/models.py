@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
+from services.timestamps import DomainDatetimeField
+
 if TYPE_CHECKING:
     from services.staff.models import Staff
 
@@ -21,7 +23,7 @@ class ThresholdVersion(Model):
         "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
     )
     changed_by_id: int | None
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
 
     class Meta:
         table = "threshold_versions"

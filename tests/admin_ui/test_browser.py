@@ -28,6 +28,9 @@ from services.staff.models import Role, Staff
 from services.staff.service import issue_token
 from tests import factories as f
 
+# the uvicorn process reads the wall clock, so the data these tests write must too
+pytestmark = pytest.mark.usefixtures("wall_clock")
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / ".data" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -5,8 +5,9 @@ phone number masked)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from services import clock
 from services.complaints.models import Deadline, DeadlineKind, Status
 from services.customers.models import Customer
 from services.notices.models import Notice
@@ -27,7 +28,7 @@ async def test_c7_complaints_by_status_with_their_next_deadline(admin: Console):
     late = await f.complaint(handler)
     await f.complaint(handler)
     await Deadline.filter(complaint_id=late.id, kind=DeadlineKind.ACKNOWLEDGE).update(
-        due_at=datetime.now(UTC) - timedelta(hours=1)
+        due_at=clock.now() - timedelta(hours=1)
     )
 
     page = await admin.get("/admin/complaints")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from services import clock
 from services.complaints import deadlines
 from services.complaints.models import Complaint, Deadline, DeadlineKind
 from services.customers.models import Tier
@@ -39,7 +40,7 @@ async def test_c3_batch_urgency_and_its_evidence_are_visible_on_every_complaint(
 async def test_c7_queue_is_ordered_by_the_soonest_deadline_and_pages_by_cursor(gql):
     handler = await f.staff(Role.HANDLER)
     created = [await f.complaint(handler) for _ in range(5)]
-    base = datetime.now(UTC)
+    base = clock.now()
     # make the acknowledge deadlines fall in a known order: 4, 2, 0, 3, 1 hours away
     for complaint, hours in zip(created, [4, 2, 0.5, 3, 1], strict=True):
         await Deadline.filter(complaint_id=complaint.id, kind=DeadlineKind.ACKNOWLEDGE).update(
@@ -63,7 +64,7 @@ async def test_c7_queue_is_ordered_by_the_soonest_deadline_and_pages_by_cursor(g
 async def test_c7_filters_overdue_due_within_hours_and_warning_colour(gql):
     handler = await f.staff(Role.HANDLER)
     late, soon, later = [await f.complaint(handler) for _ in range(3)]
-    now = datetime.now(UTC)
+    now = clock.now()
     for complaint, when in ((late, now - timedelta(hours=1)), (soon, now + timedelta(hours=2))):
         await Deadline.filter(complaint_id=complaint.id, kind=DeadlineKind.ACKNOWLEDGE).update(
             due_at=when
@@ -89,7 +90,7 @@ async def test_c7_pause_and_resume_and_a_promise_over_graphql(gql):
     handler = await f.staff(Role.HANDLER)
     complaint = await f.complaint(handler)
     cid = {"id": str(complaint.id)}
-    due = (datetime.now(UTC) + timedelta(hours=48)).isoformat()
+    due = (clock.now() + timedelta(hours=48)).isoformat()
 
     paused = await gql.data(
         'mutation($id: ID!) { pauseComplaintClock(id: $id, reason: "等客户资料") { '
@@ -126,7 +127,7 @@ async def test_c8_tasks_and_c10_supervision_over_graphql(gql):
     complaint = await f.complaint(handler)
     for _ in range(2):
         await f.complaint(handler)
-    due = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    due = (clock.now() + timedelta(days=2)).isoformat()
 
     added = await gql.data(
         f"""mutation($id: ID!, $owner: ID!, $due: DateTime!) {{
@@ -157,9 +158,9 @@ async def test_c7_breach_notifications_reach_the_owner(gql):
     handler = await f.staff(Role.HANDLER)
     complaint = await f.complaint(handler)
     await Deadline.filter(complaint_id=complaint.id, kind=DeadlineKind.ACKNOWLEDGE).update(
-        due_at=datetime.now(UTC) - timedelta(minutes=1)
+        due_at=clock.now() - timedelta(minutes=1)
     )
-    await deadlines.sweep(at=datetime.now(UTC))
+    await deadlines.sweep(at=clock.now())
 
     data = await gql.data("{ myNotifications { kind complaintId message } }", as_=handler)
 

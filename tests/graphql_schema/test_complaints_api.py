@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from services import clock
 from services.complaints.models import Channel, Complaint, ComplaintEvent
 from services.customers.models import Tier
 from services.staff.models import Role
@@ -284,7 +285,7 @@ async def test_complaints_filter_by_status_channel_urgency_owner_and_created_ran
     assert await ids({"urgency": ["OVER_LEVEL"]}) == {over_level.id}
     assert len(await ids({"urgent": True})) == 2
     assert await ids({"ownerId": str(other.id)}) == {by_other.id}
-    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    future = (clock.now() + timedelta(hours=1)).isoformat()
     assert await ids({"createdFrom": future}) == set()
     assert len(await ids({"createdTo": future})) == 4
 

@@ -95,8 +95,8 @@ def dispute_input(msisdn: str, service: str = "MUSIC-VIP", **overrides: Any) -> 
         "msisdn": msisdn,
         "serviceCode": service,
         "chargeLines": [
-            {"period": "2026-09", "amountFen": 1000},
-            {"period": "2026-10", "amountFen": 1000},
+            {"period": "2026-01", "amountFen": 1000},
+            {"period": "2026-02", "amountFen": 1000},
         ],
         "reason": "UNKNOWING_SUBSCRIPTION",
         "description": "客户称从未定制",
@@ -127,8 +127,8 @@ async def test_r2_a_partner_submits_a_dispute_and_follows_it(api):
         2000,
     )
     assert read["chargeLines"] == [
-        {"period": "2026-09", "amountFen": 1000},
-        {"period": "2026-10", "amountFen": 1000},
+        {"period": "2026-01", "amountFen": 1000},
+        {"period": "2026-02", "amountFen": 1000},
     ]
 
 

@@ -11,7 +11,7 @@ from tortoise.exceptions import IntegrityError
 from services import clock as domain_clock
 from services.errors import Conflict, ErrorCode
 from services.notices.models import Notice, NoticeStatus
-from services.refunds import execution
+from services.refunds import clock, execution
 from services.refunds.models import LedgerEntry, LedgerKind, RefundEvent, RefundStatus
 from services.refunds.policy import RefundMethod
 from services.staff.models import Role
@@ -120,7 +120,7 @@ async def test_r14_the_database_refuses_a_second_credit_or_notice_for_one_refund
             customer=customer,
             kind=LedgerKind.ACCOUNT_CREDIT,
             amount_fen=2000,
-            applies_on=date.today(),
+            applies_on=clock.local_date(clock.now()),
             refund=refund,
         )
     with pytest.raises(IntegrityError):

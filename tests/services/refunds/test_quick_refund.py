@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from services.errors import ErrorCode, InvalidInput
-from services.refunds import execution, risk_profiles
+from services.refunds import clock, execution, risk_profiles
 from services.refunds import service as refunds
 from services.refunds.models import Refund, RefundLine, RefundStatus
 from services.refunds.policy import BusinessType, Flow
@@ -29,7 +29,7 @@ async def quick(handler, complaint, lines=LINES, **kw):
 
 async def test_r11_quick_refund_sums_the_picked_charges_and_refunds_first():
     handler = await f.staff(Role.HANDLER)
-    customer = await f.customer(joined_on=date.today() - timedelta(days=30))
+    customer = await f.customer(joined_on=clock.local_date(clock.now()) - timedelta(days=30))
     await f.refund(handler, cust=customer)  # R-7(c) and (d) do not hold: only (a) can
     complaint = await f.complaint(handler, customer)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -30,7 +30,7 @@ def cites(reasons, rule: str) -> bool:
 
 async def new_customer(**kw):
     """On the network 100 days, normal credit: R-7(c) does not hold."""
-    return await f.customer(joined_on=date.today() - timedelta(days=100), **kw)
+    return await f.customer(joined_on=clock.local_date(clock.now()) - timedelta(days=100), **kw)
 
 
 async def test_r1_a_refund_belongs_to_a_complaint_and_its_customer():
