@@ -23,12 +23,12 @@ from admin_ui import (
     daily_views,
     overview_views,
     sample_views,
+    staff_views,
     summary_views,
     views,
 )
 from admin_ui.rendering import STATIC_DIR, ConsoleRootMiddleware, csrf_failure, http_error
 from admin_ui.security import CSRFMiddleware, SecurityHeadersMiddleware
-from admin_ui.throttle import LoginThrottle
 from services.config import settings
 
 SESSION_COOKIE = "tousu_admin"
@@ -52,6 +52,7 @@ def create_admin(*, mount_path: str = "/admin") -> Starlette:
             *audit_views.routes,
             *sample_views.routes,
             *summary_views.routes,
+            *staff_views.routes,
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
@@ -70,5 +71,4 @@ def create_admin(*, mount_path: str = "/admin") -> Starlette:
         ],
         exception_handlers={HTTPException: http_error},
     )
-    app.state.login_throttle = LoginThrottle()
     return app

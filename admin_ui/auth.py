@@ -1,13 +1,12 @@
-"""Who is signed in: the session holds a staff id; the Staff row is reloaded on every request."""
+"""Who is signed in: the session cookie carries only a session key; the session itself, and the
+Staff row behind it, are read from the database on every request (services/staff/sessions.py).
+"""
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import logging
 import secrets
-import time
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
@@ -16,15 +15,13 @@ from starlette.responses import RedirectResponse, Response
 from admin_ui import i18n
 from admin_ui.rendering import error_page, path_for
 from admin_ui.security import CSRF_SESSION_KEY
-from services.config import settings
+from services.staff import sessions
 from services.staff.models import Role, Staff
 
 log = logging.getLogger(__name__)
 
 CONSOLE_ROLES = (Role.ADMIN, Role.AUDITOR)
-_STAFF_ID = "sid"
-_SIGNED_IN_AT = "at"
-_AUTH_HASH = "ah"
+_SESSION_KEY = "sk"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 StaffEndpoint = Callable[[Request, Staff], Awaitable[Response]]
@@ -34,56 +31,37 @@ def may_use_console(staff: Staff) -> bool:
     return staff.is_active and staff.has_role(*CONSOLE_ROLES)
 
 
-def _auth_hash(staff: Staff) -> str:
-    """Changes when the password does, so a password change ends every open session."""
-    key = str(settings.secret_key).encode()
-    return hmac.new(key, staff.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def start_session(request: Request, staff: Staff) -> None:
-    """A fresh session for a fresh login: nothing from before survives but the chosen language;
-    the CSRF token is new."""
+def _keep_only_language(request: Request) -> None:
     language = request.session.get(i18n.SESSION_KEY)
     request.session.clear()
     if language in i18n.LOCALES:
         request.session[i18n.SESSION_KEY] = language
-    request.session.update(
-        {
-            _STAFF_ID: staff.id,
-            _SIGNED_IN_AT: int(time.time()),
-            _AUTH_HASH: _auth_hash(staff),
-            CSRF_SESSION_KEY: secrets.token_urlsafe(32),
-        }
-    )
 
 
-def end_session(request: Request) -> None:
-    language = request.session.get(i18n.SESSION_KEY)
-    request.session.clear()
-    if language in i18n.LOCALES:
-        request.session[i18n.SESSION_KEY] = language
+async def start_session(request: Request, staff: Staff) -> None:
+    """A fresh server-side session for a fresh login: nothing from before survives in the
+    cookie but the chosen language; the CSRF token is new."""
+    _keep_only_language(request)
+    request.session[_SESSION_KEY] = await sessions.open_session(staff)
+    request.session[CSRF_SESSION_KEY] = secrets.token_urlsafe(32)
+
+
+async def end_session(request: Request) -> None:
+    """Close the server-side session (a copy of the cookie opens nothing after this)."""
+    key = request.session.get(_SESSION_KEY)
+    if isinstance(key, str):
+        await sessions.close_session(key)
+    _keep_only_language(request)
 
 
 async def signed_in_staff(request: Request) -> Staff | None:
     """The active staff member of this session, or None (and the session is ended)."""
-    session = request.session
-    staff_id = session.get(_STAFF_ID)
-    if staff_id is None:
+    key = request.session.get(_SESSION_KEY)
+    if key is None:
         return None
-    signed_in_at = session.get(_SIGNED_IN_AT)
-    now = time.time()
-    # the cookie is re-signed on every response; this caps a session's life from its login
-    if not isinstance(signed_in_at, int) or not (
-        now - settings.admin_session_ttl_seconds <= signed_in_at <= now + 60
-    ):
-        end_session(request)
-        return None
-    staff = None
-    if isinstance(staff_id, int):
-        staff = await Staff.get_or_none(id=staff_id, is_active=True)
-    if staff is None or not hmac.compare_digest(str(session.get(_AUTH_HASH)), _auth_hash(staff)):
-        end_session(request)
-        return None
+    staff = await sessions.staff_for_session(key) if isinstance(key, str) else None
+    if staff is None:
+        await end_session(request)
     return staff
 
 
@@ -97,7 +75,7 @@ def console_page(endpoint: StaffEndpoint) -> Endpoint:
             return RedirectResponse(path_for(request, "login"), status_code=303)
         if not may_use_console(staff):
             log.info("admin console refused to staff %s: roles %s", staff.id, staff.roles)
-            end_session(request)
+            await end_session(request)
             return error_page(request, 403, detail_key="error.forbidden.console")
         return await endpoint(request, staff)
 

@@ -17,15 +17,13 @@ from admin_ui.auth import (
 )
 from admin_ui.rendering import error_page, path_for, render
 from admin_ui.security import csrf_token
-from admin_ui.throttle import LoginThrottle, login_keys
 from services.errors import Unauthenticated
 from services.staff import service as staff_service
+from services.staff.throttle import LoginThrottled
 
 log = logging.getLogger(__name__)
 
 RECENT_COMPLAINTS = 50
-_MAX_USERNAME = 64
-_MAX_PASSWORD = 1024
 
 
 async def home(request: Request) -> Response:
@@ -46,7 +44,7 @@ async def login(request: Request) -> Response:
     username, password = form.get("username"), form.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         username, password = "", ""
-    username = username.strip()[: _MAX_USERNAME + 1]
+    username = username.strip()[: staff_service.USERNAME_MAX + 1]
     locale = i18n.locale_for(request)
 
     def refuse(error: str, status_code: int, headers: dict[str, str] | None = None) -> Response:
@@ -55,35 +53,31 @@ async def login(request: Request) -> Response:
 
     if not username or not password:
         return refuse(i18n._("login.error.missing", locale), 400)
-
-    throttle: LoginThrottle = request.app.state.login_throttle
-    keys = login_keys(username, request.client.host if request.client else "unknown")
-    wait, attempt = throttle.begin(keys)
-    if wait > 0:
-        log.warning("admin login throttled for %r", username)
-        minutes = max(1, math.ceil(wait / 60))
-        message = i18n._("login.error.throttled", locale, minutes=minutes)
-        return refuse(message, 429, {"Retry-After": str(math.ceil(wait))})
-
     try:
-        if len(username) > _MAX_USERNAME or len(password) > _MAX_PASSWORD:
-            raise Unauthenticated("Credentials out of range.")
-        staff = await staff_service.authenticate(username=username, password=password)
+        staff = await staff_service.log_in(
+            username=username,
+            password=password,
+            address=request.client.host if request.client else "unknown",
+        )
+    except LoginThrottled as exc:
+        log.warning("admin login throttled")
+        minutes = max(1, math.ceil(exc.retry_after_seconds / 60))
+        message = i18n._("login.error.throttled", locale, minutes=minutes)
+        return refuse(message, 429, {"Retry-After": str(exc.retry_after_seconds)})
     except Unauthenticated:
-        log.info("admin login failed for %r", username)
+        log.info("admin login failed")
         return refuse(i18n._("login.error.credentials", locale), 401)
 
-    throttle.forgive(keys, attempt)
     if not may_use_console(staff):
         log.info("admin console refused to staff %s: roles %s", staff.id, staff.roles)
         return error_page(request, 403, detail_key="error.forbidden.console")
-    start_session(request, staff)
+    await start_session(request, staff)
     log.info("admin login: staff %s", staff.id)
     return RedirectResponse(path_for(request, "complaints"), status_code=303)
 
 
 async def logout(request: Request) -> Response:
-    end_session(request)
+    await end_session(request)
     return RedirectResponse(path_for(request, "login"), status_code=303)
 
 

@@ -128,6 +128,7 @@ class Context:
     staff: Staff | None
     auth_error: str | None
     loaders: Loaders
+    logins_tried: int = 0  # `login` runs once per request: aliases cannot batch guesses
 
 
 async def build_context(request: Request, response: Response | None) -> Context:

@@ -1,4 +1,4 @@
-"""Staff, their roles and organisation, and departments."""
+"""Staff, their roles and organisation, departments; console sessions and login counters."""
 
 from __future__ import annotations
 
@@ -48,6 +48,9 @@ class Staff(Model):
     )
     is_department_head = fields.BooleanField(default=False)
     is_active = fields.BooleanField(default=True)
+    # bumped by a password change, deactivation and "log out everywhere": every bearer token
+    # and console session carries the version it was issued under and dies when it changes
+    token_version = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     department_id: int | None
 
@@ -57,3 +60,51 @@ class Staff(Model):
 
     def has_role(self, *roles: Role) -> bool:
         return any(r.value in self.roles for r in roles)
+
+
+class StaffSession(Model):
+    """A console session: the cookie carries only its random key, stored here as a SHA-256."""
+
+    id = fields.IntField(primary_key=True)
+    key_hash = fields.CharField(max_length=64, unique=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name=False, on_delete=fields.CASCADE
+    )
+    token_version = fields.IntField()
+    created_at = fields.DatetimeField()  # wall time: security time, not the domain clock
+    expires_at = fields.DatetimeField()
+    staff_id: int
+
+    class Meta:
+        table = "staff_sessions"
+        indexes = (Index(fields=("staff_id",)), Index(fields=("expires_at",)))
+
+
+class LoginCounter(Model):
+    """Failed logins counted against one key (`addr:<ip>` or `user:<name>`), shared by the
+    console and GraphQL; see services/staff/throttle.py."""
+
+    key = fields.CharField(max_length=100, primary_key=True)
+    failures = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
+    last_failure_at = fields.DatetimeField()
+
+    class Meta:
+        table = "login_counters"
+        indexes = (Index(fields=("last_failure_at",)),)
+
+
+class KnownLoginAddress(Model):
+    """An address this member of staff has logged in from: exempt from the account's back-off."""
+
+    id = fields.IntField(primary_key=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name=False, on_delete=fields.CASCADE
+    )
+    address = fields.CharField(max_length=64)
+    last_success_at = fields.DatetimeField()
+    staff_id: int
+
+    class Meta:
+        table = "staff_login_addresses"
+        unique_together = (("staff_id", "address"),)

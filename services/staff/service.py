@@ -1,4 +1,5 @@
-"""Staff authentication: argon2 passwords and signed, expiring bearer tokens."""
+"""Staff authentication: argon2 passwords, throttled logins, and signed, expiring bearer tokens
+that die when the staff member's token version changes (see services/staff/lifecycle.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from services.config import settings
 from services.errors import ErrorCode, Unauthenticated
+from services.staff import throttle
 from services.staff.models import Staff
 
 _hasher = PasswordHasher()
 _TOKEN_SALT = "tousu.staff-token"
 # verifying against a dummy hash keeps the time of "no such user" equal to "wrong password"
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+USERNAME_MAX = 64  # the column's length
+PASSWORD_MAX = 1024  # argon2 hashes any length; this bounds the work one request can ask for
 
 
 def hash_password(password: str) -> str:
@@ -26,23 +30,69 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(str(settings.secret_key), salt=_TOKEN_SALT)
 
 
-async def authenticate(*, username: str, password: str) -> Staff:
-    """The active staff member with these credentials, or Unauthenticated."""
-    staff = await Staff.get_or_none(username=username.strip(), is_active=True)
+def is_plausible(text: str, max_length: int) -> bool:
+    """Could this be a username or password at all: not too long, no NUL, valid Unicode."""
+    if len(text) > max_length or "\x00" in text:
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
+async def password_matches(staff: Staff | None, password: str) -> bool:
+    """Verify against the stored hash (a dummy one for no one, so both take the same time)."""
+    if not is_plausible(password, PASSWORD_MAX):
+        return False
     try:
         # argon2 is deliberately slow (~tens of ms): keep it off the event loop
         await asyncio.to_thread(
             _hasher.verify, staff.password_hash if staff else _DUMMY_HASH, password
         )
     except (VerificationError, InvalidHashError):
-        staff = None
-    if staff is None:
-        raise Unauthenticated("Unknown user or wrong password.", code=ErrorCode.INVALID_CREDENTIALS)
+        return False
+    return staff is not None
+
+
+def _wrong() -> Unauthenticated:
+    return Unauthenticated("Unknown user or wrong password.", code=ErrorCode.INVALID_CREDENTIALS)
+
+
+async def authenticate(*, username: str, password: str) -> Staff:
+    """The active staff member with these credentials, or Unauthenticated (not throttled:
+    every door people knock on goes through `log_in`)."""
+    name = username.strip()
+    staff = None
+    if is_plausible(name, USERNAME_MAX):
+        staff = await Staff.get_or_none(username=name, is_active=True)
+    if not await password_matches(staff, password):
+        raise _wrong()
+    assert staff is not None
+    return staff
+
+
+async def log_in(*, username: str, password: str, address: str) -> Staff:
+    """`authenticate`, counted against the address and the account (services/staff/throttle.py):
+    raises LoginThrottled while either holds this attempt back, before the password is read."""
+    name = username.strip()
+    plausible = is_plausible(name, USERNAME_MAX)
+    staff = await Staff.get_or_none(username=name, is_active=True) if plausible else None
+    known = staff is not None and await throttle.is_known_address(
+        staff_id=staff.id, address=address
+    )
+    attempt = await throttle.begin(
+        address=address, username=name if plausible else None, known_address=known
+    )
+    if not await password_matches(staff, password):
+        raise _wrong()
+    assert staff is not None
+    await throttle.forgive(attempt, staff_id=staff.id, address=address)
     return staff
 
 
 def issue_token(staff: Staff) -> str:
-    return _serializer().dumps({"sid": staff.id})
+    return _serializer().dumps({"sid": staff.id, "v": staff.token_version})
 
 
 async def staff_for_token(token: str) -> Staff:
@@ -53,7 +103,14 @@ async def staff_for_token(token: str) -> Staff:
         raise Unauthenticated("The token has expired; log in again.") from exc
     except BadSignature as exc:
         raise Unauthenticated("The token is not valid.") from exc
-    staff = await Staff.get_or_none(id=payload.get("sid"), is_active=True)
+    staff_id, version = payload.get("sid"), payload.get("v")
+    if not isinstance(staff_id, int) or not isinstance(version, int):
+        raise Unauthenticated("The token is not valid.")
+    staff = await Staff.get_or_none(id=staff_id, is_active=True)
     if staff is None:
         raise Unauthenticated("The account behind this token is no longer active.")
+    if staff.token_version != version:
+        raise Unauthenticated(
+            "This token was revoked (password changed, or logged out everywhere); log in again."
+        )
     return staff
