@@ -29,16 +29,19 @@ from graphql_schema.customers.queries import CustomerQueries
 from graphql_schema.refunds.mutations import RefundMutations
 from graphql_schema.refunds.queries import RefundQueries
 from graphql_schema.staff.resolvers import StaffMutations, StaffQueries
+from graphql_schema.validation import limit_inputs
 from services.config import Settings, settings
 
 log = logging.getLogger("tousu.graphql")
 
 
+@limit_inputs
 @strawberry.type(description="Everything you can read. All fields need a login.")
 class Query(StaffQueries, ComplaintQueries, CustomerQueries, NotificationQueries, RefundQueries):
     pass
 
 
+@limit_inputs
 @strawberry.type(
     description="Everything you can change. Expected failures come back as error members of "
     "each payload union, never as top-level errors."

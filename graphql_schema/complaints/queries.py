@@ -18,6 +18,7 @@ from graphql_schema.complaints.types import (
 )
 from graphql_schema.ids import parse_id, parse_optional_id
 from graphql_schema.permissions import IsAuthenticated
+from services import validation
 from services.complaints import queries
 from services.complaints.models import Complaint as ComplaintRow
 from services.errors import NotFound
@@ -30,7 +31,8 @@ def encode_cursor(complaint_id: int, due: datetime | None = None) -> str:
 
 def _bad_cursor() -> GraphQLError:
     return GraphQLError(
-        "`after` is not a cursor from this list.", extensions={"code": "INVALID_INPUT"}
+        "`after` is not a cursor from this list.",
+        extensions={"code": "INVALID_INPUT", "field": "after"},
     )
 
 
@@ -39,8 +41,8 @@ def decode_cursor(cursor: str) -> int:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         if kind != "complaint":
             raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeDecodeError):
+        return parse_id(value)
+    except (ValueError, UnicodeDecodeError, NotFound):
         raise _bad_cursor() from None
 
 
@@ -50,8 +52,11 @@ def decode_due_cursor(cursor: str) -> tuple[datetime, int]:
         due, _, complaint_id = value.partition("|")
         if kind != "due":
             raise ValueError(kind)
-        return datetime.fromisoformat(due), int(complaint_id)
-    except (ValueError, UnicodeDecodeError):
+        at = datetime.fromisoformat(due)
+        if at.tzinfo is None or validation.moment_problem("after", at) is not None:
+            raise ValueError(due)
+        return at, parse_id(complaint_id)
+    except (ValueError, UnicodeDecodeError, NotFound):
         raise _bad_cursor() from None
 
 

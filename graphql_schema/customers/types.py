@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from graphql_schema.enums import CreditStanding, CustomerStatus, Tier
+from graphql_schema.validation import limit_inputs
 from services.customers.models import Customer as CustomerRow
 from services.phones import mask
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from graphql_schema.refunds.risk import RiskProfile
 
 
+@limit_inputs
 @strawberry.type(
     description="A customer: one phone number (MSISDN) and what the operator knows of it."
 )

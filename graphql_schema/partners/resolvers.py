@@ -29,6 +29,7 @@ from graphql_schema.partners.types import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from graphql_schema.validation import limit_inputs
 from services.errors import DomainError, InvalidInput
 from services.partners import disputes, webhooks
 from services.partners import service as partners
@@ -76,6 +77,7 @@ def _first(first: int) -> int:
     return first
 
 
+@limit_inputs
 @strawberry.type(description="What you can read. Every field needs your API key.")
 class Query:
     @strawberry.field(description="You: the partner the API key belongs to.")
@@ -147,6 +149,7 @@ class Query:
         return [WebhookEvent.from_row(row) for row in rows]
 
 
+@limit_inputs
 @strawberry.type(
     description="What you can change. Each takes an idempotencyKey: send the same key to retry "
     "safely; expected failures come back as error members of the payload."

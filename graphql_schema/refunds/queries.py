@@ -45,10 +45,11 @@ def decode_cursor(cursor: str) -> int:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         if kind != "refund":
             raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeDecodeError):
+        return parse_id(value)
+    except (ValueError, UnicodeDecodeError, NotFound):
         raise GraphQLError(
-            "`after` is not a cursor from this list.", extensions={"code": "INVALID_INPUT"}
+            "`after` is not a cursor from this list.",
+            extensions={"code": "INVALID_INPUT", "field": "after"},
         ) from None
 
 
