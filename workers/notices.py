@@ -4,8 +4,9 @@ The job takes a notice id and may run any number of times: the database claim de
 this run sends anything. The relay runs every NOTICE_RELAY_SECONDS: whatever is due and held by
 no worker gets a job again (one job id per notice and attempt, so a job still queued is not
 queued twice), which covers a flushed Redis, a killed worker and a lost `kick`. A notice due for
-longer than a lease while arq still lists its job gets a fresh job: a worker killed after taking
-a job leaves it "in progress" in arq for job_timeout, which must not delay the customer.
+longer than a lease whose job arq lists as in progress gets a fresh job: a worker killed after
+taking a job leaves it "in progress" for job_timeout, which must not delay the customer. A job
+that is merely waiting in the queue (a backlog) is left alone, so a backlog is queued once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from arq.connections import ArqRedis
-from arq.constants import job_key_prefix
+from arq.constants import in_progress_key_prefix, job_key_prefix
 
 from services import clock
 from services.config import settings
@@ -71,15 +72,18 @@ async def relay_notices(ctx: dict[str, Any]) -> int:
         async with redis.pipeline(transaction=False) as pipe:
             for job_id in job_ids:
                 pipe.exists(job_key_prefix + job_id)
-            exists = await pipe.execute()
-        for (notice_id, attempts, due_at), known in zip(page, exists, strict=True):
+                pipe.exists(in_progress_key_prefix + job_id)
+            found = await pipe.execute()
+        for (notice_id, attempts, due_at), known, taken in zip(
+            page, found[0::2], found[1::2], strict=True
+        ):
             key = outbox.job_key(notice_id, attempts)
             if known:
-                if at - due_at < stale_after:
+                if not taken or at - due_at < stale_after:
                     continue
-                # due for longer than a lease and nobody holds it: the job arq still lists
-                # belongs to a worker that died (arq keeps it "in progress" for job_timeout);
-                # one fresh job per lease period, the database claim keeps sends single
+                # taken by a worker, due for longer than a lease, and nobody holds the notice:
+                # that worker died (arq keeps its job "in progress" for job_timeout); one
+                # fresh job per lease period, the database claim keeps sends single
                 key = f"{key}:r{int(at.timestamp() // stale_after.total_seconds())}"
             await scheduler.schedule(
                 outbox.DELIVER_NOTICE_JOB, key=key, run_at=due_at, notice_id=notice_id

@@ -2,29 +2,67 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
-from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import expires_extra_ms
+
+# arq keeps a job's payload until its run time plus this long; a job whose run time has passed
+# gets the whole grace from now (see `expires_in`)
+GRACE_SECONDS = expires_extra_ms / 1000
 
 
 def redis_settings(url: str) -> RedisSettings:
     return RedisSettings.from_dsn(url)
 
 
+def expires_in(run_at: datetime, *, now: float | None = None) -> float:
+    """Seconds the queued job must live: until its run time, plus a day to be picked up.
+
+    arq's own default is "run time minus now plus a day", negative for a job due more than a
+    day ago (a backlog after a long outage): Redis refuses the PSETEX and the job is lost."""
+    now = time.time() if now is None else now
+    return max(run_at.timestamp() - now, 0.0) + GRACE_SECONDS
+
+
 class ArqScheduler:
-    """Deferred jobs with a stable id per key, so scheduling twice queues once."""
+    """Deferred jobs with a stable id per key, so scheduling twice queues once.
+
+    A job keeps its run time as its place in the queue even when that is long past, so a
+    backlog drains earliest first."""
 
     def __init__(self, pool: ArqRedis):
         self.pool = pool
 
     @classmethod
     async def connect(cls, url: str) -> ArqScheduler:
-        return cls(await create_pool(redis_settings(url)))
+        """A client that connects on first use: the API starts, and serves everything that
+        does not need the queue, while Redis is down."""
+        settings = redis_settings(url)
+        return cls(
+            ArqRedis(
+                host=settings.host,
+                port=settings.port,
+                db=settings.database,
+                username=settings.username,
+                password=settings.password,
+                ssl=settings.ssl,
+                unix_socket_path=settings.unix_socket_path,
+                socket_connect_timeout=settings.conn_timeout,
+                socket_timeout=settings.conn_timeout,
+            )
+        )
 
     async def schedule(self, job: str, *, key: str, run_at: datetime, **kwargs: Any) -> None:
-        await self.pool.enqueue_job(job, _job_id=f"{job}:{key}", _defer_until=run_at, **kwargs)
+        await self.pool.enqueue_job(
+            job,
+            _job_id=f"{job}:{key}",
+            _defer_until=run_at,
+            _expires=expires_in(run_at),
+            **kwargs,
+        )
 
     async def close(self) -> None:
         await self.pool.aclose(close_connection_pool=True)

@@ -1,4 +1,4 @@
-"""arq worker: `arq workers.settings.WorkerSettings`. Jobs take ids and are idempotent."""
+"""arq worker settings: `python -m workers` runs them. Jobs take ids and are idempotent."""
 
 from __future__ import annotations
 
@@ -68,7 +68,13 @@ class WorkerSettings:
     on_startup = startup
     on_shutdown = shutdown
     max_jobs = 20
+    # arq reads this many due jobs per poll, earliest first. Jobs a killed worker left "in
+    # progress" stay at the head of the queue for job_timeout + 10 s; reading only max_jobs
+    # of them, a new worker would see nothing else (and no cron: they queue behind the
+    # backlog) until they expire. Reading further, it skips them and goes on.
+    queue_read_limit = 500
     job_timeout = 60
+    health_check_interval = 10  # `python -m workers --check` reads it
     # arq's default 0.5 s pause between queue reads caps notice delivery near 200/s; at 0.05 s
     # one worker sends about 600/s (bench/bench_notice_delivery.py)
     poll_delay = 0.05

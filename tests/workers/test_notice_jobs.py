@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from arq.worker import Worker
@@ -167,3 +167,83 @@ async def test_r14_running_the_delivery_job_twice_sends_once(redis, sms):
 
     assert (first, second) == ("sent", "skipped")
     assert sms.counts() == {notice.key: 1}
+
+
+async def backlog(n: int, *, since: timedelta) -> list[Notice]:
+    """n notices due from `since` ago until now, as after an outage that long."""
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(n):
+        cust = await f.customer()
+        rows.append(
+            await outbox.write(
+                key=f"refund:{5000 + i}:executed",
+                kind=TemplateKind.REFUND_EXECUTED,
+                values={"matter": "话费", "yyyy": "2026", "mm": "03", "dd": "05", "amount": "1.00"},
+                msisdn=cust.msisdn,
+                at=now - since + since * i / n,
+                customer_id=cust.id,
+            )
+        )
+    return rows
+
+
+async def test_r14_a_two_day_backlog_of_notices_drains(redis, wall_clock):
+    rows = await backlog(60, since=timedelta(days=2))
+    queue = await ArqScheduler.connect(settings.redis_url)
+    try:
+        queued = await jobs.relay_notices({"redis": queue.pool})
+        again = await jobs.relay_notices({"redis": queue.pool})  # waiting jobs are not doubled
+        in_queue = await redis.zcard("arq:queue")
+    finally:
+        await queue.close()
+
+    await run_worker(OutboxGateway())
+
+    assert (queued, again, in_queue) == (60, 0, 60)
+    assert {n.status for n in await Notice.filter(id__in=[r.id for r in rows])} == {
+        NoticeStatus.SENT
+    }
+
+
+async def test_jobs_a_killed_worker_left_in_progress_do_not_stall_the_queue(redis, wall_clock):
+    import asyncio
+
+    from arq.constants import in_progress_key_prefix
+
+    from workers.resilient import Worker
+
+    rows = await backlog(60, since=timedelta(minutes=1))
+    queue = await ArqScheduler.connect(settings.redis_url)
+    try:
+        await jobs.relay_notices({"redis": queue.pool})
+        # a worker took the first max_jobs jobs and was SIGKILLed: arq keeps them "in progress"
+        # (at the head of the queue) until job_timeout + 10 s
+        head = await redis.zrange("arq:queue", 0, WorkerSettings.max_jobs - 1)
+        for job_id in head:
+            await redis.set(in_progress_key_prefix + job_id.decode(), b"1", px=60_000)
+    finally:
+        await queue.close()
+    taken = {int(j.decode().split(":")[2]) for j in head}
+    others = [r.id for r in rows if r.id not in taken]
+
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        redis_settings=WorkerSettings.redis_settings,
+        queue_read_limit=WorkerSettings.queue_read_limit,
+        poll_delay=0.05,
+        handle_signals=False,
+        ctx={jobs.GATEWAY: OutboxGateway()},
+    )
+    running = asyncio.create_task(worker.async_run())
+    try:
+        for _ in range(100):  # 5 s; the stuck jobs would hold everything for a minute
+            if await Notice.filter(id__in=others, status=NoticeStatus.SENT).count() == len(others):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        running.cancel()
+        await worker.close()
+
+    assert len(others) == 40
+    assert await Notice.filter(id__in=others, status=NoticeStatus.SENT).count() == 40
