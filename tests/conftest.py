@@ -20,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+pytest_plugins = ["tests.log_scan"]  # every log line of the session scanned for phone numbers
 
 _servers: list[Any] = []
 _DATA = ROOT / ".data" / f"test-{os.getpid()}"  # one per pytest process: runs may overlap
