@@ -16,7 +16,6 @@ from services.config import settings
 from workers.resilient import Worker
 from workers.settings import WorkerSettings
 
-
 SETTINGS: dict[str, Any] = dict(vars(WorkerSettings))
 
 
