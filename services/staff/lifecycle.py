@@ -13,10 +13,10 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from services.errors import InvalidInput, NotFound, PermissionDenied, Problem
+from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.staff import sessions
 from services.staff.models import Staff
-from services.staff.service import PASSWORD_MAX, is_plausible, hash_password, log_in
+from services.staff.service import PASSWORD_MAX, hash_password, is_plausible, log_in
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ async def change_password(*, staff_id: int, new_password: str, by: Staff | None)
     """Set a new password (an admin's reset, or the CLI); every session of the account ends."""
     problem = password_problem(new_password)
     if problem:
-        raise InvalidInput(problem, problems=[Problem("new_password", InvalidInput.code, problem)])
+        raise InvalidInput(problem, field="new_password")
     password_hash = await asyncio.to_thread(hash_password, new_password)
     return await _revoke(staff_id, "password changed", by, password_hash=password_hash)
 
@@ -73,7 +73,7 @@ async def change_own_password(
     """The logged-in user's own change: the current password is checked like a login (throttled)."""
     problem = password_problem(new_password)
     if problem:
-        raise InvalidInput(problem, problems=[Problem("new_password", InvalidInput.code, problem)])
+        raise InvalidInput(problem, field="new_password")
     await log_in(username=staff.username, password=current_password, address=address)
     return await change_password(staff_id=staff.id, new_password=new_password, by=staff)
 

@@ -58,9 +58,7 @@ class LoginThrottled(DomainError):
 
     def __init__(self, retry_after_seconds: float):
         self.retry_after_seconds = max(1, int(retry_after_seconds + 0.999))
-        super().__init__(
-            f"Too many failed logins; try again in {self.retry_after_seconds} s."
-        )
+        super().__init__(f"Too many failed logins; try again in {self.retry_after_seconds} s.")
 
 
 @dataclass(frozen=True)
@@ -121,7 +119,8 @@ async def forgive(attempt: Attempt, *, staff_id: int, address: str) -> None:
     """The password was right: take the attempt back and remember the address as good."""
     now = wall_now()
     async with in_transaction():
-        rows = await LoginCounter.filter(key__in=list(attempt.keys)).order_by("key").select_for_update()
+        counters = LoginCounter.filter(key__in=list(attempt.keys)).order_by("key")
+        rows = await counters.select_for_update()
         for row in rows:
             row.failures = max(0, row.failures - 1)
             if row.failures < attempt.keys[row.key].free:

@@ -4,11 +4,13 @@ and no way for an outsider to lock a named account out of an address with a good
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 
 import pytest
 
 from services.errors import ErrorCode, Unauthenticated
+from services.staff import service
 from services.staff.models import LoginCounter
 from services.staff.service import log_in
 from services.staff.throttle import (
@@ -136,7 +138,9 @@ def test_i11_back_off_doubles_from_the_first_lock_up_to_its_cap():
 
 
 @pytest.mark.parametrize(
-    "username", ["u" * 65, "u" * 5000, "ad\x00min", "ad\ud800min"], ids=["65", "5000", "nul", "surrogate"]
+    "username",
+    ["u" * 65, "u" * 5000, "ad\x00min", "ad\ud800min"],
+    ids=["65", "5000", "nul", "surrogate"],
 )
 async def test_i11_an_impossible_username_is_wrong_credentials_and_still_counted(username: str):
     with pytest.raises(Unauthenticated) as refused:
@@ -154,3 +158,22 @@ async def test_i11_an_impossible_password_is_wrong_credentials(password: str):
         await log_in(username=staff.username, password=password, address=HOME)
 
     assert refused.value.code == ErrorCode.INVALID_CREDENTIALS
+
+
+async def test_i11_argon2_verification_runs_off_the_event_loop_thread(monkeypatch):
+    staff = await f.staff()
+    threads: list[threading.Thread] = []
+    hasher = service._hasher
+
+    class Spy:
+        def verify(self, password_hash: str, password: str) -> bool:
+            threads.append(threading.current_thread())
+            return hasher.verify(password_hash, password)
+
+    monkeypatch.setattr(service, "_hasher", Spy())
+
+    await log_in(username=staff.username, password=f.PASSWORD, address=HOME)
+    await attempt(staff.username, "guess", HOME)
+
+    assert len(threads) == 2
+    assert threading.main_thread() not in threads
