@@ -40,7 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 migrations: $(STAMP)
-	$(BIN)/tortoise makemigrations
+	ENV=dev $(BIN)/tortoise makemigrations
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# a developer's tool that never serves: it needs no SECRET_KEY (ENV defaults to production)
+os.environ.setdefault("ENV", "dev")
 
 from strawberry.printer import print_schema
 

@@ -39,18 +39,43 @@ class Settings:
         return self.env == "dev"
 
 
+_TRUSTING_ENVS = ("dev", "test")  # the only ones that may run on a throw-away SECRET_KEY
+_DEV_SECRET = "dev-only-secret-key-change-me"
+_PLACEHOLDER_SECRETS = frozenset(
+    {_DEV_SECRET, "change-me", "changeme", "secret", "test-secret-key"}
+)
+SECRET_MIN_LENGTH = 16
+
+
+def _secret_key(env: str) -> Secret:
+    """Fails closed: outside dev and test, a missing, placeholder or short key stops start-up
+    (it signs bearer tokens and console sessions: a known key lets anyone mint an admin's)."""
+    value = _config("SECRET_KEY", default="")
+    if env in _TRUSTING_ENVS:
+        return Secret(value or _DEV_SECRET)
+    if not value:
+        problem = "is not set"
+    elif value in _PLACEHOLDER_SECRETS:
+        problem = "is a published placeholder"
+    elif len(value) < SECRET_MIN_LENGTH:
+        problem = f"is shorter than {SECRET_MIN_LENGTH} characters"
+    else:
+        return Secret(value)
+    raise SystemExit(
+        f"tousu will not start: SECRET_KEY {problem} (ENV={env}). It signs bearer tokens and "
+        "console sessions; set it to a long random string, e.g. SECRET_KEY=$(python3 -c "
+        "'import secrets; print(secrets.token_urlsafe(48))'). For local development set "
+        "ENV=dev (make run does)."
+    )
+
+
 def load() -> Settings:
-    env = _config("ENV", default="dev")
-    secret = Secret(_config("SECRET_KEY", default=""))
-    if not str(secret):
-        if env != "dev":
-            raise RuntimeError("SECRET_KEY must be set outside ENV=dev")
-        secret = Secret("dev-only-secret-key-change-me")
+    env = _config("ENV", default="production")
     return Settings(
         env=env,
         database_url=_config("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/tousu"),
         redis_url=_config("REDIS_URL", default="redis://127.0.0.1:6379/0"),
-        secret_key=secret,
+        secret_key=_secret_key(env),
         token_ttl_seconds=_config("TOKEN_TTL_SECONDS", cast=int, default=8 * 3600),
         admin_session_ttl_seconds=_config("ADMIN_SESSION_TTL_SECONDS", cast=int, default=2 * 3600),
         timezone=_config("TIMEZONE", default="Asia/Shanghai"),
