@@ -12,17 +12,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from tortoise import Tortoise
 
 from graphql_schema.context import Context, build_context
 from graphql_schema.partners import app as partner_api
 from graphql_schema.schema import schema as default_schema
+from graphql_schema.transport import EdgeLimits, GraphQLEndpoint, unavailable
 from services import db, logs, scheduling
+from services.calendar.service import calendar_status
 from services.config import settings
 
 
-class TousuGraphQL(GraphQL[Context, None]):
+class TousuGraphQL(GraphQLEndpoint[Context]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, Request)
         return await build_context(request, response)
@@ -35,7 +36,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
     owns_db = not Tortoise._inited
     if owns_db:
-        await db.init()
+        await db.init(statement_timeout_ms=settings.db_statement_timeout_ms)
     queue = await ArqScheduler.connect(settings.redis_url)
     scheduling.install(queue)
     try:
@@ -49,17 +50,36 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 
 async def health(request: Request) -> Response:
-    conn = Tortoise.get_connection("default")
-    await conn.execute_query("SELECT 1")
-    return JSONResponse({"status": "ok"})
+    try:
+        conn = Tortoise.get_connection("default")
+        await conn.execute_query("SELECT 1")
+    except Exception as exc:
+        if not db.is_outage(exc):
+            raise
+        return unavailable(status="unavailable")
+    return JSONResponse({"status": "ok", "calendar": await _calendar_health()})
 
 
-def create_app(*, with_lifespan: bool = True) -> Starlette:
+async def _calendar_health() -> dict[str, Any]:
+    """How far the confirmed working-day calendar reaches (C-7); a warning 60 days ahead."""
+    status = await calendar_status()
+    last = status.last_confirmed_day
+    return {
+        "lastConfirmedDay": last.isoformat() if last else None,
+        "daysLeft": status.days_left,
+        "provisionalYears": list(status.provisional_years),
+        "warning": status.warning,
+    }
+
+
+def create_app(*, with_lifespan: bool = True, limits: EdgeLimits | None = None) -> Starlette:
+    """`limits`: the body limit and request deadline of both GraphQL endpoints (settings')."""
     from admin_ui.app import create_admin
 
     logs.configure(settings.log_level)
     graphql = TousuGraphQL(
         default_schema,
+        limits=limits,
         graphql_ide="graphiql" if settings.dev else None,
         allow_queries_via_get=False,
     )
@@ -70,7 +90,9 @@ def create_app(*, with_lifespan: bool = True) -> Starlette:
             Route("/healthz", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route(
-                "/partner/graphql", partner_api.create_partner_graphql(), methods=["GET", "POST"]
+                "/partner/graphql",
+                partner_api.create_partner_graphql(limits=limits),
+                methods=["GET", "POST"],
             ),
             Mount("/admin", app=create_admin()),
         ],

@@ -25,7 +25,9 @@ from graphql_schema.complaints.handling import ComplaintHandlingMutations
 from graphql_schema.complaints.mutations import ComplaintMutations
 from graphql_schema.complaints.notifications import NotificationQueries
 from graphql_schema.complaints.queries import ComplaintQueries
+from graphql_schema.cost import QueryCostLimiter
 from graphql_schema.customers.queries import CustomerQueries
+from graphql_schema.limits import DatabaseFaults, ResponseSizeLimiter
 from graphql_schema.refunds.mutations import RefundMutations
 from graphql_schema.refunds.queries import RefundQueries
 from graphql_schema.staff.resolvers import StaffMutations, StaffQueries
@@ -74,7 +76,12 @@ def extensions(config: Settings) -> list[Callable[[], SchemaExtension]]:
         lambda: ValidationCache(maxsize=512),
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=config.graphql_max_tokens),
+        lambda: QueryCostLimiter(
+            max_cost=config.graphql_max_cost, list_size=config.graphql_cost_list_size
+        ),
+        lambda: ResponseSizeLimiter(max_bytes=config.graphql_max_response_bytes),
         lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+        DatabaseFaults,  # after MaskErrors: it sees the errors first, unmasked
     ]
     if not config.dev:
         chosen.insert(0, DisableIntrospection)

@@ -24,6 +24,12 @@ class Settings:
     graphql_max_depth: int
     graphql_max_tokens: int
     graphql_max_aliases: int
+    graphql_max_cost: int  # fields a document may ask for, lists counted `first` times
+    graphql_cost_list_size: int  # the length assumed for a list field without `first`
+    graphql_max_body_bytes: int
+    graphql_max_response_bytes: int
+    graphql_deadline_seconds: float  # a whole request, context to response
+    db_statement_timeout_ms: int  # the API's PostgreSQL connections only
     db_pool_max: int
     log_level: str
     notice_gateway: str  # outbox | http: where customer SMS go
@@ -82,6 +88,14 @@ def load() -> Settings:
         graphql_max_depth=_config("GRAPHQL_MAX_DEPTH", cast=int, default=10),
         graphql_max_tokens=_config("GRAPHQL_MAX_TOKENS", cast=int, default=2000),
         graphql_max_aliases=_config("GRAPHQL_MAX_ALIASES", cast=int, default=15),
+        graphql_max_cost=_config("GRAPHQL_MAX_COST", cast=int, default=20_000),
+        graphql_cost_list_size=_config("GRAPHQL_COST_LIST_SIZE", cast=int, default=10),
+        graphql_max_body_bytes=_config("GRAPHQL_MAX_BODY_BYTES", cast=int, default=1 << 20),
+        graphql_max_response_bytes=_config(
+            "GRAPHQL_MAX_RESPONSE_BYTES", cast=int, default=5 << 20
+        ),
+        graphql_deadline_seconds=_config("GRAPHQL_DEADLINE_SECONDS", cast=float, default=10),
+        db_statement_timeout_ms=_config("DB_STATEMENT_TIMEOUT_MS", cast=int, default=5000),
         db_pool_max=_config("DB_POOL_MAX", cast=int, default=20),
         log_level=_config("LOG_LEVEL", default="INFO"),
         notice_gateway=_config("NOTICE_GATEWAY", default="outbox"),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
+import asyncpg
 from tortoise import Tortoise
+from tortoise.exceptions import DBConnectionError
 
 from services.config import settings
 
@@ -23,13 +25,20 @@ MODEL_MODULES = [
 ]
 
 
-def tortoise_config(database_url: str | None = None) -> dict[str, Any]:
+def tortoise_config(
+    database_url: str | None = None, *, statement_timeout_ms: int | None = None
+) -> dict[str, Any]:
+    """`statement_timeout_ms` bounds every statement PostgreSQL runs for these connections
+    (the API's; the worker, the CLI and migrations run without one)."""
     url = database_url or settings.database_url
+    credentials = _credentials(url)
+    if statement_timeout_ms is not None:
+        credentials["server_settings"] = {"statement_timeout": str(statement_timeout_ms)}
     return {
         "connections": {
             "default": {
                 "engine": "tortoise.backends.asyncpg",
-                "credentials": _credentials(url),
+                "credentials": credentials,
             }
         },
         "apps": {
@@ -62,10 +71,39 @@ def _credentials(url: str) -> dict[str, Any]:
 TORTOISE_ORM = tortoise_config()
 
 
-async def init(database_url: str | None = None) -> None:
+async def init(database_url: str | None = None, *, statement_timeout_ms: int | None = None) -> None:
     """Connect for this process: every task sees the connections (servers run requests in
     tasks other than the one that ran the lifespan)."""
-    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    config = tortoise_config(database_url, statement_timeout_ms=statement_timeout_ms)
+    await Tortoise.init(config=config, _enable_global_fallback=True)
+
+
+_OUTAGES = (
+    ConnectionError,  # refused, reset: the server is down or unreachable
+    DBConnectionError,
+    asyncpg.PostgresConnectionError,  # the connection died under a query
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def _causes(exc: BaseException | None) -> Iterator[BaseException]:
+    seen = 0
+    while exc is not None and seen < 10:
+        yield exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database could not be reached or went away: worth a retry later, not a bug."""
+    return any(isinstance(e, _OUTAGES) for e in _causes(exc))
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """PostgreSQL cancelled a statement that ran past `statement_timeout`."""
+    return any(isinstance(e, asyncpg.QueryCanceledError) for e in _causes(exc))
 
 
 async def close() -> None:

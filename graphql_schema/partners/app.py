@@ -1,4 +1,5 @@
-"""The partner endpoint, /partner/graphql: the API key first, then the partner schema.
+"""The partner endpoint, /partner/graphql: the edge limits (transport.py), the API key, then
+the partner schema.
 
 A POST without a valid key is answered 401 before GraphQL runs, so no partner resolver ever
 runs unauthenticated. GET serves GraphiQL in ENV=dev only (queries via GET are off).
@@ -10,14 +11,14 @@ import logging
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
 from graphql_schema.partners.context import PartnerContext, authenticate
 from graphql_schema.partners.ratelimit import RedisRateLimiter
 from graphql_schema.partners.schema import schema as partner_schema
+from graphql_schema.transport import EdgeLimits, GraphQLEndpoint
 from services.config import settings
 from services.errors import Unauthenticated
 from services.partners import keys, limits
@@ -27,7 +28,7 @@ log = logging.getLogger("tousu.partners")
 _limiters: list[RedisRateLimiter] = []
 
 
-class PartnerGraphQL(GraphQL[PartnerContext, None]):
+class PartnerGraphQL(GraphQLEndpoint[PartnerContext]):
     def __init__(self, *, limiter: RateLimiter, **kwargs: Any):
         super().__init__(partner_schema, **kwargs)
         self.limiter = limiter
@@ -36,15 +37,18 @@ class PartnerGraphQL(GraphQL[PartnerContext, None]):
         if scope["type"] == "websocket":  # no subscriptions on the partner API
             await WebSocket(scope, receive, send).close(code=1008)
             return
-        if scope["type"] == "http" and scope.get("method") == "POST":
-            try:
-                partner, prefix = await authenticate(Request(scope).headers)
-            except Unauthenticated as exc:
-                await unauthorized(exc.message)(scope, receive, send)
-                return
-            state = scope.setdefault("state", {})
-            state["partner"], state["key_prefix"] = partner, prefix
         await super().__call__(scope, receive, send)
+
+    async def admit(self, request: Request) -> Response | None:
+        """A POST needs a valid API key, checked once its body passed the edge limits."""
+        if request.method != "POST":
+            return None
+        try:
+            partner, prefix = await authenticate(request.headers)
+        except Unauthenticated as exc:
+            return unauthorized(exc.message)
+        request.state.partner, request.state.key_prefix = partner, prefix
+        return None
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> PartnerContext:
         assert isinstance(request, Request)
@@ -73,11 +77,12 @@ def unauthorized(message: str) -> JSONResponse:
     )
 
 
-def create_partner_graphql() -> PartnerGraphQL:
+def create_partner_graphql(limits: EdgeLimits | None = None) -> PartnerGraphQL:
     limiter = RedisRateLimiter(settings.redis_url)
     _limiters.append(limiter)
     return PartnerGraphQL(
         limiter=limiter,
+        limits=limits,
         graphql_ide="graphiql" if settings.dev else None,
         allow_queries_via_get=False,
     )

@@ -1,0 +1,193 @@
+"""The HTTP edge of both GraphQL endpoints (issue 11).
+
+Before GraphQL sees a POST: a body limit enforced while the body streams in (413
+PAYLOAD_TOO_LARGE, never reading past the limit), and one JSON object of the right shape in
+UTF-8 (400 BAD_REQUEST otherwise). Around the whole request: a deadline (TIMEOUT), and a
+database outage answered 503 UNAVAILABLE with Retry-After. Every refusal is a GraphQL-style
+JSON body, `{"errors": [{"message": …, "extensions": {"code": …}}]}`, never a plain-text 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.parse_content_type import parse_content_type
+
+from graphql_schema.limits import TIMEOUT, UNAVAILABLE, timeout_message, unavailable_message
+from services import db
+from services.config import Settings, settings
+
+log = logging.getLogger("tousu.http")
+
+RETRY_AFTER_SECONDS = 5
+RETRY_CODES = {UNAVAILABLE, TIMEOUT}  # the server is at fault and a retry may succeed
+_OPERATION_FIELDS = {"query": str, "operationName": str, "variables": dict, "extensions": dict}
+
+
+@dataclass(frozen=True)
+class EdgeLimits:
+    max_body_bytes: int
+    deadline_seconds: float
+
+    @classmethod
+    def from_settings(cls, config: Settings) -> EdgeLimits:
+        return cls(config.graphql_max_body_bytes, config.graphql_deadline_seconds)
+
+
+class Refused(Exception):
+    """A request answered before GraphQL runs."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str, **body: Any) -> JSONResponse:
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if code in RETRY_CODES else None
+    errors = [{"message": message, "extensions": {"code": code}}]
+    return JSONResponse({**body, "errors": errors}, status_code=status, headers=headers)
+
+
+def unavailable(**body: Any) -> JSONResponse:
+    return error_response(503, UNAVAILABLE, unavailable_message(), **body)
+
+
+def bad_request(message: str) -> Refused:
+    return Refused(400, "BAD_REQUEST", message)
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The whole body, or PAYLOAD_TOO_LARGE as soon as it is known to pass `limit` bytes."""
+    too_large = Refused(
+        413, "PAYLOAD_TOO_LARGE", f"The request body is over {limit} bytes (请求体过大)."
+    )
+    declared = Request(scope).headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise bad_request("The client went away before sending the whole body.")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def check_operation(body: bytes) -> None:
+    """One GraphQL operation as a JSON object in UTF-8; batches are not supported."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise bad_request("The body is not valid UTF-8.") from None
+    except RecursionError:
+        raise bad_request("The body's JSON is nested too deeply.") from None
+    except ValueError:
+        raise bad_request("The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise bad_request('The body must be one JSON object: {"query": "…", "variables": {…}}.')
+    for name, kind in _OPERATION_FIELDS.items():
+        if data.get(name) is not None and not isinstance(data[name], kind):
+            raise bad_request(f"`{name}` must be a {kind.__name__} or null.")
+    if not isinstance(data.get("query"), str):
+        raise bad_request("No GraphQL query found in the body (`query`).")
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the body already read to the app, then listens for disconnects."""
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return again
+
+
+ContextT = TypeVar("ContextT")
+
+
+class GraphQLEndpoint(GraphQL[ContextT, None]):
+    """Strawberry's ASGI view behind the edge limits; `admit` is the hook an endpoint uses to
+    refuse a request (e.g. without an API key) once its body has passed the limits."""
+
+    def __init__(self, *args: Any, limits: EdgeLimits | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.limits = limits or EdgeLimits.from_settings(settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            async with asyncio.timeout(self.limits.deadline_seconds):
+                response = await self.answer(scope, receive)
+        except TimeoutError:
+            log.warning("request deadline of %ss passed", self.limits.deadline_seconds)
+            response = error_response(503, TIMEOUT, timeout_message())
+        await response(scope, receive, send)
+
+    async def answer(self, scope: Scope, receive: Receive) -> Response:
+        try:
+            if scope["method"] == "POST":
+                receive = await self.read_operation(scope, receive)
+            request = Request(scope, receive)
+            refusal = await self.admit(request)
+            return refusal if refusal is not None else await self.run(request)
+        except Refused as exc:
+            return error_response(exc.status, exc.code, exc.message)
+        except HTTPException as exc:
+            return error_response(exc.status_code, HTTPStatus(exc.status_code).name, exc.reason)
+        except Exception as exc:
+            if not db.is_outage(exc):
+                raise
+            log.warning("database unavailable: %r", exc)
+            return unavailable()
+
+    async def read_operation(self, scope: Scope, receive: Receive) -> Receive:
+        media_type, _ = parse_content_type(Request(scope).headers.get("content-type", ""))
+        if media_type != "application/json":
+            raise bad_request("Send the operation as JSON (Content-Type: application/json).")
+        body = await read_body(scope, receive, self.limits.max_body_bytes)
+        check_operation(body)
+        return replay(body, receive)
+
+    async def admit(self, request: Request) -> Response | None:
+        return None
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """503 with Retry-After when the database was down or the time ran out."""
+        response = super().create_response(response_data, sub_response)
+        results = response_data if isinstance(response_data, list) else [response_data]
+        codes = {_code(error) for result in results for error in result.get("errors") or []}
+        if codes & RETRY_CODES:
+            response.status_code = 503
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+
+def _code(error: object) -> object:
+    return (error.get("extensions") or {}).get("code") if isinstance(error, dict) else None
