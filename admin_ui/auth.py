@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from admin_ui import i18n
 from admin_ui.rendering import error_page, path_for
 from admin_ui.security import CSRF_SESSION_KEY
+from services.calendar.service import calendar_status
 from services.staff import sessions
 from services.staff.models import Role, Staff
 
@@ -77,6 +78,9 @@ def console_page(endpoint: StaffEndpoint) -> Endpoint:
             log.info("admin console refused to staff %s: roles %s", staff.id, staff.roles)
             await end_session(request)
             return error_page(request, 403, detail_key="error.forbidden.console")
+        if staff.has_role(Role.ADMIN):
+            status = await calendar_status()  # C-7: the banner 60 days before the calendar ends
+            request.state.calendar_warning = status if status.warning else None
         return await endpoint(request, staff)
 
     return guarded

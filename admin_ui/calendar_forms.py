@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from admin_ui import i18n
 from admin_ui.forms import Form
 from services.audit.calendar_changes import DayKind
+from services.calendar.computed import FIRST_COMPUTABLE, LAST_COMPUTABLE
 from services.calendar.policy import NAME_MAX, is_plain_workday
 from services.calendar.service import operator_zone
 
@@ -18,7 +19,7 @@ _LINE = re.compile(
     r"(?:\s*[:：\s]\s*(?P<name>.*))?$"
 )
 MAX_RANGE_DAYS = 31
-FIRST_YEAR, LAST_YEAR = 2000, 2100
+FIRST_YEAR, LAST_YEAR = FIRST_COMPUTABLE, LAST_COMPUTABLE
 
 
 def month_of(raw: str, today: date) -> date:

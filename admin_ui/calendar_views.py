@@ -26,7 +26,14 @@ from services.audit.models import CalendarChange
 from services.calendar import seed
 from services.calendar.models import CalendarYear
 from services.calendar.policy import CalendarYearMissing, is_plain_workday
-from services.calendar.service import add_working_days, exceptions_between, stored_years
+from services.calendar.computed import computable
+from services.calendar.service import (
+    add_working_days,
+    exceptions_between,
+    provision_year,
+    stored_years,
+    touches_provisional,
+)
 from services.errors import DomainError
 from services.refunds import clock
 from services.staff.models import Staff
@@ -83,13 +90,19 @@ async def _page(
 ) -> Response:
     today = clock.local_date(clock.now())
     first = month_of(request.query_params.get("month", ""), today)
+    if computable(first.year):
+        await provision_year(first.year)  # a year nobody stored shows as computed, provisional
     years = await stored_years()
     asked = calculation(request.query_params.get("start", ""), request.query_params.get("days", ""))
     result: dict[str, Any] | None = None
     if asked is not None:
         try:
             due = await add_working_days(asked.start, asked.days)
-            result = {"due": due.strftime("%Y-%m-%d %H:%M"), "missing": None}
+            result = {
+                "due": due.strftime("%Y-%m-%d %H:%M"),
+                "missing": None,
+                "provisional": await touches_provisional(asked.start, due),
+            }
         except CalendarYearMissing as exc:
             result = {"due": None, "missing": exc.year}
     context = {
@@ -155,7 +168,8 @@ async def calendar_year(request: Request, staff: Staff) -> Response:
     holidays, workdays = year_lists(form, year)
     reason = form.text("reason", "config.reason", max_length=REASON_MAX)
     replace = form.value("replace") == "yes"
-    if form.ok and year is not None and not replace and await CalendarYear.exists(year=year):
+    confirmed = CalendarYear.exists(year=year, provisional=False)
+    if form.ok and year is not None and not replace and await confirmed:
         form.error("year", "calendar.error.stored", year=year)
     if form.ok and year is not None:
         try:

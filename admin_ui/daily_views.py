@@ -47,10 +47,12 @@ class Due:
     what: str
     at: str
     overdue: bool
+    # counted on a calendar year computed by rule, not yet confirmed (C-7): an estimate
+    provisional: bool = False
 
 
-def due(what: str, at: datetime | None, now: datetime) -> Due | None:
-    return Due(what, localtime(at), at < now) if at is not None else None
+def due(what: str, at: datetime | None, now: datetime, provisional: bool = False) -> Due | None:
+    return Due(what, localtime(at), at < now, provisional) if at is not None else None
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,12 @@ async def complaints(request: Request, staff: Staff) -> Response:
             # console users (admins, auditors) never handle complaints: always masked (C-12)
             customer_phone=phones.mask(c.customer.msisdn),
             owner_name=c.owner.display_name,
-            next_due=due(first_due[c.id].kind.value, first_due[c.id].due_at, now)
+            next_due=due(
+                first_due[c.id].kind.value,
+                first_due[c.id].due_at,
+                now,
+                first_due[c.id].provisional,
+            )
             if c.id in first_due
             else None,
         )

@@ -125,6 +125,8 @@ def render(
     staff = context["staff"]
     context["can_edit"] = isinstance(staff, Staff) and staff.has_role(Role.ADMIN)
     context["can_audit"] = isinstance(staff, Staff) and staff.has_role(Role.AUDITOR)
+    # set by console_page for admins while the confirmed calendar ends within 60 days (C-7)
+    context.setdefault("calendar_warning", getattr(request.state, "calendar_warning", None))
     return templates.TemplateResponse(
         request, template, context, status_code=status_code, headers=headers
     )

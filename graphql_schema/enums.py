@@ -55,7 +55,9 @@ TaskKind = c.TaskKind
 strawberry.enum(
     c.DeadlineState,
     name="DeadlineState",
-    description="PENDING until met (MET), missed (BREACHED) or set aside (WAIVED).",
+    description="PENDING until met on time (MET), met after it was due (MET_LATE), missed "
+    "and not met (BREACHED), or set aside (WAIVED). MET_LATE and BREACHED each raised the "
+    "complaint's warning colour one level.",
 )
 DeadlineState = c.DeadlineState
 strawberry.enum(cu.Tier, name="CustomerTier", description="Customer value tier.")

@@ -109,7 +109,26 @@ async def clean_tables(database: None) -> None:
         await conn.execute_script(
             "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
         )
+    await _forget_years_beyond_the_seed(conn)
     thresholds.forget()
+
+
+async def _forget_years_beyond_the_seed(conn: Any) -> None:
+    """Years a test provisioned or stored past the seeded ones go: the next test starts from
+    the confirmed 2004-2026 calendar whatever ran before it."""
+    from services.calendar.seed import FIRST_YEAR, LAST_YEAR
+    from services.calendar.service import forget_calendar
+
+    first, last = f"'{FIRST_YEAR}-01-01'", f"'{LAST_YEAR}-12-31'"
+    removed = await conn.execute_query_dict(
+        f"DELETE FROM calendar_years WHERE year NOT BETWEEN {FIRST_YEAR} AND {LAST_YEAR} "
+        "RETURNING year"
+    )
+    if removed:
+        await conn.execute_query(
+            f"DELETE FROM calendar_days WHERE day < {first}::date OR day > {last}::date"
+        )
+        forget_calendar()
 
 
 # A Tuesday, a working day in a confirmed calendar year: tests never depend on today's date.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 from arq import cron
@@ -11,6 +12,7 @@ from arq.worker import Function, func
 
 from services import clock, db, logs
 from services.audit import service as audit
+from services.calendar.service import calendar_status
 from services.complaints import deadlines
 from services.complaints.service import ENFORCE_DEADLINE_JOB
 from services.config import settings
@@ -18,6 +20,8 @@ from services.notices.outbox import DELIVER_NOTICE_JOB
 from services.partners.webhooks import DELIVER_WEBHOOK_JOB
 from workers import notices, webhooks
 from workers.queue import redis_settings
+
+log = logging.getLogger("workers.calendar")
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -47,6 +51,14 @@ async def audit_executed_refunds(ctx: dict[str, Any]) -> int:
     return run.checked
 
 
+async def check_calendar(ctx: dict[str, Any]) -> str | None:
+    """Once a day: one log line while the confirmed calendar ends within 60 days (C-7)."""
+    status = await calendar_status()
+    if status.warning:
+        log.warning("calendar: %s", status.warning)
+    return status.warning
+
+
 class WorkerSettings:
     functions: ClassVar[list[Function]] = [
         func(enforce_deadline, name=ENFORCE_DEADLINE_JOB),
@@ -63,6 +75,7 @@ class WorkerSettings:
         ),
         cron(webhooks.relay_webhooks, second=set(range(0, 60, 10)), unique=True, timeout=55),
         cron(audit_executed_refunds, minute=set(range(0, 60, 5)), second=30, unique=True),
+        cron(check_calendar, hour=1, minute=0, second=0, unique=True),
     ]
     redis_settings: ClassVar[RedisSettings] = redis_settings(settings.redis_url)
     on_startup = startup

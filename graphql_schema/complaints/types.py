@@ -92,10 +92,24 @@ class Deadline:
     key: str = strawberry.field(
         description="Unique on the complaint, e.g. `promise:2`; pass it to `keepPromise`."
     )
-    due_at: datetime = strawberry.field(description="When it falls due (working days applied).")
-    state: DeadlineState = strawberry.field(description="PENDING, MET, BREACHED or WAIVED.")
-    met_at: datetime | None = strawberry.field(description="When it was met, even if late.")
-    breached_at: datetime | None = strawberry.field(description="When it was found missed.")
+    due_at: datetime = strawberry.field(
+        description="When it falls due (working days applied; a paused clock credits the "
+        "working time it waited)."
+    )
+    state: DeadlineState = strawberry.field(
+        description="PENDING, MET, MET_LATE (met after `dueAt`), BREACHED or WAIVED."
+    )
+    met_at: datetime | None = strawberry.field(
+        description="When it was met, even if late (compare with `dueAt`)."
+    )
+    breached_at: datetime | None = strawberry.field(
+        description="When the deadline worker found it missed; null if a late step met it first."
+    )
+    provisional: bool = strawberry.field(
+        description="True while `dueAt` was counted on a calendar year computed by rule, whose "
+        "adjusted working weekends (调休) are not yet confirmed: show it as an estimate. It is "
+        "counted again, and may move, when an admin confirms the year."
+    )
     note: str = strawberry.field(description="What the limit is, in words.")
 
     @classmethod
@@ -107,6 +121,7 @@ class Deadline:
             state=DeadlineState(row.state),
             met_at=row.met_at,
             breached_at=row.breached_at,
+            provisional=row.provisional,
             note=row.note,
         )
 

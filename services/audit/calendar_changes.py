@@ -19,6 +19,7 @@ from services.calendar import seed
 from services.calendar.models import CalendarYear
 from services.calendar.policy import is_plain_workday
 from services.calendar.service import exceptions_between, forget_calendar
+from services.complaints import deadlines
 from services.errors import InvalidInput, NotFound
 from services.staff.models import Staff
 
@@ -49,12 +50,23 @@ def _source(actor: Staff) -> str:
     return f"console: {actor.username}"[: seed.SOURCE_MAX]
 
 
-async def _apply(year: int, days: Snapshot, actor: Staff) -> None:
+async def _apply(year: int, days: Snapshot, actor: Staff, *, provisional: bool = False) -> None:
     if days is None:
         await seed.remove_year(year)
         return
     holidays, workdays = _split(days)
-    await seed.add_year(year, holidays, workdays, source=_source(actor), replace=True)
+    await seed.add_year(
+        year, holidays, workdays, source=_source(actor), replace=True, provisional=provisional
+    )
+
+
+async def _recount_provisional_deadlines(year: int, actor: Staff) -> None:
+    """After the commit: a year stored by an admin is confirmed; deadlines that rested on it
+    while it was computed by rule are counted again, each change in its complaint's history."""
+    forget_calendar()
+    await deadlines.recompute_provisional(
+        reason=f"{year} 年工作日历已由管理员确认，时限按确认后的日历重新计算 (C-7)", actor=actor
+    )
 
 
 def _require_reason(reason: str) -> str:
@@ -103,7 +115,9 @@ async def set_day(
                 )
             days[day] = (True, name.strip())
         after = [[d.isoformat(), workday, n] for d, (workday, n) in sorted(days.items())]
-        await _apply(day.year, after, actor)
+        # one day's edit keeps a provisional year provisional: confirming is storing the year
+        stored = await CalendarYear.get(year=day.year)
+        await _apply(day.year, after, actor, provisional=stored.provisional)
         change = await _record(
             actor=actor, year=day.year, action="set_day", before=before, reason=reason, day=day
         )
@@ -127,7 +141,7 @@ async def save_year(
         await seed.add_year(year, holidays, workdays, source=_source(actor), replace=replace)
         action = "replace_year" if before is not None else "add_year"
         change = await _record(actor=actor, year=year, action=action, before=before, reason=reason)
-    forget_calendar()
+    await _recount_provisional_deadlines(year, actor)
     return change
 
 
@@ -143,7 +157,7 @@ async def import_year(*, actor: Staff, year: int, reason: str) -> CalendarChange
         change = await _record(
             actor=actor, year=year, action="import_year", before=before, reason=reason
         )
-    forget_calendar()
+    await _recount_provisional_deadlines(year, actor)
     return change
 
 
@@ -164,7 +178,7 @@ async def restore(*, actor: Staff, change_id: int, to: str, reason: str) -> Cale
         restored = await _record(
             actor=actor, year=change.year, action=f"restore_{to}", before=before, reason=reason
         )
-    forget_calendar()
+    await _recount_provisional_deadlines(change.year, actor)
     return restored
 
 

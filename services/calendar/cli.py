@@ -4,6 +4,11 @@
     python -m services.calendar.cli add-year 2027 --holiday 2027-01-01:元旦 \
         --holiday 2027-02-05..2027-02-11:春节 --workday 2027-02-14:春节调休 [--replace]
     python -m services.calendar.cli remove-year 2027
+    python -m services.calendar.cli status
+
+Storing a year over a provisional one (computed by rule when a date first needed it) confirms
+it and counts again the deadlines that rested on it. `status` says how far the confirmed
+calendar reaches and warns from 60 days before its end.
 
 A --holiday may be a range FIRST..LAST; its Saturdays and Sundays are days off anyway and
 are reported, not stored.
@@ -20,6 +25,8 @@ from datetime import date, timedelta
 from services import db
 from services.calendar import seed
 from services.calendar.policy import YearExceptions
+from services.calendar.service import CalendarStatus, calendar_status
+from services.complaints import deadlines
 from services.errors import DomainError
 
 
@@ -51,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     adding.add_argument("--replace", action="store_true", help="overwrite a stored year")
     removing = commands.add_parser("remove-year", help="forget a stored year")
     removing.add_argument("year", type=int)
+    commands.add_parser("status", help="how far the confirmed calendar reaches; warnings")
     return parser
 
 
@@ -58,6 +66,8 @@ async def run(args: argparse.Namespace) -> str:
     if args.command == "seed":
         added = await seed.seed_years(args.first, args.last)
         return f"added {', '.join(map(str, added))}" if added else "nothing to add"
+    if args.command == "status":
+        return describe(await calendar_status())
     if args.command == "remove-year":
         removed = await seed.remove_year(args.year)
         return f"removed {args.year}" if removed else f"{args.year} was not stored"
@@ -66,7 +76,21 @@ async def run(args: argparse.Namespace) -> str:
     stored = await seed.add_year(
         args.year, holidays, workdays, source=args.source, replace=args.replace
     )
-    return report(args.year, stored)
+    moved = await deadlines.recompute_provisional(
+        reason=f"{args.year} confirmed from the command line ({args.source}) (C-7)"
+    )
+    return report(args.year, stored) + f"\n{len(moved)} provisional deadline(s) moved"
+
+
+def describe(status: CalendarStatus) -> str:
+    last = status.last_confirmed_day.isoformat() if status.last_confirmed_day else "none"
+    lines = [f"confirmed up to {last} ({status.days_left} days from today)"]
+    if status.provisional_years:
+        years = ", ".join(map(str, status.provisional_years))
+        lines.append(f"provisional (computed by rule, no 调休 yet): {years}")
+    if status.warning:
+        lines.append(f"WARNING: {status.warning}")
+    return "\n".join(lines)
 
 
 def report(year: int, stored: YearExceptions) -> str:

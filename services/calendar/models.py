@@ -9,11 +9,14 @@ from services.timestamps import DomainDatetimeField
 
 
 class CalendarYear(Model):
-    """A year whose exceptions are known; a year without a row has no calendar (an error)."""
+    """A year whose exceptions are stored. A provisional year was computed by rule (statutory
+    holidays, no 调休 yet) when a date first needed it; an admin confirms it by storing the
+    State Council's schedule, which recomputes the deadlines counted on it."""
 
     id = fields.IntField(primary_key=True)
     year = fields.SmallIntField(unique=True)
     source = fields.CharField(max_length=64)
+    provisional = fields.BooleanField(default=False)
     loaded_at = DomainDatetimeField(auto_now_add=True)
 
     class Meta:

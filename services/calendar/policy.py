@@ -48,11 +48,17 @@ def is_plain_workday(day: date) -> bool:
 class WorkCalendar:
     """Known years plus the days that differ from the plain week ({date: is_workday})."""
 
-    def __init__(self, years: Iterable[int], exceptions: Mapping[date, bool]):
+    def __init__(
+        self,
+        years: Iterable[int],
+        exceptions: Mapping[date, bool],
+        provisional: Iterable[int] = (),
+    ):
         for day, is_workday in exceptions.items():
             if is_workday == is_plain_workday(day):
                 raise ValueError(f"{day} is_workday={is_workday} is no exception to the week")
         self.years = frozenset(years)
+        self.provisional_years = frozenset(provisional) & self.years
         self._exceptions = dict(exceptions)
         self._dates = sorted(exceptions)
         deltas = (1 if exceptions[d] else -1 for d in self._dates)
@@ -82,6 +88,24 @@ class WorkCalendar:
             while not self.is_workday(day):
                 day += step
         return datetime.combine(day, clock, tzinfo=tz)
+
+    def add_working_time(self, start: datetime, days: float, tz: tzinfo) -> datetime:
+        """`days` of working time after `start` (fractions count a working day's 24 hours):
+        the inverse of working_days_between, used to credit a paused clock."""
+        if days < 0:
+            raise ValueError("working time is added forwards only")
+        day, clock = self._working_start(start, tz)
+        whole, rest = divmod(_since_midnight(clock) + days * ONE_DAY, ONE_DAY)
+        for _ in range(int(whole)):
+            day += ONE_DAY
+            while not self.is_workday(day):
+                day += ONE_DAY
+        return datetime.combine(day, time(), tzinfo=tz) + rest
+
+    def touches_provisional(self, a: datetime, b: datetime, tz: tzinfo) -> bool:
+        """Whether a span's local dates reach into a year computed by rule, not confirmed."""
+        first, last = sorted((a.astimezone(tz).date(), b.astimezone(tz).date()))
+        return any(year in self.provisional_years for year in range(first.year, last.year + 1))
 
     def working_days_between(self, a: datetime, b: datetime, tz: tzinfo) -> float:
         if b < a:

@@ -81,8 +81,11 @@ async def add_year(
     source: str = "admin",
     *,
     replace: bool = False,
+    provisional: bool = False,
 ) -> YearExceptions:
-    """Store an official holiday schedule (e.g. 2027's, once announced) in one transaction."""
+    """Store an official holiday schedule (e.g. 2027's, once announced) in one transaction.
+    Storing over a provisional year confirms it (no `replace` needed); the caller then
+    recounts the deadlines that rested on it (complaints.deadlines.recompute_provisional)."""
     checked = year_exceptions(year, holidays, workdays)
     if not source or len(source) > SOURCE_MAX:
         raise InvalidInput(f"source must be 1 to {SOURCE_MAX} characters", field="source")
@@ -91,7 +94,7 @@ async def add_year(
             existing = (
                 await CalendarYear.filter(year=year).using_db(conn).select_for_update().first()
             )
-            if existing is not None and not replace:
+            if existing is not None and not replace and not existing.provisional:
                 raise Conflict(
                     f"{year} already has a calendar (source {existing.source!r}, loaded "
                     f"{existing.loaded_at:%Y-%m-%d}); pass replace=True (--replace) to "
@@ -107,7 +110,9 @@ async def add_year(
                 ],
                 using_db=conn,
             )
-            await CalendarYear.create(year=year, source=source, using_db=conn)
+            await CalendarYear.create(
+                year=year, source=source, provisional=provisional, using_db=conn
+            )
     except IntegrityError as exc:
         raise Conflict(f"{year} was added by someone else meanwhile", field="year") from exc
     forget_calendar()

@@ -96,8 +96,14 @@ class DeadlineKind(StrEnum):
 class DeadlineState(StrEnum):
     PENDING = "pending"
     MET = "met"
+    # met after it was due, whether or not the worker had marked it breached meanwhile
+    MET_LATE = "met_late"
     BREACHED = "breached"
     WAIVED = "waived"
+
+
+# a deadline that was missed, whether it was met later or not: each raises the colour (C-5, C-7)
+MISSED = (DeadlineState.BREACHED, DeadlineState.MET_LATE)
 
 
 class Complaint(Model):
@@ -234,6 +240,13 @@ class Deadline(Model):
     met_at = fields.DatetimeField(null=True)
     breached_at = fields.DatetimeField(null=True)
     note = fields.TextField(default="")
+    # a deadline of N working days: counted from this instant (so a confirmed calendar can
+    # recompute it), plus the working time credited by pauses; provisional while the span
+    # touches a provisional calendar year
+    counted_from = fields.DatetimeField(null=True)
+    working_days = fields.SmallIntField(null=True)
+    credited_days = fields.FloatField(default=0)
+    provisional = fields.BooleanField(default=False)
     created_at = DomainDatetimeField(auto_now_add=True)
     complaint_id: int
 

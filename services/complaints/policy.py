@@ -159,10 +159,18 @@ def severity_for(*, category: str, reasons: Collection[str]) -> Severity:
     return Severity.MINOR
 
 
-def warning_colour_for(*, reasons: Collection[str], other_unresolved: int) -> WarningColour:
-    """C-5: red for media or regulators; yellow for a second unresolved complaint or a group."""
+COLOURS = (WarningColour.BLUE, WarningColour.YELLOW, WarningColour.RED)
+
+
+def warning_colour_for(
+    *, reasons: Collection[str], other_unresolved: int, missed_deadlines: int = 0
+) -> WarningColour:
+    """C-5: red for media or regulators; yellow for a second unresolved complaint or a group;
+    each missed deadline (breached, or met late) raises the colour one level (C-7), for good."""
     if UrgencyReason.MAJOR in reasons or UrgencyReason.OVER_LEVEL in reasons:
-        return WarningColour.RED
-    if other_unresolved >= 1 or UrgencyReason.BATCH in reasons:
-        return WarningColour.YELLOW
-    return WarningColour.BLUE
+        base = 2
+    elif other_unresolved >= 1 or UrgencyReason.BATCH in reasons:
+        base = 1
+    else:
+        base = 0
+    return COLOURS[min(base + missed_deadlines, len(COLOURS) - 1)]

@@ -3,7 +3,8 @@
 C-7: the plan may be extended once, with a reason, and only while its deadline has not
 passed; the customer must have been told. C-9: a promise made to the customer becomes a
 deadline of its own. While the complaint waits on the customer the clock stops: on resuming,
-every pending deadline moves later by the time spent waiting.
+every pending deadline moves later by the working time spent waiting (a pause over a
+holiday credits nothing for the holiday).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from services.calendar import service as calendar
 from services.complaints import deadlines, rules
 from services.complaints.models import (
     Complaint,
@@ -79,20 +81,23 @@ async def resume_clock(*, actor: Staff, complaint_id: int) -> Complaint:
         complaint = await locked_for_action(complaint_id, actor)
         if complaint.paused_since is None:
             raise _refuse(complaint, "resume_clock", "The clock is not paused.")
-        waited = now() - complaint.paused_since
-        pending = await Deadline.filter(
-            complaint_id=complaint.id, state=DeadlineState.PENDING
-        ).select_for_update()
-        for deadline in pending:
-            deadline.due_at = deadline.due_at + waited
-            await deadline.save(update_fields=["due_at"])
+        at = now()
+        pending = list(
+            await Deadline.filter(complaint_id=complaint.id, state=DeadlineState.PENDING)
+            .select_for_update()
+            .order_by("id")
+        )
+        credited = await deadlines.credit_pause(pending, paused_since=complaint.paused_since, at=at)
         await ComplaintEvent.create(
             complaint=complaint,
             actor=actor,
             action="clock_resumed",
             field="paused_since",
             from_value=complaint.paused_since.isoformat(),
-            reason=f"waited {_duration(waited)}; {len(pending)} deadlines moved later",
+            reason=(
+                f"waited {_duration(at - complaint.paused_since)}, {credited:.2f} working days; "
+                f"{len(pending)} deadlines moved later by that working time"
+            ),
         )
         complaint.paused_since = None
         complaint.paused_reason = ""
@@ -131,9 +136,13 @@ async def extend_plan_deadline(
                 "The plan deadline has passed; an extension must be asked for before it.",
             )
         before = plan.due_at
-        plan.due_at = await deadlines.working_days_after(before, rules.PLAN_EXTENSION_WORKING_DAYS)
+        extension = await deadlines.working_days_after(before, rules.PLAN_EXTENSION_WORKING_DAYS)
+        plan.due_at = extension.due_at
         plan.note = f"{plan.note}; extended once: {why}"
-        await plan.save(update_fields=["due_at", "note"])
+        if plan.working_days is not None and plan.counted_from is not None:
+            plan.working_days += extension.days
+            plan.provisional = await calendar.touches_provisional(plan.counted_from, plan.due_at)
+        await plan.save(update_fields=["due_at", "note", "working_days", "provisional"])
         complaint.plan_extended = True
         await complaint.save(update_fields=["plan_extended", "updated_at"])
         await ComplaintEvent.create(

@@ -17,9 +17,11 @@ from tortoise.functions import Count
 
 from services.complaints import policy, rules
 from services.complaints.models import (
+    MISSED,
     Complaint,
     ComplaintEvent,
     ComplaintUrgency,
+    Deadline,
     Status,
     SupervisedMatter,
     UrgencyReason,
@@ -159,7 +161,9 @@ async def clear_detected(complaint_id: int) -> None:
     await found.delete()
 
 
-async def refresh_classification(complaint_ids: Iterable[int], *, actor: Staff | None) -> None:
+async def refresh_classification(
+    complaint_ids: Iterable[int], *, actor: Staff | None, reason: str = "C-5"
+) -> None:
     """Recompute severity and warning colour (C-5); yellow or red goes to the department head."""
     ids = sorted(set(complaint_ids))
     if not ids:
@@ -178,18 +182,28 @@ async def refresh_classification(complaint_ids: Iterable[int], *, actor: Staff |
         .group_by("customer_id")
         .values_list("customer_id", "n")
     )
+    missed = dict(
+        await Deadline.filter(complaint_id__in=ids, state__in=list(MISSED))
+        .annotate(n=Count("id"))
+        .group_by("complaint_id")
+        .values_list("complaint_id", "n")
+    )
     for complaint in complaints:
         # the customer's other unresolved complaints (this one is among them while unresolved)
         others = (
             unresolved.get(complaint.customer_id, 0) - 1 if complaint.status in UNRESOLVED else 0
         )
         severity = policy.severity_for(category=complaint.category, reasons=reasons[complaint.id])
-        colour = policy.warning_colour_for(reasons=reasons[complaint.id], other_unresolved=others)
-        await _apply(complaint, severity=severity, colour=colour, actor=actor)
+        colour = policy.warning_colour_for(
+            reasons=reasons[complaint.id],
+            other_unresolved=others,
+            missed_deadlines=missed.get(complaint.id, 0),
+        )
+        await _apply(complaint, severity=severity, colour=colour, actor=actor, reason=reason)
 
 
 async def _apply(
-    complaint: Complaint, *, severity: Any, colour: WarningColour, actor: Staff | None
+    complaint: Complaint, *, severity: Any, colour: WarningColour, actor: Staff | None, reason: str
 ) -> None:
     events = []
     rises = _rank(colour) > _rank(complaint.warning_colour)
@@ -204,7 +218,7 @@ async def _apply(
                     field=field,
                     from_value=before.value,
                     to_value=value.value,
-                    reason="C-5",
+                    reason=reason,
                 )
             )
             setattr(complaint, field, value)
@@ -217,7 +231,7 @@ async def _apply(
 
 
 def _rank(colour: WarningColour) -> int:
-    return [WarningColour.BLUE, WarningColour.YELLOW, WarningColour.RED].index(colour)
+    return policy.COLOURS.index(colour)
 
 
 async def check_supervision(complaint: Complaint) -> bool:

@@ -114,11 +114,12 @@ async def test_c7_a_day_that_cannot_be_so_is_refused_and_nothing_changes(
     assert await CalendarChange.all().count() == 0
 
 
-async def test_c7_a_new_year_is_added_from_the_announced_schedule(
+async def test_c7_an_admin_confirms_a_provisional_year_from_the_announced_schedule(
     admin: Console, calendar_restored: None
 ):
-    missing = await admin.get("/admin/calendar?month=2027-02")
-    assert "尚未载入 2027 年的日历" in missing.text
+    provisional = await admin.get("/admin/calendar?month=2027-02")
+    assert 'id="year-provisional"' in provisional.text
+    assert (await CalendarYear.get(year=2027)).provisional
 
     response = await admin.post(
         "/admin/calendar/year",
@@ -132,9 +133,9 @@ async def test_c7_a_new_year_is_added_from_the_announced_schedule(
     page = await admin.get("/admin/calendar?month=2027-02")
 
     assert response.status_code == 303
-    assert await CalendarYear.exists(year=2027)
+    assert not (await CalendarYear.get(year=2027)).provisional
     assert 'data-day="2027-02-08"' in page.text and "春节" in page.text
-    assert "尚未载入 2027 年的日历" not in page.text
+    assert 'id="year-provisional"' not in page.text
     due = await admin.get("/admin/calendar?start=2027-02-04T09:00&days=1")
     assert "到期时间：2027-02-12 09:00" in due.text
 
@@ -184,10 +185,22 @@ async def test_an_auditor_sees_the_calendar_but_cannot_edit_it(auditor: Console)
     assert not await CalendarDay.exists(day="2026-12-02")
 
 
-async def test_the_calculator_says_when_a_year_is_missing(admin: Console):
+async def test_c7_the_calculator_counts_into_a_provisional_year_and_says_so(admin: Console):
+    # 1 Jan 2027 (Friday) is New Year's Day, computed by rule: 3 working days from 31 Dec 09:00
+    # are Mon 4, Tue 5 and Wed 6 January
     page = await admin.get("/admin/calendar?start=2026-12-31T09:00&days=3")
 
-    assert "缺少 2027 年的日历，无法计算" in page.text
+    result = text_of(page.text)
+    assert "2027-01-06 09:00" in result and "暂定" in result
+
+
+async def test_c7_a_month_of_a_year_nobody_stored_shows_the_computed_holidays_as_provisional(
+    admin: Console,
+):
+    page = await admin.get("/admin/calendar?month=2027-02")
+
+    assert 'data-day="2027-02-08"' in page.text and "春节" in page.text
+    assert 'id="year-provisional"' in page.text and "2027 年日历为暂定" in text_of(page.text)
 
 
 async def test_calendar_changes_are_listed_with_who_and_why(

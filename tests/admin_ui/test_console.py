@@ -344,10 +344,14 @@ async def test_list_shows_the_50_most_recent_in_a_fixed_number_of_queries(
     assert page.status_code == 200
     listed = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', page.text)]
     assert listed == list(newest[:50])
-    complaint_queries = [q for q in count_queries.queries if 'FROM "complaints"' in q]
+    # the calendar cache checks its fingerprint at most every few seconds (the admin banner)
+    queries = [q for q in count_queries.queries if '"calendar_years"' not in q]
+    complaint_queries = [
+        q for q in queries if q.startswith(('SELECT "complaints"', 'SELECT "status"'))
+    ]
     assert len(complaint_queries) == 2  # the count per status, the list
     # the signed-in staff row, the counts, the list, the next deadline of the listed ones
-    assert len(count_queries.queries) == 4
+    assert len(queries) == 4
 
 
 def test_every_status_channel_and_category_has_a_chinese_label() -> None:
