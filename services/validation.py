@@ -175,7 +175,9 @@ def items_problem(field: str, count: int, limit: int = MAX_ITEMS) -> Problem | N
 
 
 def moment_problem(field: str, value: date) -> Problem | None:
-    """A date or instant in a year no complaint or bill can be about."""
+    """An instant without a time zone (it names no moment), or a year out of every range."""
+    if isinstance(value, datetime) and value.utcoffset() is None:
+        return _problem(field, f"{field} needs a time zone (a UTC offset such as +08:00).")
     day = value.date() if isinstance(value, datetime) else value
     if EARLIEST <= day <= LATEST:
         return None

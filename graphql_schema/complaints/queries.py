@@ -53,7 +53,7 @@ def decode_due_cursor(cursor: str) -> tuple[datetime, int]:
         if kind != "due":
             raise ValueError(kind)
         at = datetime.fromisoformat(due)
-        if at.tzinfo is None or validation.moment_problem("after", at) is not None:
+        if validation.moment_problem("after", at) is not None:
             raise ValueError(due)
         return at, parse_id(complaint_id)
     except (ValueError, UnicodeDecodeError, NotFound):

@@ -192,6 +192,22 @@ async def test_u10_a_refund_cursor_beyond_int32_is_a_typed_error(api):
     refused_query(body, "after")
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "query($f: RefundFilterInput) { refunds(first: 5, filter: $f) { totalCount } }",
+        "query($f: ComplaintFilterInput) { complaints(first: 5, filter: $f) { totalCount } }",
+    ],
+)
+async def test_an_instant_without_a_time_zone_is_a_typed_error_not_a_crash(api, query):
+    """Found by the fuzz test: a naive createdFrom reached the database and failed there."""
+    body = await api.post(
+        "/graphql", query, {"f": {"createdFrom": "2000-01-01T00:00:00"}}, await handler_token()
+    )
+
+    refused_query(body, "createdFrom")
+
+
 async def test_u11_a_refund_band_beyond_the_highest_is_a_typed_error(api):
     body = await api.post("/graphql", REFUNDS, {"band": [1, 40000]}, await handler_token())
 
