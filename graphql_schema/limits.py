@@ -8,7 +8,6 @@ UNAVAILABLE (the HTTP layer answers it 503 with Retry-After), TIMEOUT.
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -17,11 +16,9 @@ from strawberry.extensions.base_extension import SchemaExtension
 
 from services import db
 
-log = logging.getLogger("tousu.graphql")
-
 UNAVAILABLE = "UNAVAILABLE"
 TIMEOUT = "TIMEOUT"
-FIELD_OVERHEAD = 4  # quotes, colon and comma around each key in the JSON
+FIELD_BYTES = 24  # a key with its quotes, colon and comma, and a short value
 
 
 def typed_error(code: str, message: str, like: GraphQLError | None = None) -> GraphQLError:
@@ -50,7 +47,11 @@ def _json_size(value: str) -> int:
 
 class ResponseSizeLimiter(SchemaExtension):
     """Counts the response while it is built and stops keeping strings once it is over the cap,
-    so memory stays bounded; the caller gets one RESPONSE_TOO_LARGE error instead of data."""
+    so memory stays bounded; the caller gets one RESPONSE_TOO_LARGE error instead of data.
+
+    Strings are counted as JSON encodes them, every other field as FIELD_BYTES (its key and
+    a small value): an estimate on the safe side, at one function call per field.
+    """
 
     def __init__(self, *, max_bytes: int):
         self.max_bytes = max_bytes
@@ -68,19 +69,23 @@ class ResponseSizeLimiter(SchemaExtension):
         if self.refusal is not None:
             raise self.refusal
         result = _next(root, info, *args, **kwargs)
-        if inspect.isawaitable(result):
-            return self._count_later(result, info)
-        return self._count(result, info)
-
-    async def _count_later(self, pending: Awaitable[Any], info: GraphQLResolveInfo) -> Any:
-        return self._count(await pending, info)
-
-    def _count(self, result: Any, info: GraphQLResolveInfo) -> Any:
-        self.spent += len(info.field_name) + FIELD_OVERHEAD
         if isinstance(result, str):
-            self.spent += _json_size(result)
+            self._spend(FIELD_BYTES + _json_size(result))
         elif isinstance(result, list) and result and isinstance(result[0], str):
-            self.spent += sum(_json_size(item) + FIELD_OVERHEAD for item in result)
+            self._spend(FIELD_BYTES + sum(_json_size(item) + 3 for item in result))
+        elif inspect.isawaitable(result):
+            return self._count_later(result)
+        else:
+            self._spend(FIELD_BYTES)
+        return result
+
+    async def _count_later(self, pending: Awaitable[Any]) -> Any:
+        result = await pending
+        self._spend(FIELD_BYTES + (_json_size(result) if isinstance(result, str) else 0))
+        return result
+
+    def _spend(self, size: int) -> None:
+        self.spent += size
         if self.spent > self.max_bytes:
             self.refusal = GraphQLError(
                 f"The response would exceed {self.max_bytes} bytes (响应过大): "
@@ -88,7 +93,6 @@ class ResponseSizeLimiter(SchemaExtension):
                 extensions={"code": "RESPONSE_TOO_LARGE", "limit": self.max_bytes},
             )
             raise self.refusal
-        return result
 
     def on_execute(self) -> Iterator[None]:
         yield
@@ -114,14 +118,8 @@ class DatabaseFaults(SchemaExtension):
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
             return error
-        if db.is_outage(original):
-            log.warning("database unavailable at %s: %r", _path(error), original)
+        if db.is_outage(original):  # Schema.process_errors logged it already
             return typed_error(UNAVAILABLE, unavailable_message(), like=error)
         if db.is_statement_timeout(original):
-            log.warning("statement timeout at %s", _path(error))
             return typed_error(TIMEOUT, timeout_message(), like=error)
         return error
-
-
-def _path(error: GraphQLError) -> str:
-    return ".".join(map(str, error.path or [])) or "-"

@@ -53,10 +53,11 @@ class Refused(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def error_response(status: int, code: str, message: str, **body: Any) -> JSONResponse:
+def error_response(http_status: int, code: str, message: str, **body: Any) -> JSONResponse:
+    """`body`: members beside `errors` (e.g. /healthz's `status`)."""
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if code in RETRY_CODES else None
     errors = [{"message": message, "extensions": {"code": code}}]
-    return JSONResponse({**body, "errors": errors}, status_code=status, headers=headers)
+    return JSONResponse({**body, "errors": errors}, status_code=http_status, headers=headers)
 
 
 def unavailable(**body: Any) -> JSONResponse:
