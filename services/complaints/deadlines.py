@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
@@ -159,8 +159,8 @@ async def _record_miss(complaint: Complaint, deadline: Deadline, *, at: datetime
         from_value=DeadlineState.PENDING.value,
         to_value=deadline.state.value,
         reason=(
-            f"{deadline.kind.value} was due {deadline.due_at.isoformat()}"
-            + (f", met {at.isoformat()}" if late else " and not met")
+            f"{deadline.kind.value} was due {deadline.due_at.astimezone(UTC).isoformat()}"
+            + (f", met {at.astimezone(UTC).isoformat()}" if late else " and not met")
         ),
     )
     head = await department_head(complaint.department_id)
@@ -228,8 +228,8 @@ async def recompute_provisional(*, reason: str, actor: Staff | None = None) -> l
                     actor=actor,
                     action="deadline_recomputed",
                     field=f"deadline:{deadline.key}",
-                    from_value=before.isoformat(),
-                    to_value=deadline.due_at.isoformat(),
+                    from_value=before.astimezone(UTC).isoformat(),
+                    to_value=deadline.due_at.astimezone(UTC).isoformat(),
                     reason=reason,
                 )
     await schedule(moved)

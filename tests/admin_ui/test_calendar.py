@@ -217,3 +217,32 @@ async def test_calendar_changes_are_listed_with_who_and_why(
     text = text_of(page.text)
     assert "台风停工" in text and staff is not None and staff.display_name in text
     assert "新增/修改：2026-12-02" in text
+
+
+async def test_c7_admins_see_a_banner_60_days_before_the_confirmed_calendar_ends(
+    admin: Console,
+):
+    from services import clock
+
+    clock.freeze(datetime(2026, 11, 29, 1, 0, tzinfo=UTC))
+
+    page = text_of((await admin.get("/admin/complaints")).text)
+
+    assert "工作日历仅确认到 2026-12-31（剩 32 天）" in page
+    assert "2027 年安排公布后" in page
+
+
+async def test_c7_the_calendar_banner_is_for_admins_not_auditors(auditor: Console):
+    from services import clock
+
+    clock.freeze(datetime(2026, 11, 29, 1, 0, tzinfo=UTC))
+
+    page = await auditor.get("/admin/complaints")
+
+    assert page.status_code == 200 and 'id="calendar-warning"' not in page.text
+
+
+async def test_c7_no_banner_while_the_confirmed_calendar_reaches_beyond_60_days(admin: Console):
+    page = await admin.get("/admin/complaints")  # the pinned clock: March 2026
+
+    assert 'id="calendar-warning"' not in page.text

@@ -66,12 +66,13 @@ async def test_c7_working_days_between_from_the_stored_calendar() -> None:
     assert await service.working_days_between(a, b) == 2.0
 
 
-async def test_c7_year_without_calendar_is_an_error(no_2027: None) -> None:
+async def test_c7_a_year_beyond_what_can_be_computed_is_an_error(no_2027: None) -> None:
     with pytest.raises(CalendarYearMissing) as raised:
-        await service.add_working_days(at(2027, 3, 1, 9, 0), 1)
+        await service.add_working_days(at(2100, 3, 1, 9, 0), 1)
 
     assert raised.value.code == ErrorCode.INVALID_INPUT
-    assert "2027" in raised.value.message
+    assert "2100" in raised.value.message
+    assert not await CalendarYear.exists(year=2100)
 
 
 async def test_c7_seed_years_is_idempotent(count_queries: Any) -> None:

@@ -1,0 +1,61 @@
+"""C-7 over the API: a deadline counted on a provisional year says so, a late step shows as
+MET_LATE, and /healthz says how far the confirmed calendar reaches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from services import clock
+from services.complaints import service
+from services.staff.models import Role
+from tests import factories as f
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEADLINES = """query($id: ID!) { complaint(id: $id) {
+  deadlines { kind state dueAt metAt breachedAt provisional } } }"""
+
+
+async def test_c7_a_deadline_counted_on_a_provisional_year_says_so(gql):
+    clock.freeze(datetime(2026, 12, 31, 10, tzinfo=SHANGHAI))
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler)
+
+    data = await gql.data(DEADLINES, {"id": str(complaint.id)}, as_=handler)
+
+    by_kind = {d["kind"]: d for d in data["complaint"]["deadlines"]}
+    assert by_kind["ACKNOWLEDGE"]["provisional"] is True
+    assert datetime.fromisoformat(by_kind["ACKNOWLEDGE"]["dueAt"]) == datetime(
+        2027, 1, 4, 10, tzinfo=SHANGHAI
+    )
+
+
+async def test_c7_a_late_acknowledgement_shows_met_late_with_both_times(gql):
+    clock.freeze(datetime(2026, 3, 10, 10, tzinfo=SHANGHAI))
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler)
+    clock.freeze(datetime(2026, 3, 12, 9, tzinfo=SHANGHAI))
+    await service.acknowledge(actor=handler, complaint_id=complaint.id)
+
+    data = await gql.data(DEADLINES, {"id": str(complaint.id)}, as_=handler)
+
+    ack = next(d for d in data["complaint"]["deadlines"] if d["kind"] == "ACKNOWLEDGE")
+    assert (ack["state"], ack["provisional"], ack["breachedAt"]) == ("MET_LATE", False, None)
+    assert datetime.fromisoformat(ack["metAt"]) > datetime.fromisoformat(ack["dueAt"])
+
+
+async def test_c7_healthz_warns_60_days_before_the_confirmed_calendar_ends(gql):
+    clock.freeze(datetime(2026, 11, 29, 9, tzinfo=SHANGHAI))
+
+    body = (await gql.http.get("/healthz")).json()
+
+    assert body["status"] == "ok"
+    assert body["calendar"]["lastConfirmedDay"] == "2026-12-31"
+    assert body["calendar"]["daysLeft"] == 32
+    assert "confirm 2027" in body["calendar"]["warning"]
+
+
+async def test_c7_healthz_has_no_calendar_warning_early_in_the_year(gql):
+    body = (await gql.http.get("/healthz")).json()  # the pinned clock: March 2026
+
+    assert body["calendar"]["warning"] is None and body["calendar"]["daysLeft"] > 60
