@@ -163,17 +163,23 @@ class EmbeddedPostgres:
                 stderr=logf,
                 start_new_session=True,
             )
-        _wait_for_port(self.port, 60, "PostgreSQL", log, self.process)
-        _wait_for_pg_ready(bin_dir, self.port, log)
+        try:  # crash recovery replays the WAL first: on a busy disk that takes a while
+            _wait_for_port(self.port, 60, "PostgreSQL", log, self.process)
+            _wait_for_pg_ready(bin_dir, self.port, log, self.process)
+        except RuntimeError:
+            self.stop()  # never leave a server behind that the caller does not know of
+            raise
         return self.url
 
     def stop(self) -> None:
         _stop(self.process, signal.SIGINT)  # "fast" shutdown
 
 
-def _wait_for_pg_ready(bin_dir: Path, port: int, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+def _wait_for_pg_ready(
+    bin_dir: Path, port: int, log: Path, process: subprocess.Popen[bytes]
+) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
         ok = subprocess.run(
             [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres"],
             stdout=subprocess.DEVNULL,

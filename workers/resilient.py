@@ -4,7 +4,8 @@ arq ends its poll loop on the first Redis error, and the process exits: deadline
 the audit would stop until someone restarts it. Here a lost connection is logged once, Redis is
 tried again with back-off (0.5 s doubling to 30 s), and work goes on when it answers. Nothing
 is lost in between: jobs take ids and reload their state, and the relay and the sweeps re-find
-whatever a lost job should have done, because PostgreSQL holds what must happen and when.
+whatever a lost job should have done, because PostgreSQL holds what must happen and when. They
+run as soon as Redis is back, as at start-up, rather than at their next turn.
 
 Three places raise on a Redis error: the first connection, the worker's own poll (reads the
 queue, takes jobs, records health, queues the crons), and a job's bookkeeping around the
@@ -96,4 +97,7 @@ class Worker(arq_worker.Worker):
                 continue
             log.warning("Redis is back after %.1f s", time.monotonic() - self.outage_started)
             self.outage_started = None
+            for cron_job in self.cron_jobs:  # it may have come back empty: re-find at once
+                if cron_job.run_at_startup:
+                    cron_job.next_run = None
             return
