@@ -13,6 +13,7 @@ from typing import Any
 from admin_ui import i18n
 from admin_ui.config_groups import Group, NumberField, NumberGroup, Preview
 from admin_ui.forms import Form
+from services import clock
 from services.calendar.service import operator_zone
 from services.notices import policy
 from services.notices import rules as notice_rules
@@ -53,7 +54,7 @@ class QuietHoursGroup(Group):
         self, before: dict[str, Any], after: dict[str, Any], locale: str
     ) -> Preview | None:
         zone = operator_zone()
-        day = datetime.now(zone).date()
+        day = clock.now().astimezone(zone).date()
         table = Preview(
             headers=[
                 i18n._(k, locale)

@@ -17,6 +17,7 @@ from enum import StrEnum
 from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
+from services import clock
 from services.errors import ErrorCode, InvalidInput, PermissionDenied
 from services.notices.models import NoticeTemplate
 from services.staff.models import Role, Staff
@@ -155,8 +156,8 @@ async def current(kind: TemplateKind) -> NoticeTemplate:
     conn = Tortoise.get_connection("default")
     await conn.execute_query(
         'INSERT INTO "notice_templates" ("kind", "version", "body", "reason", "created_at") '
-        "VALUES ($1, 1, $2, 'shipped text', now()) ON CONFLICT DO NOTHING",
-        [kind.value, SPECS[kind].default],
+        "VALUES ($1, 1, $2, 'shipped text', $3) ON CONFLICT DO NOTHING",
+        [kind.value, SPECS[kind].default, clock.now()],
     )
     stored = await NoticeTemplate.filter(kind=kind.value).order_by("-version").first()
     assert stored is not None  # inserted just now, or by someone else a moment ago

@@ -76,8 +76,8 @@ async def refresh(customer: Customer, *, at: datetime, refund_id: int | None = N
     await connections.get("default").execute_query(
         "INSERT INTO risk_profiles "
         "(customer_id, special, triggered_by, trigger_figures, reasons, computed_on, updated_at) "
-        "VALUES ($1, FALSE, '[]', '{}', '[]', $2, now()) ON CONFLICT (customer_id) DO NOTHING",
-        [customer.id, today],
+        "VALUES ($1, FALSE, '[]', '{}', '[]', $2, $3) ON CONFLICT (customer_id) DO NOTHING",
+        [customer.id, today, at],
     )
     row = await RiskProfile.select_for_update().get(customer_id=customer.id)
     anchor = row.since if row.special and row.since else today
