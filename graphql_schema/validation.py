@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 from graphql import GraphQLError
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.scalars import ID
-from strawberry.types.enum import StrawberryEnumDefinition
-from strawberry.types.lazy_type import LazyType
 from strawberry.types.base import StrawberryList, StrawberryOptional, get_object_definition
+from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.field import StrawberryField
+from strawberry.types.lazy_type import LazyType
 
 from graphql_schema.errors import InputError, camel, error_type
 from services import validation
@@ -165,9 +165,7 @@ class InputLimits(FieldExtension):
             extensions={"code": first.code.value, "field": first.field},
         )
 
-    def resolve(
-        self, next_: Callable[..., Any], source: Any, info: Any, **kwargs: Any
-    ) -> Any:
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Any, **kwargs: Any) -> Any:
         refused = self.refusal(kwargs)
         return refused if refused is not None else next_(source, info, **kwargs)
 

@@ -30,6 +30,10 @@ from services.staff.models import Staff
 
 TEXT = 4000  # long free text: a complaint's summary and request, a plan, a result, a cause
 NOTE = 2000  # a note, reason or description that goes with one step
+# A complaint's follow-up details; a partner dispute's complaint holds the partner's whole
+# submission there (a 2,000-character description, ten 500-character evidence references, 24
+# billing months: about 7,500 characters at most).
+DETAILS = 8000
 ID_LENGTH = 64  # every ID: our numeric ids, and partner dispute ids (32 characters)
 MAX_ITEMS = 100  # any list input
 PASSWORD = 256  # argon2 hashes any length; nobody types more, and hashing more costs
@@ -59,7 +63,7 @@ LENGTHS: dict[str, int] = {
     "location": _column(Complaint, "location"),
     "staffInvolved": _column(Complaint, "staff_involved"),
     "summary": TEXT,
-    "details": TEXT,
+    "details": DETAILS,
     "customerRequest": TEXT,
     # the life cycle and its handling (C-4, C-6 … C-9)
     "note": NOTE,
@@ -111,7 +115,7 @@ RANGES: dict[str, tuple[int, int]] = {
 # carry no constraint: their inputs are limited one by one.
 TEXT_COLUMNS: dict[tuple[str, str], int] = {
     ("complaints", "summary"): TEXT,
-    ("complaints", "details"): TEXT,
+    ("complaints", "details"): DETAILS,
     ("complaints", "customer_request"): TEXT,
     ("complaints", "plan"): TEXT,
     ("complaints", "result_cause"): TEXT,

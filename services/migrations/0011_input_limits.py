@@ -1,7 +1,8 @@
 """issue 11 - length limits as database constraints.
 
 The same limits as services.validation.TEXT_COLUMNS (4000 characters for long free text, 2000
-for notes, reasons and descriptions), written out here as migrations are: frozen. NOT VALID:
+for notes, reasons and descriptions, 8000 for a complaint's details, which hold a partner
+dispute's whole submission), written out here as migrations are: frozen. NOT VALID:
 new and updated rows are checked; rows written before the limit existed are left as they are
 (validating them would fail the migration on one over-long row, and scan a million).
 """
@@ -11,7 +12,7 @@ from tortoise.migrations import operations as ops
 
 LIMITS = [
     ("complaints", "summary", 4000),
-    ("complaints", "details", 4000),
+    ("complaints", "details", 8000),
     ("complaints", "customer_request", 4000),
     ("complaints", "plan", 4000),
     ("complaints", "result_cause", 4000),
