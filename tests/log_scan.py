@@ -88,6 +88,18 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _scan.mark(item.nodeid)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    if _scan is not None:
+        _scan.attach()  # a fixture may have configured logging again
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if _scan is not None:
+        _scan.attach()
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if _scan is None:
         return

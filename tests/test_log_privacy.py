@@ -120,15 +120,20 @@ async def test_c12_numbers_typed_into_a_complaint_are_masked_in_debug_logs(http,
     note = "回电 ９９１３９１２３４５６７８, 139 1234 5678 或 +86 139-1234-5678"
 
     body = await create_complaint(
-        http, contactPhone="１３９１２３４５６７８", summary=note, customerRequest=note
+        http,
+        msisdn="１３８ ００１３ ８０００",
+        contactPhone="１３９-１２３４-５６７８",
+        summary=note,
+        customerRequest=note,
     )
 
-    assert body["data"]["createComplaint"]["__typename"] in {"ComplaintResult", "InputError"}
+    assert body["data"]["createComplaint"]["__typename"] == "ComplaintResult"
     assert "138****8000" in caplog.text  # the SQL of the request was logged, numbers masked
     assert_no_phone_and_no_long_line(caplog.text)
 
 
 async def test_c12_an_over_long_phone_echoed_by_validation_is_masked(http, caplog) -> None:
+    """Issue 11's digit run: Tortoise's length check quoted it, the old mask missed it."""
     caplog.set_level(logging.DEBUG)
 
     body = await create_complaint(http, contactPhone="13912345678" * 3)
@@ -141,7 +146,7 @@ async def test_c12_an_over_long_phone_echoed_by_validation_is_masked(http, caplo
 async def test_c12_input_echoed_by_an_unexpected_error_is_cut_and_masked(
     http, caplog, monkeypatch
 ) -> None:
-    location, summary = "营业厅 13912345678 " + "很长的地址" * 30, "13912345678 " + "说明" * 1900
+    location = "营业厅 13912345678 " + "很长的地址" * 30
 
     async def echoes_its_input(*, actor: object, intake: service.Intake) -> None:
         MaxLengthValidator(20)(intake.location)  # Tortoise's message quotes the whole value
@@ -149,12 +154,12 @@ async def test_c12_input_echoed_by_an_unexpected_error_is_cut_and_masked(
     monkeypatch.setattr(service, "create_complaint", echoes_its_input)
     caplog.set_level(logging.DEBUG)
 
-    body = await create_complaint(http, location=location, summary=summary)
+    body = await create_complaint(http, location=location)
 
     assert body["errors"][0]["message"] == "Unexpected error."
     [logged] = [r for r in caplog.records if r.getMessage().startswith("unexpected error")]
     assert logged.exc_text and "ValidationError: Length of '营业厅 139****5678" in logged.exc_text
-    assert location not in caplog.text and "说明" * 300 not in caplog.text
+    assert "很长的地址" * 30 not in caplog.text  # not echoed whole
     assert_no_phone_and_no_long_line(caplog.text)
 
 
