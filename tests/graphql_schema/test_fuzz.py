@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import GraphQLSchema
+from graphql import GraphQLSchema, build_schema
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema, nodes
@@ -41,11 +41,14 @@ PARTNER_EXAMPLES = 120 * SCALE  # 6 root fields
 OFFSETS = st.sampled_from(
     [None, UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-12, minutes=-30))]
 )
+PLAUSIBLE = st.sampled_from(
+    ["13800138000", "MUSIC-VIP", "2026-01", "https://hooks.example.com/tousu", "promise:1", "退费"]
+)
 TEXT = st.one_of(
+    PLAUSIBLE,  # a real customer's number, a partner's service, a billing month …
+    PLAUSIBLE,  # (twice: half the strings, so that some operations get past validation)
     st.text(max_size=20),  # NUL included
     st.builds(lambda char, n: char * n, st.characters(), st.integers(0, 5000)),  # past limits
-    st.sampled_from(["13800138000", "+86 138-0013-8000", "2026-01", "MUSIC-VIP", "", " "]),
-    st.sampled_from(["https://hooks.example.com/tousu", "promise:1", "complaint:1"]),
 )
 WHOLE = st.one_of(
     st.integers(-(2**31), 2**31 - 1),
@@ -156,13 +159,13 @@ def operations(schema: GraphQLSchema) -> st.SearchStrategy[str]:
 
 @seed(SEED)
 @settings(SETTINGS, max_examples=STAFF_EXAMPLES)
-@given(document=operations(staff_schema._schema))
+@given(document=operations(build_schema(staff_schema.as_str())))
 async def test_no_staff_query_or_mutation_gets_a_5xx_or_an_unexpected_error(staff_api, document):
     await staff_api.check(document)
 
 
 @seed(SEED)
 @settings(SETTINGS, max_examples=PARTNER_EXAMPLES)
-@given(document=operations(partner_schema._schema))
+@given(document=operations(build_schema(partner_schema.as_str())))
 async def test_no_partner_query_or_mutation_gets_a_5xx_or_an_unexpected_error(partner, document):
     await partner.check(document)
