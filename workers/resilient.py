@@ -7,9 +7,9 @@ is lost in between: jobs take ids and reload their state, and the relay and the 
 whatever a lost job should have done, because PostgreSQL holds what must happen and when. They
 run as soon as Redis is back, as at start-up, rather than at their next turn.
 
-Three places raise on a Redis error: the first connection, the worker's own poll (reads the
-queue, takes jobs, records health, queues the crons), and a job's bookkeeping around the
-function it runs. Each is wrapped here; a job's own exceptions are arq's business as before.
+Four places raise on a Redis error: the first connection, the worker's own poll (reads the
+queue, takes jobs, records health, queues the crons), a job's bookkeeping around the function
+it runs, and closing. Each is wrapped here; a job's own exceptions are arq's business as before.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 REDIS_DOWN = (RedisError, OSError, asyncio.TimeoutError)
 FIRST_DELAY = 0.5
 MAX_DELAY = 30.0
+PING_TIMEOUT = 5.0  # a Redis behind a broken network may never answer
 
 
 class Worker(arq_worker.Worker):
@@ -91,7 +92,7 @@ class Worker(arq_worker.Worker):
         while True:
             await asyncio.sleep(delay)
             try:
-                await self.pool.ping()
+                await asyncio.wait_for(self.pool.ping(), PING_TIMEOUT)
             except REDIS_DOWN:
                 delay = min(delay * 2, MAX_DELAY)
                 continue
