@@ -8,6 +8,8 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from services.timestamps import DomainDatetimeField
+
 
 class Role(StrEnum):
     HANDLER = "handler"
@@ -30,7 +32,7 @@ class Department(Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=100)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
 
     class Meta:
         table = "departments"
@@ -51,7 +53,7 @@ class Staff(Model):
     # bumped by a password change, deactivation and "log out everywhere": every bearer token
     # and console session carries the version it was issued under and dies when it changes
     token_version = fields.IntField(default=0)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = DomainDatetimeField(auto_now_add=True)
     department_id: int | None
 
     class Meta:
