@@ -138,8 +138,9 @@ async def calendar_status(today: date | None = None) -> CalendarStatus:
     warning = None
     if left < WARNING_DAYS:
         after = last + timedelta(days=1)
+        reach = f"{left} days" if left >= 0 else f"ended {-left} days ago"
         warning = (
-            f"the working-day calendar is confirmed up to {last.isoformat()} ({left} days); "
+            f"the working-day calendar is confirmed up to {last.isoformat()} ({reach}); "
             f"from {after.isoformat()} deadlines rest on holidays computed by rule, without "
             f"调休: confirm {after.year} once the State Council announces it"
         )

@@ -232,6 +232,16 @@ async def test_c7_admins_see_a_banner_60_days_before_the_confirmed_calendar_ends
     assert "2027 年安排公布后" in page
 
 
+async def test_c7_after_the_last_confirmed_day_the_banner_says_how_long_ago(admin: Console):
+    from services import clock
+
+    clock.freeze(datetime(2027, 1, 4, 2, 0, tzinfo=UTC))
+
+    page = text_of((await admin.get("/admin/complaints")).text)
+
+    assert "工作日历仅确认到 2026-12-31，已过去 4 天" in page
+
+
 async def test_c7_the_calendar_banner_is_for_admins_not_auditors(auditor: Console):
     from services import clock
 
