@@ -124,6 +124,23 @@ async def meet(
     return rows
 
 
+async def waive_pending(complaint_id: int, *, reason: str) -> int:
+    """Set aside every pending deadline (inside the caller's transaction): an archived
+    complaint has nothing left to be late for (C-7, C-8)."""
+    waived = await Deadline.filter(complaint_id=complaint_id, state=DeadlineState.PENDING).update(
+        state=DeadlineState.WAIVED
+    )
+    if waived:
+        await ComplaintEvent.create(
+            complaint_id=complaint_id,
+            action="deadlines_waived",
+            field="deadlines",
+            to_value=str(waived),
+            reason=reason,
+        )
+    return waived
+
+
 async def enforce(deadline_id: int, *, at: datetime) -> bool:
     """Mark one deadline breached if it is due and unmet; True only the first time."""
     peek = await Deadline.get_or_none(id=deadline_id)

@@ -321,7 +321,13 @@ async def _deadlines_after(
         await deadlines.meet(
             complaint.id, DeadlineKind.INITIAL_PLAN, DeadlineKind.DEPARTMENT_FEEDBACK, at=at
         )
+    elif action == "start_resolution":
+        # a department handed the complaint after the plan feeds back by carrying it forward (C-8)
+        await deadlines.meet(complaint.id, DeadlineKind.DEPARTMENT_FEEDBACK, at=at)
+    elif action == "archive":
+        await deadlines.waive_pending(complaint.id, reason="archived: nothing is due any more")
     elif action == "resolve":
+        await deadlines.meet(complaint.id, DeadlineKind.DEPARTMENT_FEEDBACK, at=at)
         round_ = complaint.reopen_count
         hours = await thresholds.current(rules.RESULT_FEEDBACK_HOURS)
         opens = await deadlines.working_days_after(at, rules.REVISIT_OPENS_WORKING_DAYS)

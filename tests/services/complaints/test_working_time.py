@@ -196,3 +196,54 @@ async def test_c7_a_confirmed_year_replaces_a_provisional_one_and_deadlines_are_
     ack = await deadline_of(complaint.id, DeadlineKind.ACKNOWLEDGE)
     assert (ack.due_at, ack.provisional) == (local(2027, 2, 4, 10), False)  # unchanged, confirmed
     assert await ComplaintEvent.filter(action="deadline_recomputed").count() == 1
+
+
+async def test_c8_a_handover_after_the_plan_is_met_by_carrying_the_complaint_forward():
+    clock.freeze(local(2026, 3, 2, 9))
+    handler = await f.staff(Role.HANDLER, dept=await f.department())
+    other = await f.staff(Role.HANDLER, dept=await f.department())
+    complaint = await f.complaint(handler)
+    await service.acknowledge(actor=handler, complaint_id=complaint.id)
+    await service.start_investigation(actor=handler, complaint_id=complaint.id)
+    await service.propose_plan(actor=handler, complaint_id=complaint.id, plan="退费")
+    await service.start_resolution(actor=handler, complaint_id=complaint.id)
+    await service.assign(
+        actor=handler, complaint_id=complaint.id, owner_id=other.id, reason="网络部处理"
+    )
+
+    await service.resolve(
+        actor=other, complaint_id=complaint.id, cause="c", solution="s", prevention="p"
+    )
+
+    feedback = await deadline_of(complaint.id, DeadlineKind.DEPARTMENT_FEEDBACK)
+    assert feedback.state == DeadlineState.MET
+
+
+async def test_c7_archiving_waives_every_pending_deadline_so_none_is_breached_later():
+    clock.freeze(local(2026, 3, 2, 9))
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler)
+    await service.acknowledge(actor=handler, complaint_id=complaint.id)
+    await service.start_investigation(actor=handler, complaint_id=complaint.id)
+    await service.propose_plan(actor=handler, complaint_id=complaint.id, plan="退费")
+    await timekeeping.record_promise(
+        actor=handler,
+        complaint_id=complaint.id,
+        promise="一个月内回访",
+        due_at=local(2026, 4, 1, 9),
+    )
+    await service.start_resolution(actor=handler, complaint_id=complaint.id)
+    await service.resolve(
+        actor=handler, complaint_id=complaint.id, cause="c", solution="s", prevention="p"
+    )
+    clock.freeze(local(2026, 3, 9, 9))  # the revisit window is open
+    await service.record_revisit(actor=handler, complaint_id=complaint.id, satisfied=True)
+
+    await service.archive(actor=handler, complaint_id=complaint.id)
+
+    assert await deadlines.sweep(at=local(2026, 5, 1, 9)) == 0
+    left = await Deadline.filter(complaint_id=complaint.id, state=DeadlineState.PENDING).count()
+    assert left == 0
+    promise = await deadline_of(complaint.id, DeadlineKind.PROMISE)
+    assert promise.state == DeadlineState.WAIVED
+    assert await ComplaintEvent.exists(complaint_id=complaint.id, action="deadlines_waived")
