@@ -158,7 +158,9 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
             return error_response(exc.status, exc.code, exc.message)
         except HTTPException as exc:
             return error_response(exc.status_code, HTTPStatus(exc.status_code).name, exc.reason)
-        except Exception as exc:
+        except Exception as exc:  # before GraphQL ran: the context, the API key
+            if db.is_statement_timeout(exc):
+                return error_response(503, TIMEOUT, timeout_message())
             if not db.is_outage(exc):
                 raise
             log.warning("database unavailable: %r", exc)
