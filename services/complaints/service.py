@@ -8,6 +8,8 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services import clock
 from services.calendar.service import operator_zone
 from services.complaints import deadlines, policy, rules, urgency
@@ -101,6 +103,7 @@ def require_handler(actor: Staff) -> None:
         raise PermissionDenied("Only complaint-handling staff may do this.")
 
 
+@guarded(UseCase.CREATE_COMPLAINT)
 async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
     """Take a complaint (C-2); whoever takes it owns it until handing it on (首问负责)."""
     require_handler(actor)
@@ -111,9 +114,6 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
         raise NotFound("No customer has this phone number.", field="msisdn")
     province = intake.province.strip() or customer.province
     city = intake.city.strip() or customer.city
-    received = now()
-    acknowledge_due = await deadlines.working_days_after(received, rules.ACKNOWLEDGE_WORKING_DAYS)
-    plan_due = await deadlines.working_days_after(received, rules.PLAN_WORKING_DAYS)
     department_id = await _routed_department(intake.category) or actor.department_id
     key = policy.matter_key(
         category=intake.category,
@@ -124,6 +124,12 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
     )
     async with in_transaction():
         await urgency.lock_matter(key)
+        # stamped under the matter lock: for one matter, time order is commit order (C-3)
+        received = now()
+        acknowledge_due = await deadlines.working_days_after(
+            received, rules.ACKNOWLEDGE_WORKING_DAYS
+        )
+        plan_due = await deadlines.working_days_after(received, rules.PLAN_WORKING_DAYS)
         complaint = await Complaint.create(
             customer=customer,
             contact_name=intake.contact_name.strip(),
@@ -386,17 +392,20 @@ async def _require_revisit_window_open(complaint: Complaint, at: datetime) -> No
         )
 
 
+@guarded(UseCase.ACKNOWLEDGE)
 async def acknowledge(*, actor: Staff, complaint_id: int, note: str = "") -> Complaint:
     """Tell the customer the investigation has started (C-7: within 1 working day)."""
     return await _step(actor=actor, complaint_id=complaint_id, action="acknowledge", reason=note)
 
 
+@guarded(UseCase.START_INVESTIGATION)
 async def start_investigation(*, actor: Staff, complaint_id: int, note: str = "") -> Complaint:
     return await _step(
         actor=actor, complaint_id=complaint_id, action="start_investigation", reason=note
     )
 
 
+@guarded(UseCase.PROPOSE_PLAN)
 async def propose_plan(*, actor: Staff, complaint_id: int, plan: str) -> Complaint:
     if not plan.strip():
         raise InvalidInput("plan is required.", code=ErrorCode.REQUIRED, field="plan")
@@ -405,6 +414,7 @@ async def propose_plan(*, actor: Staff, complaint_id: int, plan: str) -> Complai
     )
 
 
+@guarded(UseCase.START_RESOLUTION)
 async def start_resolution(*, actor: Staff, complaint_id: int, note: str = "") -> Complaint:
     """The customer accepted the plan; carrying it out begins."""
     return await _step(
@@ -412,6 +422,7 @@ async def start_resolution(*, actor: Staff, complaint_id: int, note: str = "") -
     )
 
 
+@guarded(UseCase.RESOLVE)
 async def resolve(
     *, actor: Staff, complaint_id: int, cause: str, solution: str, prevention: str
 ) -> Complaint:
@@ -435,6 +446,7 @@ async def resolve(
     )
 
 
+@guarded(UseCase.RECORD_REVISIT)
 async def record_revisit(
     *, actor: Staff, complaint_id: int, satisfied: bool, note: str = ""
 ) -> Complaint:
@@ -485,10 +497,12 @@ async def _escalate_after_unsatisfied_revisit(
     complaint.reopen_count += 1
 
 
+@guarded(UseCase.ARCHIVE)
 async def archive(*, actor: Staff, complaint_id: int, note: str = "") -> Complaint:
     return await _step(actor=actor, complaint_id=complaint_id, action="archive", reason=note)
 
 
+@guarded(UseCase.REOPEN)
 async def reopen(*, actor: Staff, complaint_id: int, reason: str) -> Complaint:
     """The customer objects to the result: a second investigation (C-6)."""
     if not reason.strip():
@@ -503,6 +517,7 @@ async def reopen(*, actor: Staff, complaint_id: int, reason: str) -> Complaint:
     return complaint
 
 
+@guarded(UseCase.ASSIGN)
 async def assign(
     *, actor: Staff, complaint_id: int, owner_id: int, reason: str, department_id: int | None = None
 ) -> Complaint:
@@ -562,6 +577,7 @@ HANDLER_SET_REASONS = frozenset(
 )
 
 
+@guarded(UseCase.SET_URGENCY)
 async def set_urgency(
     *, actor: Staff, complaint_id: int, reason: UrgencyReason, note: str
 ) -> Complaint:
@@ -594,6 +610,7 @@ async def set_urgency(
     return complaint
 
 
+@guarded(UseCase.CORRECT_MATTER_KEY)
 async def correct_matter_key(
     *, actor: Staff, complaint_id: int, matter_key: str, reason: str
 ) -> Complaint:
