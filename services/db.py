@@ -19,6 +19,8 @@ MODEL_MODULES = [
     "services.calendar.models",
     "services.thresholds.models",
     "services.refunds.models",
+    "services.refunds.deadline_models",
+    "services.refunds.risk_models",
     "services.notices.models",
     "services.partners.models",
     "services.audit.models",

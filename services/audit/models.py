@@ -103,7 +103,8 @@ class SampleItem(Model):
 
 
 class AuditCheck(Model):
-    """A-1: the automatic check of one executed refund (one row per refund: 100% coverage)."""
+    """A-1: the automatic check of one refund (one row per refund: 100% coverage), from its
+    request until it settles."""
 
     id = fields.IntField(primary_key=True)
     refund: fields.OneToOneRelation[Refund] = fields.OneToOneField(
@@ -113,6 +114,9 @@ class AuditCheck(Model):
     finding_count = fields.SmallIntField(default=0)
     basis: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)  # e.g. bands in force
     checked_at = DomainDatetimeField(auto_now=True)
+    # A-1 re-checks a refund until nothing more can be found: closed, or executed and verified
+    # (or its "not verified" finding made); null while it is still re-checked
+    settled_at = fields.DatetimeField(null=True)
     refund_id: int
 
     class Meta:

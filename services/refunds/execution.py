@@ -14,8 +14,11 @@ from tortoise.transactions import in_transaction
 
 from services.customers.models import Customer
 from services.notices import service as notices
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.refunds import (
     clock,
+    enforcement,
     idempotency,
     policy,
     risk_profiles,
@@ -38,6 +41,7 @@ def notice_key(refund_id: int) -> str:
     return notices.refund_key(refund_id)
 
 
+@guarded(UseCase.CONFIRM_REFUND_AMOUNT)
 async def confirm_amount(*, actor: Staff, refund_id: int, note: str = "") -> Refund:
     """AWAITING_CONFIRMATION → CONFIRMED: the customer agreed the amount; R-13's clock starts."""
     at = clock.now()
@@ -55,9 +59,12 @@ async def confirm_amount(*, actor: Staff, refund_id: int, note: str = "") -> Ref
         )
         await refund.save()
         await event(refund, actor, "amount_confirmed", before=before, reason=note.strip()).save()
+        running = await enforcement.track(refund, at=at)
+    await enforcement.schedule(running)
     return refund
 
 
+@guarded(UseCase.EXECUTE_REFUND)
 async def execute(*, actor: Staff, refund_id: int, idempotency_key: str | None = None) -> Refund:
     """CONFIRMED → EXECUTED: credit the customer, queue the SMS, update the risk profile."""
     return await idempotency.once(
@@ -105,6 +112,7 @@ async def _execute(actor: Staff, refund_id: int) -> Refund:
                 "special_customer": profile.special,
             },
         ).save()
+        await enforcement.track(refund, at=at)
     await notices.kick(notice)
     return refund
 

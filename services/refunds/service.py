@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from services.customers.models import Customer
 from services.errors import ErrorCode, InvalidInput, Problem
-from services.refunds import clock, idempotency, limits, policy, workflow
+from services.refunds import clock, enforcement, idempotency, limits, policy, workflow
 from services.refunds.common import (
     complaint_for,
     due_from,
@@ -241,6 +241,8 @@ async def _create(
             reason="; ".join(decision.reasons),
             data={"flow_clause": decision.flow.clause, "band": band.band},
         ).save()
+        running = await enforcement.track(refund, at=at)
+    await enforcement.schedule(running)
     return refund
 
 
