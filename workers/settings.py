@@ -18,6 +18,7 @@ from services.complaints.service import ENFORCE_DEADLINE_JOB
 from services.config import settings
 from services.notices.outbox import DELIVER_NOTICE_JOB
 from services.partners.webhooks import DELIVER_WEBHOOK_JOB
+from services.refunds import enforcement as refund_deadlines
 from workers import notices, webhooks
 from workers.queue import redis_settings
 
@@ -45,6 +46,16 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> int:
     return await deadlines.sweep(at=clock.now())
 
 
+async def enforce_refund_deadline(ctx: dict[str, Any], deadline_id: int) -> int:
+    """Scheduled at a refund's R-13 due time; the sweep covers it if this job is lost."""
+    return await refund_deadlines.enforce_deadline(deadline_id, at=clock.now())
+
+
+async def sweep_refund_deadlines(ctx: dict[str, Any]) -> int:
+    """Every minute: every open refund with an R-13 step overdue, whether or not its job ran."""
+    return await refund_deadlines.sweep(at=clock.now())
+
+
 async def audit_executed_refunds(ctx: dict[str, Any]) -> int:
     """Every few minutes: check each newly executed refund against the policy (A-1: 100%)."""
     run = await audit.check_unchecked()
@@ -62,11 +73,13 @@ async def check_calendar(ctx: dict[str, Any]) -> str | None:
 class WorkerSettings:
     functions: ClassVar[list[Function]] = [
         func(enforce_deadline, name=ENFORCE_DEADLINE_JOB),
+        func(enforce_refund_deadline, name=refund_deadlines.ENFORCE_REFUND_DEADLINE_JOB),
         func(notices.deliver_notice, name=DELIVER_NOTICE_JOB, keep_result=0),
         func(webhooks.deliver_webhook, name=DELIVER_WEBHOOK_JOB, keep_result=0),
     ]
     cron_jobs: ClassVar[list[CronJob]] = [
         cron(sweep_deadlines, second=0, run_at_startup=True, unique=True),
+        cron(sweep_refund_deadlines, second=20, run_at_startup=True, unique=True),
         cron(
             notices.relay_notices,
             second=set(range(0, 60, max(1, min(settings.notice_relay_seconds, 60)))),

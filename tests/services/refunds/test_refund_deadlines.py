@@ -16,7 +16,7 @@ from services.refunds.deadline_models import (
     RefundDeadlineKind,
     RefundDeadlineState,
 )
-from services.refunds.models import RefundEvent, RefundStatus
+from services.refunds.models import Refund, RefundEvent, RefundStatus
 from services.refunds.policy import Liability
 from services.staff.models import Role, Staff
 from tests import factories as f
@@ -171,3 +171,30 @@ async def test_r13_after_approval_the_approver_who_approved_is_told():
     deadline = await RefundDeadline.get(refund_id=refund.id, kind=RefundDeadlineKind.EXECUTE)
     assert await told(refund.id, deadline) == sorted([handler.id, deciding.id])
     assert other.id not in await told(refund.id, deadline)
+
+
+async def test_r13_the_worker_breaches_a_refund_limit_whose_job_was_lost(wall_clock, redis):
+    from arq.worker import Worker
+
+    from workers.settings import WorkerSettings
+
+    handler = await f.staff(Role.HANDLER)
+    refund = await verify_first_refund(handler)
+    await RefundDeadline.filter(refund_id=refund.id).delete()  # no row, no job: only the sweep
+    await Refund.filter(id=refund.id).update(verify_due_at=clock.now() - timedelta(minutes=5))
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        cron_jobs=WorkerSettings.cron_jobs,
+        redis_settings=WorkerSettings.redis_settings,
+        burst=True,
+        poll_delay=0.05,
+        handle_signals=False,
+    )
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+
+    deadline = await RefundDeadline.get(refund_id=refund.id, kind=RefundDeadlineKind.VERIFY)
+    assert deadline.state is RefundDeadlineState.BREACHED
+    assert await told(refund.id, deadline) == [handler.id]
