@@ -124,11 +124,11 @@ async def _complaints_in_every_state() -> None:
 
 async def _refunds_in_every_state() -> None:
     """Branch-track refunds by `handler` (R-11), approved by `manager`; a special customer."""
-    from services.refunds import approvals, changes, execution
+    from services.refunds import approvals, changes, clock, execution
     from services.refunds import service as refunds
     from services.refunds.compensation_service import CompensationInput, record_compensation
     from services.refunds.decisions import RefundRequest
-    from services.refunds.models import CompensationKind, Refund, RefundStatus
+    from services.refunds.models import CompensationKind, GiftGround, Refund, RefundStatus
     from services.refunds.policy import BusinessType, ChargeCategory, Liability
 
     handler = await Staff.get(username="handler")
@@ -204,7 +204,11 @@ async def _refunds_in_every_state() -> None:
         actor=handler,
         complaint_id=await complaint("13900139000"),
         given=CompensationInput(
-            kind=CompensationKind.GIFT, value_fen=15000, description="上门礼品"
+            kind=CompensationKind.GIFT,
+            value_fen=15000,
+            description="上门礼品",
+            gift_ground=GiftGround.VISIT,
+            visited_on=clock.local_date(clock.now()),
         ),
     )
     assert {s.value for s in RefundStatus} == {

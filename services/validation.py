@@ -83,6 +83,8 @@ LENGTHS: dict[str, int] = {
     "description": NOTE,
     "ChargeLineInput.description": _column(RefundLine, "description"),
     "invoiceRef": _column(Compensation, "invoice_ref"),
+    "exposedProblem": NOTE,
+    "specialReason": NOTE,
     "idempotencyKey": MAX_KEY_LENGTH,
     "after": 128,  # a cursor: base64 of a kind, a timestamp and an id
     # logging in

@@ -92,6 +92,31 @@ strawberry.enum(
 )
 Transport = m.Transport
 strawberry.enum(
+    m.CompensationStatus,
+    name="CompensationStatus",
+    description=(
+        "R-10: RECORDED within the rules; a demand beyond them is AWAITING_APPROVAL with its "
+        "documented special decision, then APPROVED (a fare is credited) or REJECTED."
+    ),
+)
+CompensationStatus = m.CompensationStatus
+strawberry.enum(
+    m.GiftGround,
+    name="GiftGround",
+    description=(
+        "R-10: why a gift is given: VISIT (a handler visiting the customer) or SETTLED_ON_SITE "
+        "(an escalated, company-liable complaint settled on site where the customer's input "
+        "exposed a real problem)."
+    ),
+)
+GiftGround = m.GiftGround
+strawberry.enum(
+    m.OutageCause,
+    name="OutageCause",
+    description="R-10 fee waivers: who made the service unusable, the COMPANY or a PARTNER.",
+)
+OutageCause = m.OutageCause
+strawberry.enum(
     p.DeadlineUnit, name="DeadlineUnit", description="R-13: hours, working days or bills."
 )
 DeadlineUnit = p.DeadlineUnit

@@ -11,8 +11,10 @@ from graphql_schema.refunds.enums import (
     ChargeCategory,
     CompensationKind,
     FeeWaiver,
+    GiftGround,
     Liability,
     Multiple,
+    OutageCause,
     RefundMethod,
     Transport,
 )
@@ -170,6 +172,26 @@ class RecordCompensationInput:
     period_to: date | None = strawberry.field(default=None, description="Waived up to.")
     invoice_ref: str | None = strawberry.field(default=None, description="A fare's invoice.")
     transport: Transport | None = strawberry.field(default=None, description="A fare's transport.")
+    gift_ground: GiftGround | None = strawberry.field(
+        default=None, description="For gifts: a visit, or settled on site (R-10)."
+    )
+    visited_on: date | None = strawberry.field(
+        default=None, description="For a visit gift: the day the handler visited the customer."
+    )
+    exposed_problem: str | None = strawberry.field(
+        default=None,
+        description="For a gift settled on site: the real problem the customer's input exposed.",
+    )
+    outage_cause: OutageCause | None = strawberry.field(
+        default=None,
+        description="For fee waivers: who made the service unusable (missed-call alert: only "
+        "the company).",
+    )
+    special_reason: str | None = strawberry.field(
+        default=None,
+        description="Only for a demand beyond the rules: the documented special decision. It "
+        "is recorded AWAITING_APPROVAL for an approver of the band above.",
+    )
 
     def to_input(self) -> CompensationInput:
         return CompensationInput(
@@ -182,6 +204,11 @@ class RecordCompensationInput:
             period_to=self.period_to,
             invoice_ref=self.invoice_ref or "",
             transport=self.transport,
+            gift_ground=self.gift_ground,
+            visited_on=self.visited_on,
+            exposed_problem=self.exposed_problem or "",
+            outage_cause=self.outage_cause,
+            special_reason=self.special_reason or "",
         )
 
 

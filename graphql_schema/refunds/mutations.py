@@ -31,6 +31,7 @@ from graphql_schema.refunds.inputs import (
     VerifyRefundInput,
 )
 from graphql_schema.refunds.results import Compensation
+from graphql_schema.refunds.special_compensation import SpecialCompensationMutations
 from graphql_schema.refunds.types import Refund
 from services.errors import DomainError
 from services.refunds import approvals, changes, execution
@@ -89,7 +90,7 @@ async def _run(
 
 
 @strawberry.type
-class RefundMutations:
+class RefundMutations(SpecialCompensationMutations):
     @strawberry.mutation(
         description="Take a refund work order on a complaint (R-11). The rules decide the "
         "multiple, amount, flow and band; refund-first goes to approval (band 1-4) or straight "

@@ -12,11 +12,14 @@ from graphql_schema.refunds.enums import (
     ApproverTitle,
     BusinessType,
     CompensationKind,
+    CompensationStatus,
     DeadlineStart,
     DeadlineUnit,
     FeeWaiver,
     Flow,
+    GiftGround,
     Multiple,
+    OutageCause,
     RefundMethod,
     RefundStatus,
     Transport,
@@ -83,13 +86,43 @@ class Compensation:
     period_to: date | None = strawberry.field(description="Waived up to this day, inclusive.")
     invoice_ref: str = strawberry.field(description="The fare's invoice.")
     reasons: list[str] = strawberry.field(description="Why the rules allow it (R-10).")
+    status: CompensationStatus = strawberry.field(
+        description="Recorded within the rules, or a special decision and where it is."
+    )
+    gift_ground: GiftGround | None = strawberry.field(description="For gifts: why it is given.")
+    visited_on: date | None = strawberry.field(description="For visit gifts: the visit's day.")
+    exposed_problem: str = strawberry.field(
+        description="For gifts settled on site: the problem the customer's input exposed."
+    )
+    outage_cause: OutageCause | None = strawberry.field(
+        description="For fee waivers: who made the service unusable."
+    )
+    special_reason: str = strawberry.field(
+        description="The documented special decision of a demand beyond the rules; empty "
+        "within them."
+    )
+    special_band: int | None = strawberry.field(
+        description="The approval band (R-12) its special decision needs: the band above."
+    )
+    decided_at: datetime | None = strawberry.field(
+        description="When its special decision was approved or rejected."
+    )
+    decision_note: str = strawberry.field(description="The approver's note or reason.")
     created_at: datetime = strawberry.field(description="When it was recorded.")
     complaint_id: strawberry.ID = strawberry.field(description="The complaint it is recorded on.")
     recorded_by_id: strawberry.Private[int]
+    decided_by_id: strawberry.Private[int | None]
 
     @strawberry.field(description="Who recorded it.")
     async def recorded_by(self, info: strawberry.Info) -> StaffMember | None:
         row = await info.context.loaders.staff_by_id.load(self.recorded_by_id)
+        return StaffMember.from_row(row) if row else None
+
+    @strawberry.field(description="Who approved or rejected its special decision, if anyone.")
+    async def decided_by(self, info: strawberry.Info) -> StaffMember | None:
+        if self.decided_by_id is None:
+            return None
+        row = await info.context.loaders.staff_by_id.load(self.decided_by_id)
         return StaffMember.from_row(row) if row else None
 
     @classmethod
@@ -106,9 +139,19 @@ class Compensation:
             period_to=row.period_to,
             invoice_ref=row.invoice_ref,
             reasons=list(row.reasons),
+            status=CompensationStatus(row.status),
+            gift_ground=GiftGround(row.gift_ground) if row.gift_ground else None,
+            visited_on=row.visited_on,
+            exposed_problem=row.exposed_problem,
+            outage_cause=OutageCause(row.outage_cause) if row.outage_cause else None,
+            special_reason=row.special_reason,
+            special_band=row.special_band,
+            decided_at=row.decided_at,
+            decision_note=row.decision_note,
             created_at=row.created_at,
             complaint_id=strawberry.ID(str(row.complaint_id)),
             recorded_by_id=row.recorded_by_id,
+            decided_by_id=row.decided_by_id,
         )
 
 

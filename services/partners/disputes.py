@@ -229,7 +229,7 @@ async def submit(
             replay=_by_id,
         )
 
-    if await IdempotencyKey.exists(scope=scope, key=key):
+    if await IdempotencyKey.exists(scope=scope, actor_id=partner_id, key=key):
         return await once()  # the first result (or a mismatch), whatever today's cap says
     day = await limits.reserve_dispute(partner_id, at=at)
     try:

@@ -1,9 +1,14 @@
 """R-10: compensation beyond the refund, recorded on the complaint.
 
 A fee waiver, a visit gift within the allowance of the customer's tier (configurable: 200 /
-150 / 100 yuan by default), or travel fares credited on an invoice. Compensation is its own
-record and its own ledger entry (travel fares); it never changes, replaces or settles a
-refund, which stays due as the rules make it.
+150 / 100 yuan by default; the gifts of one complaint add up), or travel fares credited on an
+invoice (one invoice once per customer). Compensation is its own record and its own ledger
+entry (travel fares); it never changes, replaces or settles a refund, which stays due as the
+rules make it. A demand beyond the rules is recorded only with a documented special decision,
+and waits for an approver of the band above (special_compensation.py).
+
+Each record is one transaction that locks what it decides on: the complaint for its gifts'
+sum, the customer for its invoices (a partial unique index is the last line of defence).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from datetime import date, timedelta
 from tortoise.transactions import in_transaction
 
 from services.complaints.models import (
+    Category,
     Complaint,
     ComplaintEvent,
     ComplaintUrgency,
@@ -21,20 +27,26 @@ from services.complaints.models import (
     UrgencyReason,
 )
 from services.customers.models import Customer
-from services.errors import ErrorCode, InvalidInput
-from services.refunds import clock, idempotency, limits, policy
+from services.errors import Conflict, ErrorCode, InvalidInput
+from services.refunds import clock, compensation, idempotency, limits, policy
 from services.refunds.common import complaint_for, require_handler, require_handling
+from services.refunds.kinds import Liability
 from services.refunds.models import (
     Compensation,
     CompensationKind,
+    CompensationStatus,
     FeeWaiver,
+    GiftGround,
     LedgerEntry,
     LedgerKind,
+    OutageCause,
     Refund,
     RefundStatus,
     Transport,
 )
 from services.staff.models import Staff
+
+VOICE = frozenset({Category.NETWORK_FAULT})  # voice service affected: a network fault complaint
 
 UNRESOLVED = frozenset(
     {
@@ -59,6 +71,11 @@ class CompensationInput:
     period_to: date | None = None
     invoice_ref: str = ""
     transport: Transport | None = None
+    gift_ground: GiftGround | None = None
+    visited_on: date | None = None
+    exposed_problem: str = ""  # settled on site: the real problem the customer's input exposed
+    outage_cause: OutageCause | None = None  # fee waivers: who made the service unusable
+    special_reason: str = ""  # a demand beyond the rules: the documented special decision
 
 
 async def by_id(compensation_id: int) -> Compensation:
@@ -91,20 +108,33 @@ async def _record(actor: Staff, complaint_id: int, given: CompensationInput) -> 
     value = policy.require_fen(given.value_fen, "valueFen", rule="R-10")
     if not given.description.strip():
         raise InvalidInput("Say what is given.", code=ErrorCode.REQUIRED, field="description")
-    customer = await Customer.get(id=complaint.customer_id)
+    invoice = _require_shape(given)
     today = clock.local_date(clock.now())
-    period = (given.period_from, given.period_to)
-    if given.kind is CompensationKind.GIFT:
-        reasons = policy.check_gift(
-            tier=policy.CustomerTier(customer.tier),
-            value_fen=value,
-            allowances=await limits.gift_allowances(),
-        ).reasons
-    elif given.kind is CompensationKind.TRAVEL_FARE:
-        reasons = await _check_travel_fare(complaint, given)
-    else:
-        reasons, period = _check_waiver(complaint, given, today)
     async with in_transaction():
+        if given.kind is CompensationKind.GIFT:  # the complaint's gifts add up under this lock
+            complaint = await Complaint.select_for_update().get(id=complaint.id)
+        customer = await Customer.get(id=complaint.customer_id)
+        if given.kind is CompensationKind.TRAVEL_FARE:  # one invoice once per customer
+            customer = await Customer.select_for_update().get(id=complaint.customer_id)
+            await _require_new_invoice(customer.id, invoice)
+        facts = await _facts(complaint)
+        status, band = CompensationStatus.RECORDED, None
+        try:
+            reasons, period = await _check(complaint, customer, given, value, facts, today)
+        except compensation.BeyondRules as beyond:
+            if not given.special_reason.strip():
+                raise
+            band = compensation.special_decision_band(
+                value_fen=value,
+                liability=Liability.COMPANY_LIABLE if facts.company_liable else Liability.NOT_LIABLE,
+                bands=await limits.bands(),
+            )
+            status, period = CompensationStatus.AWAITING_APPROVAL, (given.period_from, given.period_to)
+            reasons = (
+                f"Beyond the rules: {beyond.message}",
+                f"Special decision documented, waiting for a band {band} approver: "
+                f"{given.special_reason.strip()}",
+            )
         row = await Compensation.create(
             complaint=complaint,
             customer=customer,
@@ -116,23 +146,25 @@ async def _record(actor: Staff, complaint_id: int, given: CompensationInput) -> 
             service_code=given.service_code.strip(),
             period_from=period[0],
             period_to=period[1],
-            invoice_ref=given.invoice_ref.strip(),
+            invoice_ref=invoice,
             reasons=list(reasons),
+            gift_ground=given.gift_ground if given.kind is CompensationKind.GIFT else None,
+            visited_on=given.visited_on,
+            outage_cause=given.outage_cause,
+            exposed_problem=given.exposed_problem.strip(),
+            status=status,
+            special_reason=given.special_reason.strip() if band is not None else "",
+            special_band=band,
             recorded_by=actor,
         )
-        if given.kind is CompensationKind.TRAVEL_FARE:
-            await LedgerEntry.create(
-                customer=customer,
-                kind=LedgerKind.TRAVEL_FARE,
-                amount_fen=value,
-                applies_on=today,
-                compensation=row,
-                note=f"travel fare, invoice {row.invoice_ref}",
-            )
+        if status is CompensationStatus.RECORDED:
+            await credit_fare(row)
         await ComplaintEvent.create(
             complaint=complaint,
             actor=actor,
-            action="compensation_recorded",
+            action="compensation_recorded"
+            if band is None
+            else "compensation_special_decision_requested",
             field="compensation",
             to_value=f"{given.kind.value}:{value}",
             reason=f"{row.description} ({reasons[0]})",
@@ -140,18 +172,65 @@ async def _record(actor: Staff, complaint_id: int, given: CompensationInput) -> 
     return row
 
 
-async def _check_travel_fare(complaint: Complaint, given: CompensationInput) -> tuple[str, ...]:
-    if not given.invoice_ref.strip():
+async def credit_fare(row: Compensation) -> None:
+    """R-10: a travel fare is credited to the account (at once, or once its decision is approved)."""
+    if row.kind is CompensationKind.TRAVEL_FARE:
+        await LedgerEntry.create(
+            customer_id=row.customer_id,
+            kind=LedgerKind.TRAVEL_FARE,
+            amount_fen=row.value_fen,
+            applies_on=clock.local_date(clock.now()),
+            compensation=row,
+            note=f"travel fare, invoice {row.invoice_ref}",
+        )
+
+
+def _require_shape(given: CompensationInput) -> str:
+    """What each kind must name, whatever is decided; the fare's invoice, normalised."""
+    if given.kind is CompensationKind.GIFT and given.gift_ground is None:
+        raise InvalidInput(
+            "R-10: say why the gift is given (a visit, or settled on site).",
+            code=ErrorCode.REQUIRED,
+            field="giftGround",
+        )
+    if given.kind is CompensationKind.FEE_WAIVER and given.waiver is None:
+        raise InvalidInput("Name the fee waived.", code=ErrorCode.REQUIRED, field="waiver")
+    if given.kind is not CompensationKind.TRAVEL_FARE:
+        return ""
+    invoice = normalise_invoice(given.invoice_ref)
+    if not invoice:
         raise InvalidInput(
             "R-10: travel fares are credited on presentation of an invoice.",
             code=ErrorCode.REQUIRED,
             field="invoiceRef",
         )
-    if given.transport is None or given.transport is Transport.CITY_BUS:
-        raise InvalidInput(
-            "R-10: city bus fares are excepted; name the coach, taxi or metro fare.",
-            field="transport",
+    if given.transport is None:
+        raise InvalidInput("Name the fare's transport.", code=ErrorCode.REQUIRED, field="transport")
+    return invoice
+
+
+def normalise_invoice(ref: str) -> str:
+    """One invoice, however it is typed: no spaces, upper case."""
+    return "".join(ref.split()).upper()
+
+
+async def _require_new_invoice(customer_id: int, invoice: str) -> None:
+    first = (
+        await Compensation.filter(
+            customer_id=customer_id, kind=CompensationKind.TRAVEL_FARE, invoice_ref=invoice
         )
+        .exclude(status=CompensationStatus.REJECTED)
+        .first()
+    )
+    if first is not None:
+        raise Conflict(
+            f"R-10: invoice {invoice} was already claimed for this customer "
+            f"(compensation {first.id}); an invoice is credited once.",
+            field="invoiceRef",
+        )
+
+
+async def _facts(complaint: Complaint) -> compensation.ComplaintFacts:
     escalated = await ComplaintUrgency.exists(
         complaint_id=complaint.id, reason=UrgencyReason.ESCALATED
     )
@@ -160,33 +239,68 @@ async def _check_travel_fare(complaint: Complaint, given: CompensationInput) -> 
         .exclude(status__in=REFUSED)
         .exists()
     )
-    if not (escalated and liable):
-        raise InvalidInput(
-            "R-10: travel fares are credited only for an escalated, company-liable complaint.",
-            field="kind",
-        )
-    return ("R-10: travel fare of an escalated, company-liable complaint, on invoice.",)
+    return compensation.ComplaintFacts(
+        escalated=escalated,
+        company_liable=liable,
+        voice=complaint.category in VOICE,
+        unresolved=complaint.status in UNRESOLVED,
+        lodged_on=clock.local_date(complaint.created_at),
+    )
+
+
+async def _check(
+    complaint: Complaint,
+    customer: Customer,
+    given: CompensationInput,
+    value: int,
+    facts: compensation.ComplaintFacts,
+    today: date,
+) -> tuple[tuple[str, ...], tuple[date | None, date | None]]:
+    """R-10's conditions of this kind; raises BeyondRules when they do not hold."""
+    none: tuple[date | None, date | None] = (None, None)
+    if given.kind is CompensationKind.GIFT:
+        if given.gift_ground is GiftGround.VISIT:
+            why = compensation.check_visit_gift(visited_on=given.visited_on, today=today)
+        else:
+            why = compensation.check_settled_on_site_gift(
+                facts=facts, exposed_problem=given.exposed_problem
+            )
+        given_before = await _gifts_fen(complaint.id)
+        within = policy.check_gift(
+            tier=policy.CustomerTier(customer.tier),
+            value_fen=value,
+            allowances=await limits.gift_allowances(),
+            already_given_fen=given_before,
+        ).reasons
+        return within + why, none
+    if given.kind is CompensationKind.TRAVEL_FARE:
+        return compensation.check_travel_fare(
+            facts=facts, transport_is_city_bus=given.transport is Transport.CITY_BUS
+        ), none
+    return _check_waiver(given, facts, today)
+
+
+async def _gifts_fen(complaint_id: int) -> int:
+    """What the complaint's gifts are worth so far, pending special decisions included."""
+    values = (
+        await Compensation.filter(complaint_id=complaint_id, kind=CompensationKind.GIFT)
+        .exclude(status=CompensationStatus.REJECTED)
+        .values_list("value_fen", flat=True)
+    )
+    return sum(values)
 
 
 def _check_waiver(
-    complaint: Complaint, given: CompensationInput, today: date
+    given: CompensationInput, facts: compensation.ComplaintFacts, today: date
 ) -> tuple[tuple[str, ...], tuple[date | None, date | None]]:
-    if given.waiver is None:
-        raise InvalidInput("Name the fee waived.", code=ErrorCode.REQUIRED, field="waiver")
     if given.waiver is FeeWaiver.MISSED_CALL_ALERT_YEAR:
-        lodged = clock.local_date(complaint.created_at)
-        three_months_on = _add_months(lodged, 3)
-        if today < three_months_on or complaint.status not in UNRESOLVED:
-            raise InvalidInput(
-                "R-10: a year of missed-call alert is waived only when voice service is still "
-                f"unresolved 3 months after the complaint (from {three_months_on.isoformat()}).",
-                field="waiver",
-            )
-        end = _add_months(today, 12) - timedelta(days=1)
-        return ("R-10: voice unresolved 3 months on: one year of missed-call alert waived.",), (
-            today,
-            end,
+        why = compensation.check_missed_call_waiver(
+            facts=facts,
+            caused_by_company=given.outage_cause is OutageCause.COMPANY,
+            today=today,
+            three_months_on=_add_months(facts.lodged_on, 3),
         )
+        return why, (today, _add_months(today, 12) - timedelta(days=1))
     if not given.service_code.strip() or not given.period_from or not given.period_to:
         raise InvalidInput(
             "R-10: name the service and the affected period whose function fee is waived.",
@@ -195,10 +309,8 @@ def _check_waiver(
         )
     if given.period_to < given.period_from:
         raise InvalidInput("The period ends before it starts.", field="periodTo")
-    return ("R-10: function fee of an unusable subscribed service waived for the period.",), (
-        given.period_from,
-        given.period_to,
-    )
+    why = compensation.check_function_fee_waiver(caused=given.outage_cause is not None)
+    return why, (given.period_from, given.period_to)
 
 
 def _add_months(day: date, months: int) -> date:

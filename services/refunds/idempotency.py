@@ -1,10 +1,12 @@
 """Idempotency keys for the money-moving use cases (issue #4, item 8).
 
-The same key with the same input returns the first result; with a different input it is a
-typed error (IDEMPOTENCY_MISMATCH); either way the use case runs once. The key row is
-inserted first, in the same transaction as the use case: a concurrent duplicate blocks on
-the unique (scope, key) index until the first commits, then fails and reads the first
-result. A use case that fails rolls its key back, so a retry runs it again.
+A key belongs to its caller: the actor (a member of staff, or a partner) is part of it, so
+another caller's identical key is another request. The same caller's key with the same input
+returns the first result; with a different input it is a typed error (IDEMPOTENCY_MISMATCH);
+either way the use case runs once. The key row is inserted first, in the same transaction as
+the use case: a concurrent duplicate blocks on the unique (scope, actor, key) index until the
+first commits, then fails and reads the first result. A use case that fails rolls its key
+back, so a retry runs it again.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ async def once(
     result_id: Callable[[T], int],
     replay: Callable[[int], Awaitable[T]],
 ) -> T:
-    """Run `run` once per (scope, key); `replay` rebuilds the first result from its id."""
+    """Run `run` once per (scope, actor, key); `replay` rebuilds the first result from its id."""
     if key is None:
         return await run()
     key = key.strip()
@@ -54,7 +56,7 @@ async def once(
             f"idempotencyKey must be 1 to {MAX_KEY_LENGTH} characters.", field="idempotencyKey"
         )
     digest = request_hash(actor_id, request)
-    first = await IdempotencyKey.get_or_none(scope=scope, key=key)
+    first = await IdempotencyKey.get_or_none(scope=scope, actor_id=actor_id, key=key)
     if first is not None:
         return await _replayed(first, digest, replay)
     try:
@@ -69,7 +71,7 @@ async def once(
             row.result_id = result_id(result)
             await row.save(update_fields=["result_id"])
     except _Duplicate:
-        first = await IdempotencyKey.get(scope=scope, key=key)
+        first = await IdempotencyKey.get(scope=scope, actor_id=actor_id, key=key)
         return await _replayed(first, digest, replay)
     return result
 

@@ -73,6 +73,29 @@ class FeeWaiver(StrEnum):
     FUNCTION_FEE = "function_fee"  # a subscribed service unusable: its fee for that period
 
 
+class CompensationStatus(StrEnum):
+    """R-10: within the rules it is recorded at once; beyond them it waits for a special decision."""
+
+    RECORDED = "recorded"  # within the rules
+    AWAITING_APPROVAL = "awaiting_approval"  # a documented special decision, not yet approved
+    APPROVED = "approved"  # a special decision approved by the band above
+    REJECTED = "rejected"  # a special decision refused
+
+
+class GiftGround(StrEnum):
+    """R-10: why a gift is given."""
+
+    VISIT = "visit"  # a handler visiting the customer
+    SETTLED_ON_SITE = "settled_on_site"  # escalated, company-liable, settled on site
+
+
+class OutageCause(StrEnum):
+    """R-10: who caused the outage a fee waiver makes good."""
+
+    COMPANY = "company"
+    PARTNER = "partner"
+
+
 class Transport(StrEnum):
     """R-10 travel fares: coach and taxi on invoice; city buses are excepted."""
 
@@ -266,13 +289,32 @@ class Compensation(Model):
     complaint_id: int
     customer_id: int
     recorded_by_id: int
+    # the conditions R-10 names, as the handler recorded them
+    gift_ground = fields.CharEnumField(GiftGround, max_length=16, null=True)
+    visited_on = fields.DateField(null=True)
+    outage_cause = fields.CharEnumField(OutageCause, max_length=12, null=True)
+    exposed_problem = fields.TextField(default="")
+    # a demand beyond the rules: the documented special decision and who approved it
+    status = fields.CharEnumField(
+        CompensationStatus, max_length=20, default=CompensationStatus.RECORDED
+    )
+    special_reason = fields.TextField(default="")
+    special_band = fields.SmallIntField(null=True)
+    decided_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    decided_at = fields.DatetimeField(null=True)
+    decision_note = fields.TextField(default="")
 
     class Meta:
         table = "compensations"
-        indexes = (Index(fields=("complaint_id", "id")),)
+        indexes = (Index(fields=("complaint_id", "id")), Index(fields=("status", "id")))
+        # one travel invoice is credited once per customer: a partial unique index on
+        # (customer_id, invoice_ref) of travel fares not rejected (migration 0013)
 
 
 class LedgerEntry(Model):
+    decided_by_id: int | None
     """Money credited to a customer; at most one entry per refund and per compensation."""
 
     id = fields.IntField(primary_key=True)
@@ -327,7 +369,10 @@ class RiskProfile(Model):
 
 
 class IdempotencyKey(Model):
-    """A money-moving request already handled: the same key and input get the first result."""
+    """A money-moving request already handled: the same key and input get the first result.
+
+    Keys are the caller's own: unique per scope and actor (a member of staff, or a partner),
+    so another caller's identical key is another request."""
 
     id = fields.IntField(primary_key=True)
     scope = fields.CharField(max_length=40)
@@ -339,4 +384,4 @@ class IdempotencyKey(Model):
 
     class Meta:
         table = "idempotency_keys"
-        unique_together = (("scope", "key"),)
+        unique_together = (("scope", "actor_id", "key"),)

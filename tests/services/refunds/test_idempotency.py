@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import pytest
 
@@ -13,6 +14,7 @@ from services.refunds.compensation_service import CompensationInput, record_comp
 from services.refunds.models import (
     Compensation,
     CompensationKind,
+    GiftGround,
     IdempotencyKey,
     LedgerEntry,
     Refund,
@@ -128,7 +130,13 @@ async def test_idempotent_change_of_amount_and_compensation_run_once():
         await record_compensation(
             actor=handler,
             complaint_id=complaint.id,
-            given=CompensationInput(kind=CompensationKind.GIFT, value_fen=5000, description="礼品"),
+            given=CompensationInput(
+                kind=CompensationKind.GIFT,
+                value_fen=5000,
+                description="礼品",
+                gift_ground=GiftGround.VISIT,
+                visited_on=date(2026, 3, 9),
+            ),
             idempotency_key="gift-1",
         )
 
@@ -144,3 +152,20 @@ async def test_idempotent_keys_are_per_use_case_and_bounded():
         await create(handler, complaint, "k" * 129)
 
     assert too_long.value.field == "idempotencyKey"
+
+
+async def test_idempotent_keys_are_the_callers_own_another_handlers_key_is_a_new_request():
+    dept = await f.department()
+    lead = await f.staff(Role.HANDLER, Role.TEAM_LEAD, dept=dept)
+    handler = await f.staff(Role.HANDLER, dept=dept)
+    complaint = await f.complaint(handler)
+    await complaint.__class__.filter(id=complaint.id).update(department_id=dept.id)
+
+    mine = await create(handler, complaint, "order-1")
+    theirs = await create(lead, complaint, "order-1", charged_fen=9000)
+    mine_again = await create(handler, complaint, "order-1")
+
+    assert theirs.id != mine.id and mine_again.id == mine.id
+    assert theirs.requested_by_id == lead.id
+    assert await Refund.all().count() == 2
+    assert await IdempotencyKey.filter(key="order-1").count() == 2
