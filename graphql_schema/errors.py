@@ -29,7 +29,8 @@ strawberry.enum(
         "in; PERMISSION_DENIED: your roles do not allow it; INVALID_CREDENTIALS: wrong login; "
         "IDEMPOTENCY_MISMATCH: the idempotency key was used before with another input; "
         "RATE_LIMITED: too many requests, retry after the Retry-After header; LIMIT_EXCEEDED: "
-        "a daily cap was reached."
+        "a daily cap was reached; QUICK_REFUND_NOT_ALLOWED: the quick refund is only for "
+        "Monternet and own value-added charges (R-7(a), R-11), take the refund with createRefund."
     ),
 )
 ErrorCodeEnum = ErrorCode

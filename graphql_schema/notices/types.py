@@ -38,7 +38,8 @@ strawberry.enum(
     name="NoticeTemplateKind",
     description=(
         "Which text: REFUND_EXECUTED (R-14), COMPLAINT_ACKNOWLEDGED, PLAN_EXTENDED, "
-        "RESULT_FEEDBACK, REVISIT_INVITATION (C-7), PROMISE_CONFIRMED (C-9)."
+        "RESULT_FEEDBACK, REVISIT_INVITATION (C-7), PROMISE_CONFIRMED (C-9), REFUND_STOPPED "
+        "(R-11: verification found nothing due before the refund was executed)."
     ),
 )
 

@@ -2,7 +2,7 @@
 
 Every writer runs inside the transaction of its event and returns the notice (or None when
 the event sends none); the caller passes it to `kick` after the commit. Keys are deterministic,
-one per event: `refund:{id}:executed`, `complaint:{id}:acknowledged`,
+one per event: `refund:{id}:executed`, `refund:{id}:stopped`, `complaint:{id}:acknowledged`,
 `complaint:{id}:plan_extended`, `complaint:{id}:result:{round}`, `complaint:{id}:revisit:{round}`,
 `complaint:{id}:promise:{n}`.
 
@@ -55,6 +55,20 @@ async def refund_executed(*, refund: Refund, customer: Customer, at: datetime) -
         key=refund_key(refund.id),
         kind=TemplateKind.REFUND_EXECUTED,
         values=values,
+        msisdn=customer.msisdn,
+        at=at,
+        customer_id=customer.id,
+        complaint_id=refund.complaint_id,
+        refund_id=refund.id,
+    )
+
+
+async def refund_stopped(*, refund: Refund, customer: Customer, at: datetime) -> Notice:
+    """R-11: verification found nothing due before execution; the customer is told, once."""
+    return await outbox.write(
+        key=f"refund:{refund.id}:stopped",
+        kind=TemplateKind.REFUND_STOPPED,
+        values={"matter": refund.matter, "cause": refund.verification_cause},
         msisdn=customer.msisdn,
         at=at,
         customer_id=customer.id,

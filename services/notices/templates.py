@@ -30,6 +30,7 @@ class TemplateKind(StrEnum):
     RESULT_FEEDBACK = "result_feedback"  # C-7 cause, solution, prevention
     REVISIT_INVITATION = "revisit_invitation"  # C-7, when the revisit window opens
     PROMISE_CONFIRMED = "promise_confirmed"  # C-9 a promise or compensation, in writing
+    REFUND_STOPPED = "refund_stopped"  # verification found nothing due before execution
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,14 @@ SPECS: dict[TemplateKind, Spec] = {
         default=(
             "尊敬的客户,关于您反映的{matter}问题(受理编号{complaint_no}),我们向您承诺:"
             "{promise},将于{due}前兑现。{signature}"
+        ),
+    ),
+    TemplateKind.REFUND_STOPPED: Spec(
+        allowed=frozenset({"matter", "cause", "signature"}),
+        required=frozenset({"matter"}),
+        default=(
+            "尊敬的客户,您反映的{matter}问题经核查:{cause},本次不予退费。如有疑问,请与我们"
+            "联系,感谢您的支持与关注。{signature}"
         ),
     ),
 }

@@ -1,16 +1,29 @@
 """Changing a refund work order: verification (R-11, K-4), a change of amount, cancellation.
-One transaction each, the refund row locked; see workflow.py for the status flow."""
+One transaction each, the refund row locked; see workflow.py for the status flow and
+verification.py for what a verification stores and makes due."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from services.audit import recovery
+from services.audit.models import AuditFinding
 from services.customers.models import Customer
 from services.errors import ErrorCode, InvalidInput
-from services.refunds import clock, idempotency, limits, policy, workflow
+from services.notices import service as notices
+from services.refunds import (
+    clock,
+    enforcement,
+    idempotency,
+    limits,
+    policy,
+    verification,
+    workflow,
+)
 from services.refunds.common import (
     complaint_for,
     due_from,
@@ -19,109 +32,100 @@ from services.refunds.common import (
     require_handler,
     require_handling,
 )
-from services.refunds.decisions import RefundRequest, customer_facts, reprice
+from services.refunds.decisions import RefundRequest, reprice
 from services.refunds.models import Refund, RefundStatus
-from services.refunds.policy import ChargeCategory, Flow, Liability
+from services.refunds.policy import Flow
 from services.refunds.service import by_id
+from services.refunds.verification import Due, Verification
 from services.staff.models import Staff
+
+__all__ = ["Verification", "cancel_refund", "change_amount", "verify_refund"]
 
 Start = policy.DeadlineStart
 
 
-@dataclass(frozen=True)
-class Verification:
-    """R-11 verification: cause, measures, refund yes/no, and the liability and amounts found."""
-
-    cause: str
-    measures: str
-    refund_due: bool
-    liability: Liability
-    charge_category: ChargeCategory | None = None
-    charged_fen: int | None = None
-    should_have_charged_fen: int | None = None
-
-
 async def verify_refund(*, actor: Staff, refund_id: int, outcome: Verification) -> Refund:
-    """R-11 verification. Verify first: decides refund or not (K-4 for special customers) and
-    moves on; refund first (后查证): records the outcome after the fact."""
+    """R-11 verification, stored whole, once per refund. Verify first: decides refund or not
+    (K-4 for special customers) and moves on. Refund first (后查证): before execution, nothing
+    due stops the refund (DECLINED, the customer told) and another amount re-prices it; after
+    execution, what was paid beyond the amount due is opened as a recovery finding (A-1)."""
     require_handler(actor)
-    if not outcome.cause.strip():
-        raise InvalidInput("Say what caused it.", code=ErrorCode.REQUIRED, field="cause")
     at = clock.now()
+    notice = None
     async with in_transaction():
         refund = await locked(refund_id)
-        before = refund.status
-        record = {
-            "verified_by": actor,
-            "verified_at": at,
-            "verification_cause": outcome.cause.strip(),
-            "verification_measures": outcome.measures.strip(),
-        }
-        if refund.flow is Flow.REFUND_FIRST and refund.status not in (
-            RefundStatus.CANCELLED,
-            RefundStatus.REJECTED,
-        ):
-            if refund.verified_at is not None:
-                workflow.check("verify", refund.status, band=refund.band)
-            refund.update_from_dict(record)
-            await refund.save()
-            await event(refund, actor, "verified_after_refund", reason=outcome.cause).save()
-            return refund
-        workflow.check("verify", refund.status, band=refund.band)
-        refund.update_from_dict(record)
-        await _decide_after_verification(refund, outcome, at)
+        verification.check_verifiable(refund)
+        require_handling(actor, await complaint_for(refund.complaint_id))
+        before, paid_fen, old_band = refund.status, refund.refund_fen, refund.band
+        due = await verification.what_is_due(refund, outcome, at=at)
+        verification.record(refund, actor, outcome, due, at=at)
+        data: dict[str, Any] = {"due_fen": due.fen, "from_fen": paid_fen, "from_band": old_band}
+        if refund.flow is Flow.VERIFY_FIRST:
+            action = "verified"
+            await _decide(refund, due, at)
+        elif before is RefundStatus.EXECUTED:
+            action = "verified_after_refund"
+            data |= _recovery(await recovery.open_recovery(refund, due_fen=due.fen))
+        elif due.amount is None or due.band is None:
+            action = "stopped_by_verification"
+            _take_findings(refund, due)
+            _close(refund, RefundStatus.DECLINED, due.why, at)
+            customer = await Customer.get(id=refund.customer_id)
+            notice = await notices.refund_stopped(refund=refund, customer=customer, at=at)
+            data["notice_id"] = notice.id
+        else:
+            repriced = _follow_verification(refund, due)
+            action = "verified" if repriced else "verified_after_refund"
         await refund.save()
-        await event(
-            refund,
-            actor,
-            "verified",
-            before=before,
-            reason=refund.closed_reason or outcome.cause.strip(),
-            data={"refund_fen": refund.refund_fen, "band": refund.band},
-        ).save()
+        data |= {"to_fen": refund.refund_fen, "band": refund.band}
+        await event(refund, actor, action, before=before, reason=due.why, data=data).save()
+        running = await enforcement.track(refund, at=at)
+    await enforcement.schedule(running)
+    await notices.kick(notice)
     return refund
 
 
-async def _decide_after_verification(refund: Refund, outcome: Verification, at: datetime) -> None:
-    customer = await Customer.get(id=refund.customer_id)
-    facts = await customer_facts(customer, at=at, exclude_refund_id=refund.id)
-    special = refund.special_customer or facts.special
-    goodwill = policy.goodwill_allowed(special=special, verified_liability=outcome.liability)
-    refund.liability = outcome.liability
-    refund.charge_category = outcome.charge_category or refund.charge_category
-    if not outcome.refund_due or not goodwill.allowed:
-        why = outcome.cause.strip() if outcome.refund_due is False else goodwill.reasons[0]
-        _close(refund, RefundStatus.DECLINED, why, at)
+def _recovery(finding: AuditFinding | None) -> dict[str, Any]:
+    if finding is None:
+        return {}
+    return {"finding_id": finding.id, "recover_fen": finding.params["recover_fen"]}
+
+
+async def _decide(refund: Refund, due: Due, at: datetime) -> None:
+    """Verify first: the refund is decided on what verification found."""
+    _take_findings(refund, due)
+    if due.amount is not None:
+        _apply_amount(refund, due.request, due.amount, due.band)
+    if due.band is None:
+        _close(refund, RefundStatus.DECLINED, due.why, at)
         return
-    request = _request_of(refund)
-    request = replace(
-        request,
-        charged_fen=refund.charged_fen if outcome.charged_fen is None else outcome.charged_fen,
-        should_have_charged_fen=refund.should_have_charged_fen
-        if outcome.should_have_charged_fen is None
-        else outcome.should_have_charged_fen,
-    )
-    amount, band = reprice(request, bands=await limits.bands(), first_refund=refund.first_refund)
-    _apply_amount(refund, request, amount, band)
-    if band is None:
-        _close(refund, RefundStatus.DECLINED, amount.reasons[-1], at)
-        return
-    refund.status = workflow.after_decision(band.band)
-    refund.reasons = [*refund.reasons, *goodwill.reasons, *amount.reasons, *band.reasons]
+    refund.status = workflow.after_decision(due.band.band)
+    refund.reasons = [*refund.reasons, *due.reasons]
     rule = policy.refund_deadlines(flow=refund.flow, vip=refund.vip, method=refund.method)
     refund.agree_due_at = await due_from(rule, Start.VERIFIED, at=at)
 
 
-def _request_of(refund: Refund) -> RefundRequest:
-    return RefundRequest(
-        liability=refund.liability,
-        charge_category=refund.charge_category,
-        charged_fen=refund.charged_fen,
-        should_have_charged_fen=refund.should_have_charged_fen,
-        method=refund.method,
-        cash_exception_reason=refund.cash_exception_reason,
-        cause_unknown_on_spot=refund.cause_unknown_on_spot,
+def _take_findings(refund: Refund, due: Due) -> None:
+    """A refund not paid yet is decided on the liability and category verification found."""
+    refund.liability = due.request.liability
+    refund.charge_category = due.request.charge_category
+
+
+def _follow_verification(refund: Refund, due: Due) -> bool:
+    """Refund first, not executed yet: it pays what verification found due. Another amount,
+    multiple or band is a new approval round (as a change of amount is); True if so."""
+    assert due.amount is not None and due.band is not None
+    changed = (due.amount.refund_fen, due.amount.multiple, due.band.band) != (
+        refund.refund_fen,
+        refund.multiple,
+        refund.band,
     )
+    _take_findings(refund, due)
+    _apply_amount(refund, due.request, due.amount, due.band)
+    if changed:
+        _new_round(refund, due.band)
+        refund.reasons = [*refund.reasons, *due.reasons]
+    return changed
 
 
 def _apply_amount(
@@ -137,6 +141,16 @@ def _apply_amount(
     refund.multiple = amount.multiple
     if band is not None:
         refund.band = band.band
+
+
+def _new_round(refund: Refund, band: policy.BandDecision) -> None:
+    """An approval or confirmation given for the old amount lapses."""
+    refund.approval_round += 1
+    refund.approved_by = None  # type: ignore[assignment]
+    refund.approved_at = None
+    refund.confirmed_at = None
+    refund.execute_due_at = None
+    refund.status = workflow.after_decision(band.band)
 
 
 def _close(refund: Refund, status: RefundStatus, reason: str, at: datetime) -> None:
@@ -183,7 +197,7 @@ async def _change_amount(
         require_handling(actor, await complaint_for(refund.complaint_id))
         before, old_fen, old_band = refund.status, refund.refund_fen, refund.band
         request = replace(
-            _request_of(refund),
+            verification.request_of(refund),
             charged_fen=charged_fen,
             should_have_charged_fen=should_have_charged_fen,
         )
@@ -194,12 +208,7 @@ async def _change_amount(
             raise InvalidInput(amount.reasons[-1], field="shouldHaveChargedFen")
         _apply_amount(refund, request, amount, band)
         if before is not RefundStatus.VERIFYING:
-            refund.approval_round += 1
-            refund.approved_by = None  # type: ignore[assignment]
-            refund.approved_at = None
-            refund.confirmed_at = None
-            refund.execute_due_at = None
-            refund.status = workflow.after_decision(band.band)
+            _new_round(refund, band)
         refund.reasons = [*refund.reasons, *amount.reasons, *band.reasons]
         await refund.save()
         await event(

@@ -40,7 +40,7 @@ class RefundStatus(StrEnum):
     CONFIRMED = "confirmed"  # amount confirmed; execution deadline running (R-13)
     EXECUTED = "executed"  # credited; SMS notice queued (R-14)
     REJECTED = "rejected"  # an approver refused it, with a reason
-    DECLINED = "declined"  # verification found nothing to refund (or K-4)
+    DECLINED = "declined"  # verification found nothing to refund (or K-4), before execution
     CANCELLED = "cancelled"  # withdrawn before execution, with a reason
 
 
@@ -155,6 +155,13 @@ class Refund(Model):
     verified_at = fields.DatetimeField(null=True)
     verification_cause = fields.TextField(default="")
     verification_measures = fields.TextField(default="")
+    # the rest of R-11's verification (refund yes/no, liability, amounts); null until verified
+    verification_refund_due = fields.BooleanField(null=True)  # the verifier's yes/no
+    verification_liability = fields.CharEnumField(Liability, max_length=16, null=True)
+    verification_charge_category = fields.CharEnumField(ChargeCategory, max_length=32, null=True)
+    verification_charged_fen = fields.IntField(null=True)
+    verification_should_have_charged_fen = fields.IntField(null=True)
+    verification_due_fen = fields.IntField(null=True)  # what the rules make due on it (0: none)
     approved_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
     )

@@ -74,6 +74,7 @@ __all__ = [
     "DEFAULT_RISK_THRESHOLDS",
     "ONE_YEAR_DAYS",
     "TITLE_ROLES",
+    "VALUE_ADDED_CHARGES",
     "AmountDecision",
     "ApprovalBands",
     "ApproverTitle",
@@ -110,6 +111,7 @@ __all__ = [
     "highest_band",
     "in_last_three_months",
     "may_approve",
+    "quick_refund_allowed",
     "refund_amount",
     "refund_deadlines",
     "refund_flow",
@@ -341,6 +343,40 @@ def refund_flow(
         (
             "R-8: none of R-7(a)-(d) applies, so verify first (先查证、后退费): find the cause, "
             "agree with the customer, refund what the company caused.",
+        ),
+    )
+
+
+# R-11 quick refund -------------------------------------------------------------------------
+
+# R-4's value-added charges and R-2's Monternet subscriptions: what R-7(a) calls "Monternet
+# (梦网) services and the company's own value-added services"
+VALUE_ADDED_CHARGES = frozenset(
+    {
+        ChargeCategory.UNKNOWING_SUBSCRIPTION,
+        ChargeCategory.INFORMATION_FEE_ERROR,
+        ChargeCategory.VAS_COUNT_OR_CHANNEL_ERROR,
+        ChargeCategory.MMS_GPRS_TRAFFIC,
+    }
+)
+
+
+def quick_refund_allowed(*, charge_category: ChargeCategory, names_a_service: bool) -> Decision:
+    """R-11/R-7(a): the quick refund is for Monternet and own value-added charges only; an
+    unusable service counts when the picked charges name the service (or its SP)."""
+    category = coerce(ChargeCategory, charge_category, "charge_category")
+    if category in VALUE_ADDED_CHARGES or (
+        category is ChargeCategory.SERVICE_UNUSABLE and names_a_service
+    ):
+        return Decision(
+            True,
+            (f"R-11: {_words(category)} is a Monternet or value-added charge: R-7(a) applies.",),
+        )
+    return Decision(
+        False,
+        (
+            f"R-11: the quick refund is only for Monternet and own value-added charges (R-7(a)); "
+            f"{_words(category)} is not one. Take a refund work order with createRefund.",
         ),
     )
 

@@ -93,38 +93,32 @@ async def quick_refund(
     matter: str,
     charge_category: ChargeCategory = ChargeCategory.UNKNOWING_SUBSCRIPTION,
     liability: Liability = Liability.NOT_LIABLE,
+    should_have_charged_fen: int = 0,
     sp_code: str = "",
     method: RefundMethod = RefundMethod.ACCOUNT_CREDIT,
     idempotency_key: str | None = None,
 ) -> Refund:
     """R-11 quick refund for R-7(a): the handler picks the disputed charges, the sum is computed.
 
-    A Monternet (SP) or own value-added-service charge the front desk could not settle on the
-    spot is refunded first; for a special customer R-9 still makes it verify first.
+    Only a Monternet (SP) or own value-added charge the front desk could not settle on the spot
+    (anything else is refused: QUICK_REFUND_NOT_ALLOWED, take it with create_refund). The rules
+    decide the multiple and amount (R-4, R-5) as for any refund; for a special customer R-9
+    still makes it verify first.
     """
-    problems = [
-        Problem(f"lines[{i}].chargedFen", ErrorCode.INVALID_INPUT, "Each charge is 1 fen or more.")
-        for i, line in enumerate(lines)
-        if isinstance(line.charged_fen, bool)
-        or not isinstance(line.charged_fen, int)
-        or line.charged_fen < 1
-    ]
-    if not lines:
-        problems.append(Problem("lines", ErrorCode.REQUIRED, "Pick at least one billed charge."))
-    if problems:
-        first = problems[0]
-        raise InvalidInput(first.message, code=first.code, field=first.field, problems=problems)
     sp_code = sp_code.strip() or next((line.sp_code for line in lines if line.sp_code), "")
     request = RefundRequest(
         liability=liability,
         charge_category=charge_category,
-        charged_fen=sum(line.charged_fen for line in lines),
-        should_have_charged_fen=0,
+        charged_fen=sum(line.charged_fen for line in lines if _is_fen(line.charged_fen)),
+        should_have_charged_fen=should_have_charged_fen,
         method=method,
         business_type=BusinessType.PARTNER if sp_code else BusinessType.SELF_OPERATED,
-        is_monternet_or_own_vas=True,
-        settled_on_spot=False,
+        is_monternet_or_own_vas=True,  # checked by _check_quick below (R-7(a))
+        settled_on_spot=False,  # the quick path is for what the front desk could not settle
         cause_unknown_on_spot=True,
+    )
+    _check_quick(
+        request, lines, names_a_service=bool(sp_code) or any(x.service_code for x in lines)
     )
     order = WorkOrder(matter=matter, sp_code=sp_code, service_code=lines[0].service_code)
     return await idempotency.once(
@@ -141,6 +135,32 @@ async def quick_refund(
         result_id=lambda refund: refund.id,
         replay=by_id,
     )
+
+
+def _is_fen(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _check_quick(request: RefundRequest, lines: list[ChargeLine], *, names_a_service: bool) -> None:
+    """R-11, R-7(a): the quick path's own conditions; every problem is named at once."""
+    allowed = policy.quick_refund_allowed(
+        charge_category=request.charge_category, names_a_service=names_a_service
+    )
+    problems = []
+    if not allowed.allowed:
+        problems.append(
+            Problem("chargeCategory", ErrorCode.QUICK_REFUND_NOT_ALLOWED, allowed.reasons[0])
+        )
+    if not lines:
+        problems.append(Problem("lines", ErrorCode.REQUIRED, "Pick at least one billed charge."))
+    problems += [
+        Problem(f"lines[{i}].chargedFen", ErrorCode.INVALID_INPUT, "Each charge is 1 fen or more.")
+        for i, line in enumerate(lines)
+        if not _is_fen(line.charged_fen)
+    ]
+    if problems:
+        first = problems[0]
+        raise InvalidInput(first.message, code=first.code, field=first.field, problems=problems)
 
 
 def _validate_order(order: WorkOrder, business_type: BusinessType) -> WorkOrder:
