@@ -138,7 +138,11 @@ async def test_r11_refund_first_verification_finding_another_amount_needs_a_new_
     assert (verified.refund_fen, verified.multiple) == (1000, Multiple.DOUBLE)  # 2 x 5.00
     assert (verified.status, verified.approval_round) == (RefundStatus.AWAITING_APPROVAL, 2)
     assert verified.verification_due_fen == 1000
-    assert (await actions(refund.id))[-1] == ("verified", "awaiting_confirmation", "awaiting_approval")
+    assert (await actions(refund.id))[-1] == (
+        "verified",
+        "awaiting_confirmation",
+        "awaiting_approval",
+    )
 
 
 async def test_r11_refund_first_verification_finding_the_same_amount_changes_nothing_else():
