@@ -1,4 +1,4 @@
-"""The parts of a refund: approvals, history, picked charge lines, the credit."""
+"""The parts of a refund: approvals, history, picked charge lines, the credit, verification."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from datetime import date, datetime
 import strawberry
 
 from graphql_schema.enums import Track
-from graphql_schema.refunds.enums import ApprovalDecision, LedgerKind
+from graphql_schema.refunds.enums import ApprovalDecision, ChargeCategory, LedgerKind, Liability
 from graphql_schema.staff.types import StaffMember
 from services.refunds.models import LedgerEntry as LedgerRow
+from services.refunds.models import Refund as RefundRow
 from services.refunds.models import RefundApproval as ApprovalRow
 from services.refunds.models import RefundEvent as EventRow
 from services.refunds.models import RefundLine as LineRow
+from services.refunds.models import RefundStatus
 
 
 async def staff_member(info: strawberry.Info, staff_id: int | None) -> StaffMember | None:
@@ -118,3 +120,63 @@ class Credit:
             applies_on=row.applies_on,
             created_at=row.created_at,
         )
+
+
+@strawberry.type(
+    description="R-11 verification as stored: cause, measures, refund yes/no, the liability and "
+    "amounts found, and the amount the rules make due on them."
+)
+class RefundVerification:
+    verified_at: datetime = strawberry.field(description="When verification finished.")
+    cause: str = strawberry.field(description="The cause found.")
+    measures: str = strawberry.field(description="What was done about it.")
+    refund_due: bool = strawberry.field(description="The verifier's answer: is a refund due?")
+    liability: Liability = strawberry.field(description="The liability found (R-3, K-4).")
+    charge_category: ChargeCategory = strawberry.field(
+        description="What the charge was found to be."
+    )
+    charged_fen: int = strawberry.field(description="What was charged, as found, in fen.")
+    should_have_charged_fen: int = strawberry.field(
+        description="What should have been charged, as found, in fen."
+    )
+    due_fen: int = strawberry.field(
+        description="What the rules (K-4, R-4, R-5) make due on these findings; 0: nothing. "
+        "Refund first: 0 before execution stopped the refund (DECLINED, the customer told)."
+    )
+    recover_fen: int = strawberry.field(
+        description="Paid before verification beyond what is due, to be recovered (an audit "
+        "finding R-11 recover_after_verification); 0 when nothing."
+    )
+    verified_by_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Who verified it.")
+    async def verified_by(self, info: strawberry.Info) -> StaffMember | None:
+        return await staff_member(info, self.verified_by_id)
+
+    @classmethod
+    def of(cls, row: RefundRow) -> RefundVerification | None:
+        """None until verified (and for verifications older than the whole record, migration
+        0012: the refund's `verificationCause` and `verificationMeasures` hold those)."""
+        if row.verified_at is None or row.verification_refund_due is None:
+            return None
+        due = row.verification_due_fen or 0
+        paid = row.status is RefundStatus.EXECUTED
+        return cls(
+            verified_at=row.verified_at,
+            cause=row.verification_cause,
+            measures=row.verification_measures,
+            refund_due=row.verification_refund_due,
+            liability=Liability(row.verification_liability or row.liability),
+            charge_category=ChargeCategory(row.verification_charge_category or row.charge_category),
+            charged_fen=_or(row.verification_charged_fen, row.charged_fen),
+            should_have_charged_fen=_or(
+                row.verification_should_have_charged_fen, row.should_have_charged_fen
+            ),
+            due_fen=due,
+            recover_fen=max(row.refund_fen - due, 0) if paid else 0,
+            verified_by_id=row.verified_by_id,
+        )
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value

@@ -113,7 +113,10 @@ class ChargeLineInput:
         )
 
 
-@strawberry.input(description="R-11 quick refund: the disputed charges of a VAS dispute.")
+@strawberry.input(
+    description="R-11 quick refund: the disputed charges of a Monternet or own value-added "
+    "service (R-7(a)); any other charge is refused with QUICK_REFUND_NOT_ALLOWED."
+)
 class QuickRefundInput:
     complaint_id: strawberry.ID = strawberry.field(description="The complaint (R-1).")
     matter: str = strawberry.field(description="The matter, as the SMS will name it (R-14).")
@@ -123,6 +126,11 @@ class QuickRefundInput:
     )
     liability: Liability = strawberry.field(
         default=Liability.NOT_LIABLE, description="As known on the spot; verified later."
+    )
+    should_have_charged_fen: int = strawberry.field(
+        default=0,
+        description="What should have been charged for the picked lines, in fen (R-5); 0 when "
+        "nothing was due, e.g. a service subscribed without knowing.",
     )
     sp_code: str | None = strawberry.field(
         default=None, description="Partner (SP) code; taken from the lines if not given."

@@ -116,9 +116,10 @@ class RefundMutations(SpecialCompensationMutations):
         )
 
     @strawberry.mutation(
-        description="R-11 quick refund for a disputed Monternet or own value-added charge: pick "
-        "the billed charges and the amount is their sum; refund first (R-7(a)) unless the "
-        "customer is special (R-9)."
+        description="R-11 quick refund, only for a disputed Monternet or own value-added charge "
+        "(R-7(a)): pick the billed charges, the rules decide the multiple and amount on their sum "
+        "and what should have been charged (R-4, R-5); refund first unless the customer is "
+        "special (R-9). Any other charge: InputError QUICK_REFUND_NOT_ALLOWED, use createRefund."
     )
     async def quick_refund(
         self,
@@ -137,6 +138,7 @@ class RefundMutations(SpecialCompensationMutations):
                 matter=input.matter,
                 charge_category=input.charge_category,
                 liability=input.liability,
+                should_have_charged_fen=input.should_have_charged_fen,
                 sp_code=input.sp_code or "",
                 method=input.method,
                 idempotency_key=idempotency_key,
@@ -144,9 +146,12 @@ class RefundMutations(SpecialCompensationMutations):
         )
 
     @strawberry.mutation(
-        description="Record verification (R-11). VERIFYING: refund due or not, liability and "
-        "amounts found; a special customer found not liable is DECLINED (K-4). Refund first: "
-        "records the outcome after the fact."
+        description="Record verification (R-11), stored whole, once per refund (a second one: "
+        "CONFLICT). Verify first (VERIFYING): refund due or not, liability and amounts found; "
+        "nothing due, or a special customer found not liable (K-4), is DECLINED. Refund first, "
+        "before execution: nothing due stops the refund (DECLINED, the customer told by SMS), "
+        "another amount starts a new approval round; after execution, what was paid beyond "
+        "the amount due opens an audit finding to recover it (`verification.recoverFen`)."
     )
     async def verify_refund(
         self, info: strawberry.Info, id: strawberry.ID, input: VerifyRefundInput

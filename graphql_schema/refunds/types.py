@@ -10,7 +10,14 @@ import strawberry
 from graphql_schema.customers.types import Customer
 from graphql_schema.enums import Role, Track
 from graphql_schema.notices.types import Notice
-from graphql_schema.refunds.details import Approval, Credit, RefundEvent, RefundLine, staff_member
+from graphql_schema.refunds.details import (
+    Approval,
+    Credit,
+    RefundEvent,
+    RefundLine,
+    RefundVerification,
+    staff_member,
+)
 from graphql_schema.refunds.enums import (
     ApproverTitle,
     BusinessType,
@@ -61,6 +68,10 @@ class Refund:
     verified_at: datetime | None = strawberry.field(description="When verification finished.")
     verification_cause: str = strawberry.field(description="The cause verification found.")
     verification_measures: str = strawberry.field(description="What was done about it.")
+    verification: RefundVerification | None = strawberry.field(
+        description="R-11 verification stored whole (refund yes/no, amounts, amount due); "
+        "null until verified."
+    )
     approved_at: datetime | None = strawberry.field(description="When approved (this round).")
     confirmed_at: datetime | None = strawberry.field(
         description="When the customer confirmed the amount (R-11)."
@@ -194,6 +205,7 @@ class Refund:
             verified_at=row.verified_at,
             verification_cause=row.verification_cause,
             verification_measures=row.verification_measures,
+            verification=RefundVerification.of(row),
             approved_at=row.approved_at,
             confirmed_at=row.confirmed_at,
             confirmation_note=row.confirmation_note,
