@@ -16,12 +16,15 @@ from admin_ui import i18n
 from admin_ui.rendering import error_page, path_for
 from admin_ui.security import CSRF_SESSION_KEY
 from services.calendar.service import calendar_status
+from services.errors import PermissionDenied
+from services.permissions import table
+from services.permissions.table import Actor, UseCase
+from services.staff import service as staff_service
 from services.staff import sessions
 from services.staff.models import Role, Staff
 
 log = logging.getLogger(__name__)
 
-CONSOLE_ROLES = (Role.ADMIN, Role.AUDITOR)
 _SESSION_KEY = "sk"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -29,7 +32,8 @@ StaffEndpoint = Callable[[Request, Staff], Awaitable[Response]]
 
 
 def may_use_console(staff: Staff) -> bool:
-    return staff.is_active and staff.has_role(*CONSOLE_ROLES)
+    """The permission table's READ_CONSOLE: admins and auditors."""
+    return staff.is_active and table.allows(UseCase.READ_CONSOLE, Actor.of(staff))
 
 
 def _keep_only_language(request: Request) -> None:
@@ -74,7 +78,9 @@ def console_page(endpoint: StaffEndpoint) -> Endpoint:
         staff = await signed_in_staff(request)
         if staff is None:
             return RedirectResponse(path_for(request, "login"), status_code=303)
-        if not may_use_console(staff):
+        try:
+            await staff_service.open_console(actor=staff)
+        except PermissionDenied:
             log.info("admin console refused to staff %s: roles %s", staff.id, staff.roles)
             await end_session(request)
             return error_page(request, 403, detail_key="error.forbidden.console")

@@ -24,6 +24,8 @@ from services.customers.models import Customer
 from services.errors import Unauthenticated
 from services.notices import service as notices
 from services.notices.models import Notice, NoticeAttempt
+from services.permissions.guard import customers_facts
+from services.permissions.table import CustomerFacts
 from services.refunds import queries as refund_queries
 from services.refunds.models import (
     Compensation,
@@ -67,6 +69,10 @@ class Loaders:
 
     customer_by_id: DataLoader[int, Customer | None] = field(
         default_factory=lambda: DataLoader(_one_each(customers.by_ids))
+    )
+    # C-12: who handles each customer's complaints (the permission table's facts)
+    customer_facts_by_id: DataLoader[int, CustomerFacts | None] = field(
+        default_factory=lambda: DataLoader(_one_each(customers_facts))
     )
     staff_by_id: DataLoader[int, Staff | None] = field(
         default_factory=lambda: DataLoader(_one_each(staff_queries.staff_by_ids))

@@ -17,11 +17,10 @@ from graphql_schema.complaints.types import (
     PageInfo,
 )
 from graphql_schema.ids import parse_id, parse_optional_id
-from graphql_schema.permissions import IsAuthenticated
+from graphql_schema.permissions import IsAuthenticated, denied
 from services import validation
-from services.complaints import queries
-from services.complaints.models import Complaint as ComplaintRow
-from services.errors import NotFound
+from services.complaints import queries, reads
+from services.errors import NotFound, PermissionDenied
 
 
 def encode_cursor(complaint_id: int, due: datetime | None = None) -> str:
@@ -104,15 +103,19 @@ async def complaint_connection(
             extensions={"code": "INVALID_INPUT"},
         )
     criteria = to_filter(f, customer_id)
-    if order == ComplaintOrder.DUE_SOONEST:
-        page = await queries.page_due_soonest(
-            criteria, first=first, after=decode_due_cursor(after) if after else None
-        )
-    else:
-        page = await queries.page(
-            criteria, first=first, after_id=decode_cursor(after) if after else None
-        )
     viewer = info.context.staff
+    due_soonest = order == ComplaintOrder.DUE_SOONEST
+    try:
+        page = await reads.list_complaints(
+            actor=viewer,
+            criteria=criteria,
+            first=first,
+            due_soonest=due_soonest,
+            after_due=decode_due_cursor(after) if after and due_soonest else None,
+            after_id=decode_cursor(after) if after and not due_soonest else None,
+        )
+    except PermissionDenied as exc:
+        raise denied(exc) from None
     edges = [
         ComplaintEdge(
             cursor=encode_cursor(row.id, getattr(row, "next_due", None)),
@@ -140,8 +143,13 @@ class ComplaintQueries:
             complaint_id = parse_id(id)
         except NotFound:
             return None
-        row = await ComplaintRow.get_or_none(id=complaint_id)
-        return Complaint.from_row(row, info.context.staff) if row else None
+        try:
+            row = await reads.read_complaint(actor=info.context.staff, complaint_id=complaint_id)
+        except NotFound:
+            return None
+        except PermissionDenied as exc:
+            raise denied(exc) from None
+        return Complaint.from_row(row, info.context.staff)
 
     @strawberry.field(
         description=(

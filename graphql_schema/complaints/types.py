@@ -22,14 +22,15 @@ from graphql_schema.enums import (
     WarningColour,
 )
 from graphql_schema.notices.types import Notice
+from graphql_schema.permissions import sees_complaint_private
 from graphql_schema.staff.types import Department, StaffMember
-from services.complaints import policy
 from services.complaints.models import Complaint as ComplaintRow
 from services.complaints.models import ComplaintEvent as EventRow
 from services.complaints.models import ComplaintTask as TaskRow
 from services.complaints.models import ComplaintUrgency as UrgencyRow
 from services.complaints.models import Deadline as DeadlineRow
 from services.phones import mask
+from services.privacy import Viewer
 from services.staff.models import Staff
 
 
@@ -54,15 +55,15 @@ class ComplaintEvent:
         return StaffMember.from_row(row) if row else None
 
     @classmethod
-    def from_row(cls, row: EventRow) -> ComplaintEvent:
+    def from_row(cls, row: EventRow, see: Viewer) -> ComplaintEvent:
         return cls(
             id=strawberry.ID(str(row.id)),
             at=row.at,
             action=row.action,
             field=row.field,
-            from_value=row.from_value,
-            to_value=row.to_value,
-            reason=row.reason,
+            from_value=see.field(row.field, row.from_value),
+            to_value=see.field(row.field, row.to_value),
+            reason=see.text(row.reason),
             actor_id=row.actor_id,
         )
 
@@ -77,10 +78,10 @@ class Urgency:
     set_at: datetime = strawberry.field(description="When the reason was recorded.")
 
     @classmethod
-    def from_row(cls, row: UrgencyRow) -> Urgency:
+    def from_row(cls, row: UrgencyRow, see: Viewer) -> Urgency:
         return cls(
             reason=UrgencyReason(row.reason),
-            note=row.note,
+            note=see.text(row.note),
             evidence=row.evidence,  # type: ignore[arg-type]
             set_at=row.created_at,
         )
@@ -143,14 +144,14 @@ class ComplaintTask:
         return StaffMember.from_row(await info.context.loaders.staff_by_id.load(self.owner_id))
 
     @classmethod
-    def from_row(cls, row: TaskRow) -> ComplaintTask:
+    def from_row(cls, row: TaskRow, see: Viewer) -> ComplaintTask:
         return cls(
             id=strawberry.ID(str(row.id)),
             kind=TaskKind(row.kind),
-            title=row.title,
+            title=see.text(row.title),
             due_at=row.due_at,
             done_at=row.done_at,
-            done_note=row.done_note,
+            done_note=see.text(row.done_note),
             owner_id=row.owner_id,
         )
 
@@ -213,7 +214,10 @@ class Complaint:
     revisited_at: datetime | None = strawberry.field(description="When the revisit was recorded.")
     archived_at: datetime | None = strawberry.field(description="When it was archived.")
     phone_visible: bool = strawberry.field(
-        description="Whether phone numbers on this complaint are shown to you in full (C-12)."
+        description="Whether this complaint's private data is shown to you in full (C-12): the "
+        "customer's number and name, the summary, details, request, location and notes, and the "
+        "numbers typed into any other text. When false, names read 张*, numbers 138****1234, "
+        "private texts （已隐藏）."
     )
     raw_contact_phone: strawberry.Private[str]
     customer_id: strawberry.Private[int]
@@ -228,7 +232,7 @@ class Complaint:
     @strawberry.field(description="The customer (one phone number) the complaint belongs to.")
     async def customer(self, info: strawberry.Info) -> Customer:
         row = await info.context.loaders.customer_by_id.load(self.customer_id)
-        return Customer.from_row(row, phone_visible=self.phone_visible)
+        return Customer.from_row(row, phone_visible=self.phone_visible, private=self.phone_visible)
 
     @strawberry.field(description="Who owns it now; changes only by an explicit hand-over.")
     async def owner(self, info: strawberry.Info) -> StaffMember:
@@ -249,7 +253,7 @@ class Complaint:
     @strawberry.field(description="Urgency reasons (C-3); empty means ordinary.")
     async def urgency(self, info: strawberry.Info) -> list[Urgency]:
         rows = await info.context.loaders.urgencies_by_complaint.load(int(self.id))
-        return [Urgency.from_row(r) for r in rows]
+        return [Urgency.from_row(r, Viewer(self.phone_visible)) for r in rows]
 
     @strawberry.field(description="True when there is at least one urgency reason (C-3).")
     async def urgent(self, info: strawberry.Info) -> bool:
@@ -263,7 +267,7 @@ class Complaint:
     @strawberry.field(description="The tasks the solution was broken into (C-8), oldest first.")
     async def tasks(self, info: strawberry.Info) -> list[ComplaintTask]:
         rows = await info.context.loaders.tasks_by_complaint.load(int(self.id))
-        return [ComplaintTask.from_row(r) for r in rows]
+        return [ComplaintTask.from_row(r, Viewer(self.phone_visible)) for r in rows]
 
     @strawberry.field(
         description="Supervised handling of this complaint's matter (C-10); null if none."
@@ -281,7 +285,7 @@ class Complaint:
     @strawberry.field(description="The append-only history, oldest first.")
     async def history(self, info: strawberry.Info) -> list[ComplaintEvent]:
         rows = await info.context.loaders.events_by_complaint.load(int(self.id))
-        return [ComplaintEvent.from_row(r) for r in rows]
+        return [ComplaintEvent.from_row(r, Viewer(self.phone_visible)) for r in rows]
 
     @strawberry.field(
         description="SMS to the customer (C-7, C-9, and R-14 for its refunds), oldest first; "
@@ -298,42 +302,38 @@ class Complaint:
             "first_handler_id": row.first_handler_id,
             "department_id": row.department_id,
         }
-        visible = policy.may_see_phone(
-            staff_id=viewer.id,
-            roles=viewer.roles,
-            staff_department_id=viewer.department_id,
-            **ids,
-        )
+        visible = sees_complaint_private(viewer, row)
+        see = Viewer(visible)
         return cls(
             id=strawberry.ID(str(row.id)),
             status=ComplaintStatus(row.status),
             channel=Channel(row.channel),
             category=Category(row.category),
-            contact_name=row.contact_name,
+            contact_name=see.name(row.contact_name),
             contact_preference=ContactPreference(row.contact_preference),
-            summary=row.summary,
-            details=row.details,
-            customer_request=row.customer_request,
+            summary=see.private(row.summary),
+            details=see.private(row.details),
+            customer_request=see.private(row.customer_request),
             service_code=row.service_code,
             sp_code=row.sp_code,
             province=row.province,
             city=row.city,
             occurred_at=row.occurred_at,
-            location=row.location,
-            staff_involved=row.staff_involved,
+            location=see.private(row.location),
+            staff_involved=see.text(row.staff_involved),
             matter_key=row.matter_key,
             severity=Severity(row.severity),
             warning_colour=WarningColour(row.warning_colour),
-            plan=row.plan,
-            result_cause=row.result_cause,
-            result_solution=row.result_solution,
-            result_prevention=row.result_prevention,
+            plan=see.text(row.plan),
+            result_cause=see.text(row.result_cause),
+            result_solution=see.text(row.result_solution),
+            result_prevention=see.text(row.result_prevention),
             revisit_satisfied=row.revisit_satisfied,
-            revisit_note=row.revisit_note,
+            revisit_note=see.private(row.revisit_note),
             reopen_count=row.reopen_count,
             plan_extended=row.plan_extended,
             paused_since=row.paused_since,
-            paused_reason=row.paused_reason,
+            paused_reason=see.private(row.paused_reason),
             created_at=row.created_at,
             updated_at=row.updated_at,
             acknowledged_at=row.acknowledged_at,

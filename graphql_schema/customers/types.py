@@ -10,7 +10,10 @@ import strawberry
 from graphql_schema.enums import CreditStanding, CustomerStatus, Tier
 from graphql_schema.validation import limit_inputs
 from services.customers.models import Customer as CustomerRow
+from services.permissions import table
+from services.permissions.table import Actor, UseCase
 from services.phones import mask
+from services.privacy import mask_name
 
 if TYPE_CHECKING:
     from graphql_schema.complaints.types import ComplaintConnection, ComplaintFilterInput
@@ -23,7 +26,9 @@ if TYPE_CHECKING:
 )
 class Customer:
     id: strawberry.ID = strawberry.field(description="Stable id of the customer.")
-    name: str = strawberry.field(description="Customer name.")
+    name: str = strawberry.field(
+        description="Customer name; masked as 张* unless you handle one of their complaints (C-12)."
+    )
     tier: Tier = strawberry.field(
         description="Value tier; gold-card and contacts are important (C-3)."
     )
@@ -37,6 +42,7 @@ class Customer:
         description="Whether `msisdn` is shown in full to you; false means it is masked (C-12)."
     )
     raw_msisdn: strawberry.Private[str]
+    private: strawberry.Private[bool]
 
     @strawberry.field(description="Phone number; masked as 138****1234 unless `phoneVisible`.")
     def msisdn(self) -> str:
@@ -59,21 +65,26 @@ class Customer:
 
     @strawberry.field(
         description="The customer's refund risk profile (K-1..K-3): special or not, why, since "
-        "when, and when they would leave the list."
+        "when, and when they would leave the list. Private (C-12): null unless you handle one "
+        "of the customer's complaints, or audit or administer."
     )
     async def risk_profile(
         self, info: strawberry.Info
-    ) -> Annotated[RiskProfile, strawberry.lazy("graphql_schema.refunds.risk")]:
+    ) -> Annotated[RiskProfile, strawberry.lazy("graphql_schema.refunds.risk")] | None:
         from graphql_schema.refunds.risk import RiskProfile
 
+        facts = await info.context.loaders.customer_facts_by_id.load(int(self.id))
+        if not table.allows(UseCase.READ_RISK_PROFILE, Actor.of(info.context.staff), facts):
+            return None
         profile = await info.context.loaders.risk_profile_by_customer.load(int(self.id))
         return RiskProfile.of(profile)
 
     @classmethod
-    def from_row(cls, row: CustomerRow, *, phone_visible: bool) -> Customer:
+    def from_row(cls, row: CustomerRow, *, phone_visible: bool, private: bool) -> Customer:
+        """`private`: the name shows in full (C-12); `phone_visible`: the number does."""
         return cls(
             id=strawberry.ID(str(row.id)),
-            name=row.name,
+            name=row.name if private else mask_name(row.name),
             tier=Tier(row.tier),
             province=row.province,
             city=row.city,
@@ -83,4 +94,5 @@ class Customer:
             sensitive=row.sensitive,
             phone_visible=phone_visible,
             raw_msisdn=row.msisdn,
+            private=private,
         )

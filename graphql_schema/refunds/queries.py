@@ -11,7 +11,7 @@ from graphql import GraphQLError
 from graphql_schema.complaints.types import PageInfo
 from graphql_schema.errors import InputError, NotFoundError, error_type
 from graphql_schema.ids import parse_id, parse_optional_id
-from graphql_schema.permissions import IsAuthenticated
+from graphql_schema.permissions import IsAuthenticated, denied
 from graphql_schema.refunds.inputs import RefundPolicyPreviewInput
 from graphql_schema.refunds.results import (
     Compensation,
@@ -22,10 +22,8 @@ from graphql_schema.refunds.results import (
 )
 from graphql_schema.refunds.types import Refund
 from services.customers import service as customers
-from services.errors import DomainError, InvalidInput, NotFound
-from services.refunds import queries
-from services.refunds import service as refunds
-from services.refunds.models import Refund as RefundRow
+from services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from services.refunds import queries, reads
 
 PreviewPayload = Annotated[
     RefundPolicyDecision | InputError | NotFoundError,
@@ -70,7 +68,6 @@ async def to_filter(info: strawberry.Info, f: RefundFilterInput | None) -> queri
         complaint_id=complaint_id,
         created_from=f.created_from,
         created_to=f.created_to,
-        awaiting_approval_by=info.context.staff if f.awaiting_my_approval else None,
     )
 
 
@@ -85,8 +82,13 @@ class RefundQueries:
             refund_id = parse_id(id)
         except NotFound:
             return None
-        row = await RefundRow.get_or_none(id=refund_id)
-        return Refund.from_row(row) if row else None
+        try:
+            row = await reads.read_refund(actor=info.context.staff, refund_id=refund_id)
+        except NotFound:
+            return None
+        except PermissionDenied as exc:
+            raise denied(exc) from None
+        return Refund.from_row(row)
 
     @strawberry.field(
         description=(
@@ -109,7 +111,16 @@ class RefundQueries:
                 extensions={"code": "INVALID_INPUT"},
             )
         after_id = decode_cursor(after) if after else None
-        page = await queries.page(await to_filter(info, filter), first=first, after_id=after_id)
+        read = reads.approval_queue if filter and filter.awaiting_my_approval else reads.list_refunds
+        try:
+            page = await read(
+                actor=info.context.staff,
+                criteria=await to_filter(info, filter),
+                first=first,
+                after_id=after_id,
+            )
+        except PermissionDenied as exc:
+            raise denied(exc) from None
         edges = [
             RefundEdge(cursor=encode_cursor(row.id), node=Refund.from_row(row)) for row in page.rows
         ]
@@ -131,11 +142,14 @@ class RefundQueries:
     ) -> PreviewPayload:
         try:
             customer = await customers.by_msisdn(input.msisdn) if input.msisdn else None
-            decision = await refunds.preview(
+            decision = await reads.preview_refund_policy(
+                actor=info.context.staff,
                 request=input.to_request(),
                 customer=customer,
                 facts=None if customer else input.to_facts(),
             )
+        except PermissionDenied as exc:
+            raise denied(exc) from None
         except DomainError as exc:
             return error_type(exc)  # type: ignore[return-value]
         return RefundPolicyDecision.of(decision)
@@ -151,5 +165,10 @@ class RefundQueries:
             key = parse_id(complaint_id, field="complaintId")
         except NotFound:
             return []
-        rows = await info.context.loaders.compensations_by_complaint.load(key)
+        try:
+            rows = await reads.read_compensations(actor=info.context.staff, complaint_id=key)
+        except NotFound:
+            return []
+        except PermissionDenied as exc:
+            raise denied(exc) from None
         return [Compensation.from_row(r) for r in rows]

@@ -10,6 +10,7 @@ import strawberry
 from graphql_schema.customers.types import Customer
 from graphql_schema.enums import Role, Track
 from graphql_schema.notices.types import Notice
+from graphql_schema.permissions import sees_complaint_private
 from graphql_schema.refunds.details import (
     Approval,
     Credit,
@@ -29,7 +30,6 @@ from graphql_schema.refunds.enums import (
     RefundStatus,
 )
 from graphql_schema.staff.types import StaffMember
-from services.complaints import policy as complaint_policy
 from services.refunds import policy
 from services.refunds.models import Refund as RefundRow
 
@@ -102,18 +102,12 @@ class Refund:
     def approver_role(self) -> Role:
         return Role(policy.BAND_ROLES[self.band].value)
 
-    @strawberry.field(description="Whether the customer's number is shown to you in full (C-12).")
+    @strawberry.field(
+        description="Whether the customer's number and name are shown to you in full (C-12)."
+    )
     async def phone_visible(self, info: strawberry.Info) -> bool:
         complaint = await info.context.loaders.complaint_by_id.load(self.complaint_id)
-        viewer = info.context.staff
-        return complaint is not None and complaint_policy.may_see_phone(
-            staff_id=viewer.id,
-            roles=viewer.roles,
-            staff_department_id=viewer.department_id,
-            owner_id=complaint.owner_id,
-            first_handler_id=complaint.first_handler_id,
-            department_id=complaint.department_id,
-        )
+        return complaint is not None and sees_complaint_private(info.context.staff, complaint)
 
     @strawberry.field(description="The complaint it belongs to (R-1).")
     async def complaint(
@@ -127,7 +121,8 @@ class Refund:
     @strawberry.field(description="The customer; the number is masked unless `phoneVisible`.")
     async def customer(self, info: strawberry.Info) -> Customer:
         row = await info.context.loaders.customer_by_id.load(self.customer_id)
-        return Customer.from_row(row, phone_visible=await self.phone_visible(info))
+        visible = await self.phone_visible(info)
+        return Customer.from_row(row, phone_visible=visible, private=visible)
 
     @strawberry.field(description="Who requested it.")
     async def requested_by(self, info: strawberry.Info) -> StaffMember | None:

@@ -21,6 +21,8 @@ from services.calendar.policy import is_plain_workday
 from services.calendar.service import exceptions_between, forget_calendar
 from services.complaints import deadlines
 from services.errors import InvalidInput, NotFound
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.staff.models import Staff
 
 Snapshot = list[list[Any]] | None  # [[iso day, is_workday, name], …]; None: year not stored
@@ -89,6 +91,7 @@ async def _record(
     )
 
 
+@guarded(UseCase.CHANGE_CALENDAR)
 async def set_day(
     *, actor: Staff, day: date, kind: DayKind, name: str, reason: str
 ) -> CalendarChange:
@@ -125,6 +128,7 @@ async def set_day(
     return change
 
 
+@guarded(UseCase.CHANGE_CALENDAR)
 async def save_year(
     *,
     actor: Staff,
@@ -145,6 +149,7 @@ async def save_year(
     return change
 
 
+@guarded(UseCase.CHANGE_CALENDAR)
 async def import_year(*, actor: Staff, year: int, reason: str) -> CalendarChange:
     """Store (or refresh) a year from the chinese_calendar package, where it knows the year."""
     reason = _require_reason(reason)
@@ -161,6 +166,7 @@ async def import_year(*, actor: Staff, year: int, reason: str) -> CalendarChange
     return change
 
 
+@guarded(UseCase.CHANGE_CALENDAR)
 async def restore(*, actor: Staff, change_id: int, to: str, reason: str) -> CalendarChange:
     """Make the year as it was after (`to="after"`) or before (`to="before"`) an edit."""
     reason = _require_reason(reason)

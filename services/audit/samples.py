@@ -18,6 +18,8 @@ from services.audit import sampling
 from services.audit.models import AuditSample, SampleItem, SampleMethod, Verdict
 from services.audit.service import NOTE_MAX, record_finding, require_auditor
 from services.errors import Conflict, InvalidInput, NotFound
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.refunds import clock
 from services.refunds.models import Refund, RefundStatus
 from services.staff.models import Staff
@@ -47,6 +49,7 @@ def _period(first: date, last: date) -> None:
         raise InvalidInput(f"A period is at most {MAX_PERIOD_DAYS} days.", field="period")
 
 
+@guarded(UseCase.DRAW_SAMPLE)
 async def draw_sample(
     *,
     actor: Staff,
@@ -124,6 +127,7 @@ async def redraw(sample_id: int) -> Redraw:
     )
 
 
+@guarded(UseCase.RECORD_VERDICT)
 async def record_verdict(
     *,
     actor: Staff,

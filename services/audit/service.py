@@ -25,6 +25,8 @@ from services.audit.models import (
     TaskStatus,
 )
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.refunds import clock
 from services.refunds.models import Refund, RefundStatus
 from services.staff.models import Role, Staff
@@ -162,6 +164,7 @@ async def _create_finding(
     return finding
 
 
+@guarded(UseCase.RECORD_FINDING)
 async def record_finding(
     *,
     actor: Staff,
@@ -200,6 +203,7 @@ async def record_finding(
         )
 
 
+@guarded(UseCase.DISMISS_FINDING)
 async def dismiss_finding(*, actor: Staff, finding_id: int, reason: str) -> AuditFinding:
     """No problem after all (e.g. a documented special decision): closed with the reason."""
     require_auditor(actor)
@@ -224,6 +228,7 @@ async def dismiss_finding(*, actor: Staff, finding_id: int, reason: str) -> Audi
     return finding
 
 
+@guarded(UseCase.COMPLETE_CORRECTION)
 async def complete_task(
     *, actor: Staff, task_id: int, cause: str, plan: str, resolution: str
 ) -> CorrectionTask:

@@ -14,7 +14,12 @@ from services.complaints.models import (
     WarningColour,
 )
 from services.customers.models import Tier
-from services.staff.models import Role
+from services.permissions.facts import (  # noqa: F401 - the rule facts, re-exported
+    HANDLING_ROLES,
+    IMPORTANT_TIERS,
+    LEAD_ROLES,
+    VIP_TIERS,
+)
 
 
 @dataclass(frozen=True)
@@ -57,13 +62,6 @@ STEPS: dict[str, Step] = {
     )
 }
 
-HANDLING_ROLES = frozenset(
-    {Role.HANDLER, Role.TEAM_LEAD, Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM}
-)
-LEAD_ROLES = frozenset({Role.TEAM_LEAD, Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM})
-IMPORTANT_TIERS = frozenset({Tier.GOLD_AND_ABOVE, Tier.GOVERNMENT_CONTACT, Tier.GROUP_CONTACT})
-# VIP for batch detection (C-3) and verification limits (R-13): every tier above ordinary
-VIP_TIERS = frozenset(set(Tier) - {Tier.ORDINARY})
 
 
 def matter_key(
@@ -89,45 +87,8 @@ def intake_urgency(
 
 
 def can_handle(roles: Collection[str]) -> bool:
+    """A handler or lead (the permission table's `handling`, by roles alone)."""
     return any(r in roles for r in HANDLING_ROLES)
-
-
-def can_act_on(
-    *,
-    staff_id: int,
-    roles: Collection[str],
-    staff_department_id: int | None,
-    owner_id: int,
-    department_id: int | None,
-) -> bool:
-    """The owner acts on a complaint (first-contact responsibility); leads of its department too."""
-    if not can_handle(roles):
-        return False
-    if staff_id == owner_id:
-        return True
-    is_lead = any(r in roles for r in LEAD_ROLES)
-    return is_lead and (department_id is None or department_id == staff_department_id)
-
-
-def may_see_phone(
-    *,
-    staff_id: int,
-    roles: Collection[str],
-    staff_department_id: int | None,
-    owner_id: int,
-    first_handler_id: int,
-    department_id: int | None,
-) -> bool:
-    """C-12: only the people who handle a complaint see the customer's number unmasked."""
-    if staff_id in (owner_id, first_handler_id):
-        return can_handle(roles)
-    return can_act_on(
-        staff_id=staff_id,
-        roles=roles,
-        staff_department_id=staff_department_id,
-        owner_id=owner_id,
-        department_id=department_id,
-    )
 
 
 @dataclass(frozen=True)

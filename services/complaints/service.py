@@ -8,8 +8,6 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from services.permissions.guard import guarded
-from services.permissions.table import UseCase
 from services import clock
 from services.calendar.service import operator_zone
 from services.complaints import deadlines, policy, rules, urgency
@@ -36,6 +34,9 @@ from services.errors import (
     Problem,
 )
 from services.notices import service as notices
+from services.permissions import table
+from services.permissions.guard import complaint_facts, guarded
+from services.permissions.table import Actor, UseCase
 from services.phones import normalize_msisdn
 from services.staff.models import Department, Staff
 from services.thresholds import service as thresholds
@@ -220,16 +221,9 @@ async def locked_for_action(complaint_id: int, actor: Staff) -> Complaint:
     complaint = await Complaint.select_for_update().get_or_none(id=complaint_id)
     if complaint is None:
         raise NotFound("No complaint has this id.", field="id")
-    if not policy.can_act_on(
-        staff_id=actor.id,
-        roles=actor.roles,
-        staff_department_id=actor.department_id,
-        owner_id=complaint.owner_id,
-        department_id=complaint.department_id,
-    ):
-        raise PermissionDenied(
-            "Only the complaint's owner or a lead of its department may do this."
-        )
+    # checked again under the lock: the owner may have changed since the guard looked
+    if not table.handles(Actor.of(actor), complaint_facts(complaint)):
+        raise PermissionDenied(f"Only {table.OWNER_OR_LEAD} may do this.")
     return complaint
 
 

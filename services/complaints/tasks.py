@@ -10,9 +10,12 @@ from services.complaints import policy
 from services.complaints.models import ComplaintEvent, ComplaintTask, Status, TaskKind
 from services.complaints.service import locked_for_action, now, require_handler
 from services.errors import ErrorCode, IllegalTransition, InvalidInput, NotFound
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.staff.models import Staff
 
 
+@guarded(UseCase.ADD_TASK)
 async def add_task(
     *, actor: Staff, complaint_id: int, kind: TaskKind, title: str, owner_id: int, due_at: datetime
 ) -> ComplaintTask:
@@ -50,6 +53,7 @@ async def add_task(
     return task
 
 
+@guarded(UseCase.COMPLETE_TASK)
 async def complete_task(*, actor: Staff, task_id: int, note: str = "") -> ComplaintTask:
     """The task's owner (or whoever may act on the complaint) marks it done."""
     require_handler(actor)

@@ -18,7 +18,6 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from services.complaints import policy as complaint_policy
 from services.complaints.models import (
     Complaint,
     ContactPreference,
@@ -28,10 +27,12 @@ from services.complaints.models import (
 )
 from services.customers.models import Customer
 from services.db import group_by
-from services.errors import IllegalTransition, NotFound, PermissionDenied
+from services.errors import IllegalTransition, NotFound
 from services.notices import outbox, policy, rules
 from services.notices.models import Notice, NoticeAttempt, NoticeStatus
 from services.notices.templates import TemplateKind
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.refunds.models import Refund
 from services.refunds.notice_text import yuan_digits
 from services.staff.models import Staff
@@ -198,21 +199,13 @@ async def after_step(complaint: Complaint, action: str, *, at: datetime) -> list
     return []
 
 
+@guarded(UseCase.RESEND_NOTICE)
 async def resend(*, actor: Staff, notice_id: int, at: datetime) -> Notice:
     """A person fixed what made a notice fail (a number, the gateway's account): send it again."""
     async with in_transaction():
         notice = await Notice.select_for_update().get_or_none(id=notice_id)
         if notice is None:
             raise NotFound("No notice has this id.", field="id")
-        complaint = await Complaint.get_or_none(id=notice.complaint_id or 0)
-        if complaint is None or not complaint_policy.can_act_on(
-            staff_id=actor.id,
-            roles=actor.roles,
-            staff_department_id=actor.department_id,
-            owner_id=complaint.owner_id,
-            department_id=complaint.department_id,
-        ):
-            raise PermissionDenied("Only the complaint's handlers may resend its notices.")
         if notice.flagged_at is None or notice.status == NoticeStatus.PENDING:
             raise IllegalTransition(
                 "Only a notice flagged for a person (failed or undelivered) is sent again.",

@@ -20,6 +20,8 @@ from tortoise.transactions import in_transaction
 from services import clock
 from services.errors import ErrorCode, InvalidInput, PermissionDenied
 from services.notices.models import NoticeTemplate
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.staff.models import Role, Staff
 
 
@@ -177,6 +179,7 @@ async def all_current() -> list[NoticeTemplate]:
     return [await current(kind) for kind in TemplateKind]
 
 
+@guarded(UseCase.SAVE_NOTICE_TEMPLATE)
 async def save(*, actor: Staff, kind: TemplateKind, body: str, reason: str) -> NoticeTemplate:
     """An admin edits a text: checked, then stored as the next version, with who and why."""
     if not actor.has_role(Role.ADMIN):

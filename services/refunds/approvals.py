@@ -10,6 +10,8 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from services.errors import ErrorCode, InvalidInput
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.refunds import clock, idempotency, policy, workflow
 from services.refunds.common import event, locked
 from services.refunds.models import ApprovalDecision, Refund, RefundApproval, RefundStatus
@@ -32,6 +34,7 @@ def _authorise(actor: Staff, refund: Refund) -> int:
     return band
 
 
+@guarded(UseCase.APPROVE_REFUND)
 async def approve(
     *, actor: Staff, refund_id: int, note: str = "", idempotency_key: str | None = None
 ) -> Refund:
@@ -47,6 +50,7 @@ async def approve(
     )
 
 
+@guarded(UseCase.REJECT_REFUND)
 async def reject(*, actor: Staff, refund_id: int, reason: str) -> Refund:
     """AWAITING_APPROVAL → REJECTED; the reason is required and told to the requester."""
     if not reason.strip():

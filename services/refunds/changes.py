@@ -15,6 +15,8 @@ from services.audit.models import AuditFinding
 from services.customers.models import Customer
 from services.errors import ErrorCode, InvalidInput
 from services.notices import service as notices
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.refunds import (
     clock,
     enforcement,
@@ -44,6 +46,7 @@ __all__ = ["Verification", "cancel_refund", "change_amount", "verify_refund"]
 Start = policy.DeadlineStart
 
 
+@guarded(UseCase.VERIFY_REFUND)
 async def verify_refund(*, actor: Staff, refund_id: int, outcome: Verification) -> Refund:
     """R-11 verification, stored whole, once per refund. Verify first: decides refund or not
     (K-4 for special customers) and moves on. Refund first (后查证): before execution, nothing
@@ -159,6 +162,7 @@ def _close(refund: Refund, status: RefundStatus, reason: str, at: datetime) -> N
     refund.closed_at = at
 
 
+@guarded(UseCase.CHANGE_REFUND_AMOUNT)
 async def change_amount(
     *,
     actor: Staff,
@@ -222,6 +226,7 @@ async def _change_amount(
     return refund
 
 
+@guarded(UseCase.CANCEL_REFUND)
 async def cancel_refund(*, actor: Staff, refund_id: int, reason: str) -> Refund:
     """Withdraw a refund before it is executed; the reason is required."""
     require_handler(actor)

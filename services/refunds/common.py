@@ -6,9 +6,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.calendar.service import add_working_days
-from services.complaints import policy as complaint_policy
 from services.complaints.models import Complaint
 from services.errors import NotFound, PermissionDenied
+from services.permissions import table
+from services.permissions.guard import complaint_facts
+from services.permissions.table import Actor
 from services.refunds import clock, policy
 from services.refunds.models import Refund, RefundEvent, RefundStatus
 from services.staff.models import Staff
@@ -30,21 +32,15 @@ async def complaint_for(complaint_id: int) -> Complaint:
 
 
 def require_handling(actor: Staff, complaint: Complaint) -> None:
-    """The complaint's owner, or a lead of its department, acts on its refunds (C-2)."""
-    if not complaint_policy.can_act_on(
-        staff_id=actor.id,
-        roles=actor.roles,
-        staff_department_id=actor.department_id,
-        owner_id=complaint.owner_id,
-        department_id=complaint.department_id,
-    ):
-        raise PermissionDenied(
-            "Only the complaint's owner or a lead of its department may do this."
-        )
+    """The complaint's owner, or a lead of its department, acts on its refunds (C-2).
+
+    Checked again under the refund's lock: the guard looked before the lock was taken."""
+    if not table.handles(Actor.of(actor), complaint_facts(complaint)):
+        raise PermissionDenied(f"Only {table.OWNER_OR_LEAD} may do this.")
 
 
 def require_handler(actor: Staff) -> None:
-    if not complaint_policy.can_handle(actor.roles):
+    if not table.handling(Actor.of(actor)):
         raise PermissionDenied("Only complaint-handling staff may do this.")
 
 

@@ -28,6 +28,8 @@ from services.complaints.models import (
 )
 from services.customers.models import Customer
 from services.errors import Conflict, ErrorCode, InvalidInput
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.refunds import clock, compensation, idempotency, limits, policy
 from services.refunds.common import complaint_for, require_handler, require_handling
 from services.refunds.kinds import Liability
@@ -82,6 +84,7 @@ async def by_id(compensation_id: int) -> Compensation:
     return await Compensation.get(id=compensation_id)
 
 
+@guarded(UseCase.RECORD_COMPENSATION)
 async def record_compensation(
     *,
     actor: Staff,

@@ -17,6 +17,8 @@ from tortoise.transactions import in_transaction
 
 from services.customers.models import Customer
 from services.errors import ErrorCode, InvalidInput, Problem
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.refunds import clock, enforcement, idempotency, limits, policy, workflow
 from services.refunds.common import (
     complaint_for,
@@ -65,6 +67,7 @@ async def by_id(refund_id: int) -> Refund:
     return await Refund.get(id=refund_id)
 
 
+@guarded(UseCase.CREATE_REFUND)
 async def create_refund(
     *,
     actor: Staff,
@@ -85,6 +88,7 @@ async def create_refund(
     )
 
 
+@guarded(UseCase.QUICK_REFUND)
 async def quick_refund(
     *,
     actor: Staff,

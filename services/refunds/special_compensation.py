@@ -14,12 +14,15 @@ from tortoise.transactions import in_transaction
 
 from services.complaints.models import ComplaintEvent
 from services.errors import ErrorCode, IllegalTransition, InvalidInput, NotFound
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.refunds import clock, policy
 from services.refunds.compensation_service import credit_fare
 from services.refunds.models import Compensation, CompensationStatus
 from services.staff.models import Staff
 
 
+@guarded(UseCase.APPROVE_SPECIAL_COMPENSATION)
 async def approve_special_compensation(
     *, actor: Staff, compensation_id: int, note: str = ""
 ) -> Compensation:
@@ -27,6 +30,7 @@ async def approve_special_compensation(
     return await _decide(actor, compensation_id, CompensationStatus.APPROVED, note.strip())
 
 
+@guarded(UseCase.REJECT_SPECIAL_COMPENSATION)
 async def reject_special_compensation(
     *, actor: Staff, compensation_id: int, reason: str
 ) -> Compensation:

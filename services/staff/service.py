@@ -11,6 +11,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from services.config import settings
 from services.errors import ErrorCode, Unauthenticated
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.staff import throttle
 from services.staff.models import Staff
 
@@ -114,3 +116,9 @@ async def staff_for_token(token: str) -> Staff:
             "This token was revoked (password changed, or logged out everywhere); log in again."
         )
     return staff
+
+
+@guarded(UseCase.READ_CONSOLE)
+async def open_console(*, actor: Staff) -> Staff:
+    """The console's pages (daily lists, notices, special customers, audit, exports)."""
+    return actor

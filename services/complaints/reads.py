@@ -1,0 +1,42 @@
+"""Reading complaints and customers, as use cases: the permission table first (C-12 masks
+what the reader is not entitled to; see graphql_schema and admin_ui for how it reads)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.complaints import queries
+from services.complaints.models import Complaint
+from services.customers import service as customers
+from services.customers.models import Customer
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
+from services.staff.models import Staff
+
+
+@guarded(UseCase.READ_COMPLAINT)
+async def read_complaint(*, actor: Staff, complaint_id: int) -> Complaint:
+    """One complaint (NotFound when there is none)."""
+    return await Complaint.get(id=complaint_id)
+
+
+@guarded(UseCase.LIST_COMPLAINTS)
+async def list_complaints(
+    *,
+    actor: Staff,
+    criteria: queries.ComplaintFilter,
+    first: int,
+    after_id: int | None = None,
+    due_soonest: bool = False,
+    after_due: tuple[datetime, int] | None = None,
+) -> queries.Page:
+    """A page of complaints, newest first, or the handler's queue (due soonest first)."""
+    if due_soonest:
+        return await queries.page_due_soonest(criteria, first=first, after=after_due)
+    return await queries.page(criteria, first=first, after_id=after_id)
+
+
+@guarded(UseCase.READ_CUSTOMER)
+async def read_customer(*, actor: Staff, msisdn: str) -> Customer:
+    """The customer with this number (NotFound when none; InvalidInput for a bad number)."""
+    return await customers.by_msisdn(msisdn)

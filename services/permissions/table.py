@@ -1,0 +1,391 @@
+"""The permission table: for every use case, reads included, who may act on which object.
+
+Pure: rules are functions over plain values (who acts, and the facts of the complaint, refund,
+task or customer acted on). Every use case passes `check` first (services.permissions.guard);
+the masking of private data (C-12) asks the `SEE_*` views of the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any, Protocol
+
+from services.errors import PermissionDenied
+from services.permissions.facts import (
+    CONSOLE_ROLES,
+    HANDLING_ROLES,
+    LEAD_ROLES,
+    PARTNER_INTAKE_PREFIX,
+)
+from services.refunds import bands
+from services.staff.models import Role
+
+
+class StaffLike(Protocol):
+    id: int
+    username: str
+    roles: Any
+    department_id: int | None
+    track: Any
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: their id, roles, department and approval track."""
+
+    id: int
+    roles: frozenset[str]
+    department_id: int | None = None
+    track: str = bands.Track.BRANCH.value
+    partner_intake: bool = False  # a partner's intake account (it cannot log in)
+
+    @classmethod
+    def of(cls, staff: StaffLike) -> Actor:
+        return cls(
+            id=staff.id,
+            roles=frozenset(str(r) for r in staff.roles),
+            department_id=staff.department_id,
+            track=str(staff.track),
+            partner_intake=staff.username.startswith(PARTNER_INTAKE_PREFIX),
+        )
+
+
+@dataclass(frozen=True)
+class ComplaintFacts:
+    owner_id: int
+    first_handler_id: int
+    department_id: int | None
+
+
+@dataclass(frozen=True)
+class RefundFacts:
+    complaint: ComplaintFacts
+    requester_id: int
+    band: int
+    track: str
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    complaint: ComplaintFacts
+    owner_id: int
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """Who handles each of the customer's complaints."""
+
+    complaints: tuple[ComplaintFacts, ...]
+
+
+class Subject(StrEnum):
+    """What a use case acts on, found by the keyword argument of the same name + `_id`."""
+
+    NONE = "none"
+    COMPLAINT = "complaint"
+    REFUND = "refund"
+    TASK = "task"
+    NOTICE = "notice"  # the facts of the notice's complaint
+    CUSTOMER = "customer"
+    COMPENSATION = "compensation"  # a special decision: RefundFacts of band and recorder
+
+
+# rules ---------------------------------------------------------------------------------------
+
+
+def _any(roles: Collection[str], wanted: Collection[str]) -> bool:
+    return any(r in roles for r in wanted)
+
+
+def staff_member(a: Actor, _: object = None) -> bool:
+    """Any person on the staff (not a partner's intake account)."""
+    return not a.partner_intake
+
+
+def handling(a: Actor, _: object = None) -> bool:
+    """A person who handles complaints (handler or lead)."""
+    return staff_member(a) and _any(a.roles, HANDLING_ROLES)
+
+
+def takes_complaints(a: Actor, _: object = None) -> bool:
+    """C-2: a handler or lead takes a complaint, and so does a partner's intake account."""
+    return _any(a.roles, HANDLING_ROLES)
+
+
+def handles(a: Actor, c: ComplaintFacts) -> bool:
+    """C-2: the complaint's owner acts on it (首问负责), and the leads of its department."""
+    if not handling(a):
+        return False
+    if a.id == c.owner_id:
+        return True
+    return _any(a.roles, LEAD_ROLES) and c.department_id in (None, a.department_id)
+
+
+def sees_private(a: Actor, c: ComplaintFacts) -> bool:
+    """C-12: whoever handles the complaint, and its first handler, see its private data."""
+    return handles(a, c) or (handling(a) and a.id == c.first_handler_id)
+
+
+def requests_refund(a: Actor, c: ComplaintFacts) -> bool:
+    """R-1: whoever handles the complaint; the partner account for the dispute it took."""
+    return handles(a, c) or (a.partner_intake and a.id == c.owner_id)
+
+
+def completes_task(a: Actor, t: TaskFacts) -> bool:
+    """C-8: the task's owner, or whoever handles its complaint."""
+    return (handling(a) and a.id == t.owner_id) or handles(a, t.complaint)
+
+
+def handles_refund(a: Actor, r: RefundFacts) -> bool:
+    """The refund's complaint is handled by `a` (its owner or a lead of its department)."""
+    return handles(a, r.complaint)
+
+
+def approver_refusal(a: Actor, r: RefundFacts) -> str | None:
+    """R-12: why `a` may not decide this refund, or None: band, track, never the requester."""
+    if a.partner_intake:
+        return "R-12: a partner's intake account approves nothing."
+    try:
+        bands.check_approver(
+            requester_id=r.requester_id,
+            approver_id=a.id,
+            approver_roles=a.roles,
+            approver_track=bands.Track(a.track),
+            refund_band=r.band,
+            refund_track=bands.Track(r.track),
+        )
+    except PermissionDenied as exc:
+        return exc.message
+    return None
+
+
+def approves(a: Actor, r: RefundFacts) -> bool:
+    return approver_refusal(a, r) is None
+
+
+def approving_role(a: Actor, _: object = None) -> bool:
+    """R-12: holds a role that approves some band above 0 (an approver's queue)."""
+    return staff_member(a) and (bands.highest_band(a.roles) or 0) >= 1
+
+
+def customer_private(a: Actor, cu: CustomerFacts) -> bool:
+    """C-12: handles (or first took) one of the customer's complaints."""
+    return any(sees_private(a, c) for c in cu.complaints)
+
+
+def auditor(a: Actor, _: object = None) -> bool:
+    return staff_member(a) and Role.AUDITOR.value in a.roles
+
+
+def admin(a: Actor, _: object = None) -> bool:
+    return staff_member(a) and Role.ADMIN.value in a.roles
+
+
+def console(a: Actor, _: object = None) -> bool:
+    """The console's people: admins and auditors read every page."""
+    return staff_member(a) and _any(a.roles, CONSOLE_ROLES)
+
+
+def risk_profile_reader(a: Actor, cu: CustomerFacts) -> bool:
+    """K-1 status is private (C-12): the customer's handlers, auditors and admins."""
+    return customer_private(a, cu) or console(a)
+
+
+# the table -----------------------------------------------------------------------------------
+
+
+class UseCase(StrEnum):
+    # complaints (C-2, C-6 … C-10)
+    CREATE_COMPLAINT = "create_complaint"
+    ACKNOWLEDGE = "acknowledge"
+    START_INVESTIGATION = "start_investigation"
+    PROPOSE_PLAN = "propose_plan"
+    START_RESOLUTION = "start_resolution"
+    RESOLVE = "resolve"
+    RECORD_REVISIT = "record_revisit"
+    ARCHIVE = "archive"
+    REOPEN = "reopen"
+    ASSIGN = "assign"
+    SET_URGENCY = "set_urgency"
+    CORRECT_MATTER_KEY = "correct_matter_key"
+    ADD_TASK = "add_task"
+    COMPLETE_TASK = "complete_task"
+    PAUSE_CLOCK = "pause_clock"
+    RESUME_CLOCK = "resume_clock"
+    EXTEND_PLAN_DEADLINE = "extend_plan_deadline"
+    RECORD_PROMISE = "record_promise"
+    KEEP_PROMISE = "keep_promise"
+    RECORD_RESULT_TOLD = "record_result_told"
+    READ_COMPLAINT = "read_complaint"
+    LIST_COMPLAINTS = "list_complaints"
+    # customers
+    READ_CUSTOMER = "read_customer"
+    READ_RISK_PROFILE = "read_risk_profile"
+    # refunds (R-1 … R-14)
+    CREATE_REFUND = "create_refund"
+    QUICK_REFUND = "quick_refund"
+    VERIFY_REFUND = "verify_refund"
+    CHANGE_REFUND_AMOUNT = "change_refund_amount"
+    CANCEL_REFUND = "cancel_refund"
+    APPROVE_REFUND = "approve_refund"
+    REJECT_REFUND = "reject_refund"
+    CONFIRM_REFUND_AMOUNT = "confirm_refund_amount"
+    EXECUTE_REFUND = "execute_refund"
+    RECORD_COMPENSATION = "record_compensation"
+    APPROVE_SPECIAL_COMPENSATION = "approve_special_compensation"
+    REJECT_SPECIAL_COMPENSATION = "reject_special_compensation"
+    READ_REFUND = "read_refund"
+    LIST_REFUNDS = "list_refunds"
+    APPROVAL_QUEUE = "approval_queue"
+    PREVIEW_REFUND_POLICY = "preview_refund_policy"
+    READ_COMPENSATIONS = "read_compensations"
+    # notices
+    RESEND_NOTICE = "resend_notice"
+    SAVE_NOTICE_TEMPLATE = "save_notice_template"
+    # audit (A-1 … A-3)
+    RECORD_FINDING = "record_finding"
+    DISMISS_FINDING = "dismiss_finding"
+    COMPLETE_CORRECTION = "complete_correction"
+    DRAW_SAMPLE = "draw_sample"
+    RECORD_VERDICT = "record_verdict"
+    # console pages (daily lists, notices, special customers, overview, audit, exports)
+    READ_CONSOLE = "read_console"
+    CHANGE_CALENDAR = "change_calendar"
+    # views: who sees private data unmasked (C-12); no function, the readers ask them
+    SEE_COMPLAINT_PRIVATE = "see_complaint_private"
+    SEE_CUSTOMER_PRIVATE = "see_customer_private"
+    SEE_TYPED_NUMBER = "see_typed_number"
+
+
+Rule = Callable[[Actor, Any], bool]
+
+
+@dataclass(frozen=True)
+class Entry:
+    subject: Subject
+    who: str  # in words, for the refusal and the report
+    rule: Rule
+    view: bool = False  # a masking rule, not a use case with a function
+    refusal: Callable[[Actor, Any], str | None] | None = None  # a more precise "why not"
+
+
+OWNER_OR_LEAD = "the complaint's owner or a lead of its department"
+_HANDLES = Entry(Subject.COMPLAINT, OWNER_OR_LEAD, handles)
+_HANDLES_REFUND = Entry(Subject.REFUND, f"{OWNER_OR_LEAD} (of the refund's complaint)",
+                        handles_refund)
+_APPROVER = Entry(
+    Subject.REFUND,
+    "an approver whose band covers the refund, on its track, not its requester (R-12)",
+    approves,
+    refusal=approver_refusal,
+)
+_STAFF = Entry(Subject.NONE, "staff (not a partner account)", staff_member)
+_AUDITOR = Entry(Subject.NONE, "an auditor", auditor)
+_ADMIN = Entry(Subject.NONE, "an admin", admin)
+
+U = UseCase
+TABLE: dict[UseCase, Entry] = {
+    U.CREATE_COMPLAINT: Entry(
+        Subject.NONE, "a handler or lead, or a partner's intake account", takes_complaints
+    ),
+    **{
+        use: _HANDLES
+        for use in (
+            U.ACKNOWLEDGE,
+            U.START_INVESTIGATION,
+            U.PROPOSE_PLAN,
+            U.START_RESOLUTION,
+            U.RESOLVE,
+            U.RECORD_REVISIT,
+            U.ARCHIVE,
+            U.REOPEN,
+            U.ASSIGN,
+            U.SET_URGENCY,
+            U.CORRECT_MATTER_KEY,
+            U.ADD_TASK,
+            U.PAUSE_CLOCK,
+            U.RESUME_CLOCK,
+            U.EXTEND_PLAN_DEADLINE,
+            U.RECORD_PROMISE,
+            U.KEEP_PROMISE,
+            U.RECORD_RESULT_TOLD,
+            U.QUICK_REFUND,
+            U.RECORD_COMPENSATION,
+        )
+    },
+    U.COMPLETE_TASK: Entry(
+        Subject.TASK, f"the task's owner, or {OWNER_OR_LEAD}", completes_task
+    ),
+    U.READ_COMPLAINT: Entry(Subject.COMPLAINT, "staff; private data masked (C-12)", staff_member),
+    U.LIST_COMPLAINTS: _STAFF,
+    U.READ_CUSTOMER: _STAFF,
+    U.READ_RISK_PROFILE: Entry(
+        Subject.CUSTOMER,
+        "the handlers of one of the customer's complaints, auditors, admins",
+        risk_profile_reader,
+    ),
+    U.CREATE_REFUND: Entry(
+        Subject.COMPLAINT,
+        f"{OWNER_OR_LEAD}, or the partner account that took it",
+        requests_refund,
+    ),
+    **{
+        use: _HANDLES_REFUND
+        for use in (
+            U.VERIFY_REFUND,
+            U.CHANGE_REFUND_AMOUNT,
+            U.CANCEL_REFUND,
+            U.CONFIRM_REFUND_AMOUNT,
+            U.EXECUTE_REFUND,
+        )
+    },
+    U.APPROVE_REFUND: _APPROVER,
+    U.REJECT_REFUND: _APPROVER,
+    U.APPROVE_SPECIAL_COMPENSATION: replace(_APPROVER, subject=Subject.COMPENSATION),
+    U.REJECT_SPECIAL_COMPENSATION: replace(_APPROVER, subject=Subject.COMPENSATION),
+    U.READ_REFUND: Entry(Subject.REFUND, "staff (not a partner account)", staff_member),
+    U.LIST_REFUNDS: _STAFF,
+    U.APPROVAL_QUEUE: Entry(Subject.NONE, "an approver (band 1 and up, R-12)", approving_role),
+    U.PREVIEW_REFUND_POLICY: _STAFF,
+    U.READ_COMPENSATIONS: Entry(Subject.COMPLAINT, "staff (not a partner account)", staff_member),
+    U.RESEND_NOTICE: Entry(Subject.NOTICE, OWNER_OR_LEAD, handles),
+    U.SAVE_NOTICE_TEMPLATE: _ADMIN,
+    U.RECORD_FINDING: _AUDITOR,
+    U.DISMISS_FINDING: _AUDITOR,
+    U.COMPLETE_CORRECTION: _AUDITOR,
+    U.DRAW_SAMPLE: _AUDITOR,
+    U.RECORD_VERDICT: _AUDITOR,
+    U.READ_CONSOLE: Entry(Subject.NONE, "an admin or an auditor", console),
+    U.CHANGE_CALENDAR: _ADMIN,
+    U.SEE_COMPLAINT_PRIVATE: Entry(
+        Subject.COMPLAINT,
+        f"{OWNER_OR_LEAD}, and its first handler",
+        sees_private,
+        view=True,
+    ),
+    U.SEE_CUSTOMER_PRIVATE: Entry(
+        Subject.CUSTOMER,
+        "whoever sees the private data of one of the customer's complaints",
+        customer_private,
+        view=True,
+    ),
+    U.SEE_TYPED_NUMBER: Entry(
+        Subject.NONE, "a handler or lead who typed the number to look it up", handling, view=True
+    ),
+}
+assert set(TABLE) == set(UseCase), set(UseCase) - set(TABLE)
+
+
+def allows(use: UseCase, actor: Actor, facts: object = None) -> bool:
+    return TABLE[use].rule(actor, facts)
+
+
+def check(use: UseCase, actor: Actor, facts: object = None) -> None:
+    """Raise PermissionDenied unless the table lets `actor` do `use` on what `facts` describe."""
+    entry = TABLE[use]
+    if entry.rule(actor, facts):
+        return
+    why = entry.refusal(actor, facts) if entry.refusal else None
+    raise PermissionDenied(why or f"Only {entry.who} may do this ({use.value}).")
