@@ -15,10 +15,13 @@ _ENUM_PARAMS = {
     "approval": "track",
     "refund": "track",
     "step": "step",
+    "status": "refund_status",
 }
 
 
 def _param(name: str, value: Any, locale: str) -> Any:
+    if name == "at" and value is None:  # a limit passed and the step never came (A-1 re-checks)
+        return i18n._("audit.step_not_taken", locale)
     if name.endswith("_fen") and isinstance(value, int):
         return i18n.yuan(value)
     if name in ("due", "at") and isinstance(value, str):

@@ -6,6 +6,7 @@ from services.thresholds import service as thresholds
 
 CORRECTION_DAYS = "audit.correction_days"
 REPEAT_ESCALATION = "audit.repeat_escalation"
+OPEN_REFUND_DAYS = "audit.open_refund_days"
 
 thresholds.register(
     CORRECTION_DAYS,
@@ -17,5 +18,12 @@ thresholds.register(
     REPEAT_ESCALATION,
     3,
     "A-3: findings of the same problem in a month that call for supervised handling (C-10).",
+    thresholds.positive_int,
+)
+thresholds.register(
+    OPEN_REFUND_DAYS,
+    15,
+    "A-1: calendar days after its request by which a refund is executed or closed; a refund "
+    "still open after them is a finding.",
     thresholds.positive_int,
 )

@@ -1,20 +1,21 @@
-"""The refund audit's use cases (A-1, A-2): check every executed refund, record findings,
-give each a correction task for the person responsible, close them.
+"""The refund audit's use cases (A-1, A-2): check every refund, record findings, give each a
+correction task for the person responsible, close them.
 
-Checking is idempotent: a refund is checked once (its audit_checks row), again only when
-asked, and a problem already found is not found twice. Each use case is one transaction.
+Checking is idempotent: a refund has one audit_checks row, re-checked until it settles (closed,
+or executed and verified: open_checks.settled), and a problem already found is not found twice.
+Each use case is one transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import cast
 
 from tortoise.transactions import in_transaction
 
 from services.audit import facts as audit_facts
-from services.audit import policy, rules
+from services.audit import open_checks, policy, rules
 from services.audit.models import (
     AuditCheck,
     AuditFinding,
@@ -50,42 +51,83 @@ class CheckRun:
 async def coverage() -> tuple[int, int]:
     """A-1 is 100%: (executed refunds, of which checked)."""
     executed = await Refund.filter(status=RefundStatus.EXECUTED).count()
-    checked = await AuditCheck.all().count()
+    checked = await AuditCheck.filter(refund__status=RefundStatus.EXECUTED).count()
     return executed, checked
 
 
 async def check_unchecked(*, limit: int = 5000) -> CheckRun:
-    """Check every executed refund not checked yet (what a worker's sweep or the console runs)."""
-    ids = await (
-        Refund.filter(status=RefundStatus.EXECUTED, audit_check__id__isnull=True)
+    """Check every refund not checked yet, and again every one not settled (what the worker's
+    sweep and the console run): a refund is re-checked until nothing more can be found."""
+    unchecked = await (
+        Refund.filter(audit_check__id__isnull=True)
         .order_by("id")
         .limit(limit)
         .values_list("id", flat=True)
     )
-    return await check_refunds(cast(list[int], ids))
+    unsettled = await (
+        AuditCheck.filter(settled_at__isnull=True)
+        .order_by("refund_id")
+        .limit(limit)
+        .values_list("refund_id", flat=True)
+    )
+    return await check_refunds(sorted(set(cast(list[int], [*unchecked, *unsettled]))))
 
 
 async def check_refunds(refund_ids: list[int]) -> CheckRun:
-    """Check these executed refunds (again, if they were): store each check and new findings."""
+    """Check these refunds (again, if they were): store each check and new findings."""
     history = await audit_facts.BandsHistory.load()
+    open_days = await thresholds.current(rules.OPEN_REFUND_DAYS)
     now = clock.now()
     checked = found = 0
     for start in range(0, len(refund_ids), BATCH):
-        refunds = await Refund.filter(
-            id__in=refund_ids[start : start + BATCH], status=RefundStatus.EXECUTED
-        ).order_by("id")
-        loaded = await audit_facts.load(refunds)
-        by_id = {r.id: r for r in refunds}
-        for refund_id, (facts, decided_at) in loaded.items():
-            bands = history.at(decided_at)
-            findings = policy.check_refund(facts, bands=bands, now=now)
-            found += await _store_check(by_id[refund_id], findings, bands)
+        refunds = await Refund.filter(id__in=refund_ids[start : start + BATCH]).order_by("id")
+        loaded = await audit_facts.load([r for r in refunds if r.status is RefundStatus.EXECUTED])
+        for refund in refunds:
+            basis: dict[str, object] = {"status": refund.status.value}
+            if refund.id in loaded:
+                facts, decided_at = loaded[refund.id]
+                bands = history.at(decided_at)
+                findings = policy.check_refund(facts, bands=bands, now=now)
+                basis["bands"] = {
+                    "band0_max_fen": bands.band0_max_fen,
+                    "liable_max_fen": list(bands.liable_max_fen),
+                    "not_liable_max_fen": list(bands.not_liable_max_fen),
+                }
+            else:
+                findings = open_checks.check_unexecuted(
+                    _unexecuted(refund), now=now, open_days=open_days
+                )
+            done = open_checks.settled(
+                status=refund.status.value,
+                flow=refund.flow,
+                verified_at=refund.verified_at,
+                findings=findings,
+            )
+            found += await _store_check(refund, findings, basis, settled_at=now if done else None)
             checked += 1
     return CheckRun(checked, found)
 
 
+def _unexecuted(refund: Refund) -> open_checks.UnexecutedRefund:
+    return open_checks.UnexecutedRefund(
+        refund_id=refund.id,
+        status=refund.status.value,
+        created_at=refund.created_at,
+        closed_at=refund.closed_at,
+        verify_due_at=refund.verify_due_at,
+        verified_at=refund.verified_at,
+        agree_due_at=refund.agree_due_at,
+        confirmed_at=refund.confirmed_at,
+        execute_due_at=refund.execute_due_at,
+    )
+
+
 async def _store_check(
-    refund: Refund, findings: list[policy.Finding], bands: policy.policy.ApprovalBands
+    refund: Refund,
+    findings: list[policy.Finding],
+    basis: dict[str, object],
+    *,
+    settled_at: datetime | None,
 ) -> int:
     async with in_transaction():
         check, _ = await AuditCheck.get_or_create(
@@ -110,13 +152,8 @@ async def _store_check(
             )
         check.passed = not findings
         check.finding_count = len(findings)
-        check.basis = {
-            "bands": {
-                "band0_max_fen": bands.band0_max_fen,
-                "liable_max_fen": list(bands.liable_max_fen),
-                "not_liable_max_fen": list(bands.not_liable_max_fen),
-            }
-        }
+        check.basis = basis
+        check.settled_at = settled_at
         await check.save()
     return len(new)
 

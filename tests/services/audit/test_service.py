@@ -44,15 +44,15 @@ async def test_a1_every_executed_refund_is_checked_and_a_clean_one_has_no_findin
     dept = await f.department("BR1", "城区分公司")
     handler = await f.staff(Role.HANDLER, dept=dept)
     refunds = await executed_refunds(handler, 3)
-    await f.refund(handler)  # not executed: not audited yet
+    await f.refund(handler)  # not executed: checked too, and again until it settles
 
     run = await audit.check_unchecked()
 
-    assert (run.checked, run.new_findings) == (3, 0)
+    assert (run.checked, run.new_findings) == (4, 0)
     assert await audit.coverage() == (3, 3)
     checks = await AuditCheck.filter(refund_id__in=[r.id for r in refunds])
     assert all(c.passed for c in checks)
-    assert (await audit.check_unchecked()).checked == 0  # nothing left unchecked
+    assert (await audit.check_unchecked()).new_findings == 0  # re-checked, nothing new
 
 
 async def test_a1_a_verify_first_refund_done_by_the_rules_has_no_finding():
