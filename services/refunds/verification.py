@@ -13,21 +13,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from services.customers.models import Customer
-from services.errors import Conflict, ErrorCode, IllegalTransition, InvalidInput
-from services.refunds import limits, policy
+from services.errors import ErrorCode, InvalidInput
+from services.refunds import limits, policy, workflow
 from services.refunds.decisions import RefundRequest, customer_facts, reprice
-from services.refunds.models import Refund, RefundStatus
-from services.refunds.policy import ChargeCategory, Flow, Liability
+from services.refunds.models import Refund
+from services.refunds.policy import ChargeCategory, Liability
 from services.staff.models import Staff
-
-REFUND_FIRST_VERIFIABLE = frozenset(
-    {
-        RefundStatus.AWAITING_APPROVAL,
-        RefundStatus.AWAITING_CONFIRMATION,
-        RefundStatus.CONFIRMED,
-        RefundStatus.EXECUTED,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -73,22 +64,7 @@ def request_of(refund: Refund) -> RefundRequest:
 
 def check_verifiable(refund: Refund) -> None:
     """Once per refund: verify first while VERIFYING, refund first before or after execution."""
-    if refund.verified_at is not None:
-        raise Conflict(
-            "This refund was verified already (a refund is verified once); reload it.",
-        )
-    allowed = (
-        REFUND_FIRST_VERIFIABLE
-        if refund.flow is Flow.REFUND_FIRST
-        else frozenset({RefundStatus.VERIFYING})
-    )
-    if refund.status not in allowed:
-        names = ", ".join(sorted(s.value for s in allowed))
-        raise IllegalTransition(
-            f"Cannot verify a refund that is {refund.status.value}; it must be {names}.",
-            current=refund.status.value,
-            attempted="verify",
-        )
+    workflow.check_verify(refund.flow, refund.status, verified=refund.verified_at is not None)
 
 
 async def what_is_due(refund: Refund, outcome: Verification, *, at: datetime) -> Due:

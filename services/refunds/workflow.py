@@ -1,6 +1,6 @@
 """The refund work order's life cycle (R-11), as data.
 
-    verify first (R-8, R-9):  VERIFYING --verify--> (declined: DECLINED)
+    verify first (R-8, R-9):  VERIFYING --verify--> (nothing due, or K-4: DECLINED)
                                          |
     refund first (R-7) ------------------+--> band 1-4: AWAITING_APPROVAL --approve--> |
                                          +--> band 0 (refunded directly) ------------> |
@@ -13,9 +13,14 @@
     a change of amount before execution returns to AWAITING_APPROVAL (a new approval round)
     or, for band 0, to AWAITING_CONFIRMATION; while VERIFYING it just changes the amount.
 
-A refund-first refund is verified after the fact: `verify` then records the outcome and
-changes no state. A step already taken by someone else (the second of two approvals, the
-second execution) is a Conflict; a step the state does not allow is an IllegalTransition.
+A refund-first refund is verified after the fact (后查证), once, in any state from
+AWAITING_APPROVAL to EXECUTED. Before execution a verification that finds nothing due stops
+it: DECLINED, the state verification's "no" means on either track (the customer is told by
+SMS); one that finds another amount is a change of amount (a new approval round). After
+execution nothing changes state: the audit gets a recovery finding (changes.verify_refund).
+
+A step already taken by someone else (the second of two approvals, the second execution, the
+second verification) is a Conflict; a step the state does not allow is an IllegalTransition.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.errors import Conflict, IllegalTransition
+from services.refunds.kinds import Flow
 from services.refunds.models import RefundStatus as S
 
 OPEN = frozenset({S.VERIFYING, S.AWAITING_APPROVAL, S.AWAITING_CONFIRMATION, S.CONFIRMED})
@@ -39,7 +45,6 @@ class Step:
 STEPS: dict[str, Step] = {
     s.action: s
     for s in (
-        Step("verify", frozenset({S.VERIFYING}), frozenset()),
         Step("change_amount", OPEN, frozenset()),
         Step("approve", frozenset({S.AWAITING_APPROVAL}), APPROVED_OR_LATER | {S.REJECTED}),
         Step("reject", frozenset({S.AWAITING_APPROVAL}), APPROVED_OR_LATER | {S.REJECTED}),
@@ -68,6 +73,26 @@ def check(action: str, status: S, *, band: int) -> None:
         current=status.value,
         attempted=action,
     )
+
+
+VERIFIABLE = {
+    Flow.VERIFY_FIRST: frozenset({S.VERIFYING}),
+    Flow.REFUND_FIRST: frozenset(OPEN - {S.VERIFYING} | {S.EXECUTED}),
+}
+
+
+def check_verify(flow: Flow, status: S, *, verified: bool) -> None:
+    """Verification happens once: Conflict if it did, IllegalTransition if the state forbids it."""
+    if verified:
+        raise Conflict("This refund was verified already (a refund is verified once); reload it.")
+    allowed = VERIFIABLE[flow]
+    if status not in allowed:
+        names = ", ".join(sorted(s.value for s in allowed))
+        raise IllegalTransition(
+            f"Cannot verify a refund that is {status.value}; it must be {names}.",
+            current=status.value,
+            attempted="verify",
+        )
 
 
 def after_decision(band: int) -> S:
