@@ -273,8 +273,9 @@ class Entry:
 
 OWNER_OR_LEAD = "the complaint's owner or a lead of its department"
 _HANDLES = Entry(Subject.COMPLAINT, OWNER_OR_LEAD, handles)
-_HANDLES_REFUND = Entry(Subject.REFUND, f"{OWNER_OR_LEAD} (of the refund's complaint)",
-                        handles_refund)
+_HANDLES_REFUND = Entry(
+    Subject.REFUND, f"{OWNER_OR_LEAD} (of the refund's complaint)", handles_refund
+)
 _APPROVER = Entry(
     Subject.REFUND,
     "an approver whose band covers the refund, on its track, not its requester (R-12)",
@@ -315,9 +316,7 @@ TABLE: dict[UseCase, Entry] = {
             U.RECORD_COMPENSATION,
         )
     },
-    U.COMPLETE_TASK: Entry(
-        Subject.TASK, f"the task's owner, or {OWNER_OR_LEAD}", completes_task
-    ),
+    U.COMPLETE_TASK: Entry(Subject.TASK, f"the task's owner, or {OWNER_OR_LEAD}", completes_task),
     U.READ_COMPLAINT: Entry(Subject.COMPLAINT, "staff; private data masked (C-12)", staff_member),
     U.LIST_COMPLAINTS: _STAFF,
     U.READ_CUSTOMER: _STAFF,

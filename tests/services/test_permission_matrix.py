@@ -165,9 +165,7 @@ CALLS: dict[str, Args] = {
         "due_at": clock.now() + SOON,
     },
     "services.complaints.timekeeping.keep_promise": on_complaint(key="promise:9"),
-    "services.complaints.timekeeping.record_result_told": on_complaint(
-        via=ContactPreference.SMS
-    ),
+    "services.complaints.timekeeping.record_result_told": on_complaint(via=ContactPreference.SMS),
     "services.complaints.reads.read_complaint": on_complaint(),
     "services.complaints.reads.list_complaints": lambda w: {
         "criteria": ComplaintFilter(),
@@ -268,8 +266,14 @@ CALLS: dict[str, Args] = {
 OWNER_OR_LEAD = {"owner", "lead"}
 STAFF = set(ACTORS) - {"partner"}
 EXPECTED: dict[UseCase, set[str]] = {
-    UseCase.CREATE_COMPLAINT: {"owner", "first_handler", "lead", "other_handler", "approver",
-                               "partner"},
+    UseCase.CREATE_COMPLAINT: {
+        "owner",
+        "first_handler",
+        "lead",
+        "other_handler",
+        "approver",
+        "partner",
+    },
     UseCase.COMPLETE_TASK: OWNER_OR_LEAD | {"other_handler"},  # B's handler owns the task
     UseCase.READ_COMPLAINT: STAFF,
     UseCase.LIST_COMPLAINTS: STAFF,
