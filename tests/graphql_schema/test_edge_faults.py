@@ -115,6 +115,7 @@ async def relay() -> AsyncIterator[Relay]:
     with api_database(conn):
         yield relay
     await conn.close()
+    await relay.down()
 
 
 @asynccontextmanager
