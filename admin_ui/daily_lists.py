@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,20 +12,14 @@ from starlette.routing import Route
 from admin_ui.auth import console_page
 from admin_ui.daily_views import PAGE, chosen_status, status_counts
 from admin_ui.rendering import localtime, render
-from services import phones
+from services import phones, privacy
 from services.customers.models import Customer, CustomerStatus
 from services.notices.models import Notice, NoticeStatus
 from services.refunds import clock, risk_profiles
 from services.refunds.models import RiskProfile
 from services.staff.models import Staff
 
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 SPECIAL_LIMIT = 200
-
-
-def mask_phones_in(text: str) -> str:
-    """A message body may quote a number: the console shows it masked like every other (C-12)."""
-    return _PHONE_IN_TEXT.sub(lambda m: phones.mask(m.group(0)), text)
 
 
 @dataclass(frozen=True)
@@ -54,10 +47,10 @@ async def notices(request: Request, staff: Staff) -> Response:
             sent_at=localtime(n.sent_at),
             phone=phones.mask(n.msisdn),
             template=n.template,
-            body=mask_phones_in(n.body),
+            body=phones.mask_in_text(n.body),  # a body may quote a number (C-12)
             status=n.status.value,
             attempts=n.attempts,
-            last_error=mask_phones_in(n.last_error),
+            last_error=phones.mask_in_text(n.last_error),
         )
         for n in await query.order_by("-id").limit(PAGE)
     ]
@@ -112,7 +105,7 @@ async def special_customers(request: Request, staff: Staff) -> Response:
         rows.append(
             SpecialRow(
                 customer_id=customer.id,
-                name=customer.name,
+                name=privacy.mask_name(customer.name),
                 phone=phones.mask(customer.msisdn),
                 tier=customer.tier.value,
                 since=profile.since.isoformat() if profile.since else "—",

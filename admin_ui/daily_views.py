@@ -20,7 +20,7 @@ from tortoise.models import Model
 
 from admin_ui.auth import console_page
 from admin_ui.rendering import localtime, render
-from services import clock, phones
+from services import clock, phones, privacy
 from services.complaints.models import Complaint, Deadline, DeadlineState, Status
 from services.refunds.models import Refund, RefundStatus
 from services.staff.models import Staff
@@ -92,8 +92,9 @@ async def complaints(request: Request, staff: Staff) -> Response:
             category=c.category.value,
             status=c.status.value,
             colour=c.warning_colour.value,
-            customer_name=c.customer.name,
-            # console users (admins, auditors) never handle complaints: always masked (C-12)
+            customer_name=privacy.mask_name(c.customer.name),
+            # console users (admins, auditors) never handle complaints: the permission
+            # table's SEE_* views never entitle them, so names and numbers are masked (C-12)
             customer_phone=phones.mask(c.customer.msisdn),
             owner_name=c.owner.display_name,
             next_due=due(
@@ -157,9 +158,9 @@ async def refunds(request: Request, staff: Staff) -> Response:
             id=r.id,
             complaint_id=r.complaint_id,
             created_at=localtime(r.created_at),
-            customer_name=r.customer.name,
+            customer_name=privacy.mask_name(r.customer.name),
             customer_phone=phones.mask(r.customer.msisdn),
-            matter=r.matter,
+            matter=phones.mask_in_text(r.matter),
             refund_fen=r.refund_fen,
             band=r.band,
             track=r.track.value,

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin_ui import i18n
 from admin_ui.security import CSRF_FIELD, CSRF_SESSION_KEY
-from services import phones
+from services import phones, privacy
 from services.config import settings
 from services.staff.models import Role, Staff
 
@@ -87,6 +87,8 @@ def _template_context(request: Request) -> dict[str, Any]:
         "label": label,
         "yuan": i18n.yuan,
         "mask": phones.mask,
+        "mask_name": privacy.mask_name,  # console users never handle complaints (C-12)
+        "mask_text": phones.mask_in_text,
         "month_title": functools.partial(i18n.month_title, locale=locale),
         "path_for": functools.partial(path_for, request),
         "here": console_path(request),

@@ -18,6 +18,7 @@ from admin_ui.auth import console_page
 from admin_ui.calendar_forms import month_of, shift_month
 from admin_ui.charts import Series, stacked_bars
 from admin_ui.rendering import localtime, render
+from services import phones
 from services.audit import summary as audit_summary
 from services.refunds import clock
 from services.staff.models import Staff
@@ -139,9 +140,10 @@ async def summary_csv(request: Request, staff: Staff) -> Response:
                 i18n.label("finding_status", f.status, locale),
                 f.due_on.isoformat() if f.due_on else "",
                 localtime(f.done_at) if f.done_at else "",
-                f.cause,
-                f.plan,
-                f.resolution,
+                # free texts may quote a number: masked in the export as on the page (C-12)
+                phones.mask_in_text(f.cause),
+                phones.mask_in_text(f.plan),
+                phones.mask_in_text(f.resolution),
             ]
         )
     name = f"audit-summary-{month:%Y-%m}.csv"

@@ -16,6 +16,7 @@ from admin_ui.app import SESSION_COOKIE, create_admin
 from admin_ui.i18n import _, label
 from services.complaints.models import Category, Channel, Complaint, Status
 from services.phones import mask
+from services.privacy import mask_name
 from services.staff import lifecycle
 from services.staff.models import Role, Staff, StaffSession
 from services.staff.throttle import wall_now
@@ -305,7 +306,7 @@ async def test_c12_console_shows_phone_masked(client: httpx.AsyncClient) -> None
     assert mask(customer.msisdn) in page.text
     assert customer.msisdn not in page.text
     assert customer.msisdn[3:] not in page.text  # not even the tail beyond the mask
-    assert customer.name in page.text
+    assert mask_name(customer.name) in page.text and customer.name not in page.text  # C-12
     assert handler.display_name in page.text
 
 

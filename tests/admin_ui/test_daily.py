@@ -12,6 +12,7 @@ from services.complaints.models import Deadline, DeadlineKind, Status
 from services.customers.models import Customer
 from services.notices.models import Notice
 from services.phones import mask
+from services.privacy import mask_name
 from services.staff.models import Role
 from tests import factories as f
 from tests.admin_ui.conftest import Console, text_of
@@ -95,7 +96,8 @@ async def test_k1_special_customers_are_listed_with_why(admin: Console):
     page = await admin.get("/admin/special-customers")
 
     text = text_of(page.text)
-    assert customer.name in text and mask(customer.msisdn) in text
+    assert mask_name(customer.name) in text and mask(customer.msisdn) in text
+    assert customer.name not in text  # C-12: console users handle no complaint
     assert "当月退费累计 120.00 元" in text
     assert text.count("138****") == 1
     assert no_phone_in(page.text)
