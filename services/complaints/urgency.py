@@ -22,22 +22,15 @@ from services.complaints.models import (
     ComplaintEvent,
     ComplaintUrgency,
     Deadline,
-    Status,
     SupervisedMatter,
     UrgencyReason,
     WarningColour,
 )
 from services.complaints.notifications import escalate_to_department_head
+from services.permissions.facts import UNRESOLVED
 from services.staff.models import Staff
 from services.thresholds import service as thresholds
 
-UNRESOLVED = (
-    Status.RECEIVED,
-    Status.ACKNOWLEDGED,
-    Status.INVESTIGATING,
-    Status.PLAN_PROPOSED,
-    Status.RESOLVING,
-)
 AUTO_REASONS = (UrgencyReason.BATCH, UrgencyReason.REPEAT)
 
 

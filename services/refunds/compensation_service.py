@@ -23,11 +23,11 @@ from services.complaints.models import (
     Complaint,
     ComplaintEvent,
     ComplaintUrgency,
-    Status,
     UrgencyReason,
 )
 from services.customers.models import Customer
 from services.errors import Conflict, ErrorCode, InvalidInput
+from services.permissions.facts import UNRESOLVED
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
 from services.refunds import clock, compensation, idempotency, limits, policy
@@ -50,15 +50,6 @@ from services.staff.models import Staff
 
 VOICE = frozenset({Category.NETWORK_FAULT})  # voice service affected: a network fault complaint
 
-UNRESOLVED = frozenset(
-    {
-        Status.RECEIVED,
-        Status.ACKNOWLEDGED,
-        Status.INVESTIGATING,
-        Status.PLAN_PROPOSED,
-        Status.RESOLVING,
-    }
-)
 REFUSED = (RefundStatus.REJECTED, RefundStatus.DECLINED, RefundStatus.CANCELLED)
 
 

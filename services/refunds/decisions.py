@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.customers.models import CreditStanding, Customer, Tier
+from services.customers.models import CreditStanding, Customer
 from services.errors import ErrorCode, InvalidInput
+from services.permissions.facts import VIP_TIERS  # R-13's "VIP、贵宾客户"
 from services.refunds import clock, policy, risk_profiles
 from services.refunds.models import Refund
 from services.refunds.policy import (
@@ -28,11 +29,6 @@ from services.refunds.policy import (
     Liability,
     Multiple,
     RefundMethod,
-)
-
-# R-13's "VIP、贵宾客户": every tier above ordinary
-VIP_TIERS = frozenset(
-    {Tier.MID_HIGH_END, Tier.GOLD_AND_ABOVE, Tier.GROUP_CONTACT, Tier.GOVERNMENT_CONTACT}
 )
 
 
