@@ -24,9 +24,9 @@ from admin_ui.rendering import flash, path_for, render
 from services.audit import calendar_changes
 from services.audit.models import CalendarChange
 from services.calendar import seed
+from services.calendar.computed import computable
 from services.calendar.models import CalendarYear
 from services.calendar.policy import CalendarYearMissing, is_plain_workday
-from services.calendar.computed import computable
 from services.calendar.service import (
     add_working_days,
     exceptions_between,

@@ -33,9 +33,9 @@ def wall_time_uses(path: Path) -> list[str]:
                 k.arg in ("auto_now", "auto_now_add") for k in node.keywords
             ):
                 found.append(f"fields.DatetimeField(auto_now…) line {node.lineno}")
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if SQL_NOW.search(node.value):
-                found.append(f"SQL now() line {node.lineno}")
+        is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if is_text and SQL_NOW.search(node.value):
+            found.append(f"SQL now() line {node.lineno}")
     return found
 
 
