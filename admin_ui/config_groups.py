@@ -62,6 +62,10 @@ class Group:
         """What the group's field template needs beyond the typed values."""
         return {}
 
+    async def after_save(self) -> None:
+        """After a change was stored (saved or restored): what the change sets going."""
+        return None
+
 
 def domain_check(form: Form, values: dict[str, Any]) -> None:
     """The owning module's validator has the last word: its refusal is shown, nothing stored."""

@@ -15,6 +15,7 @@ from admin_ui import i18n
 from admin_ui.config_bands import BandsGroup
 from admin_ui.config_groups import GenericGroup, Group, NumberField, NumberGroup
 from admin_ui.config_notices import RETRY_GROUP, QuietHoursGroup
+from admin_ui.config_risk import RiskGroup
 from admin_ui.config_texts import RoutingGroup, SmsGroup
 from admin_ui.forms import Form
 from services.audit import rules as audit_rules
@@ -163,7 +164,7 @@ async def _deadline_notes(before: dict[str, Any], after: dict[str, Any], locale:
 
 GROUPS: tuple[Group, ...] = (
     BandsGroup(),
-    NumberGroup(
+    RiskGroup(
         slug="risk",
         title_key="config.risk.title",
         intro_key="config.risk.intro",
@@ -228,8 +229,9 @@ GROUPS: tuple[Group, ...] = (
         slug="audit",
         title_key="config.audit.title",
         intro_key="config.audit.intro",
-        rules="A-2, A-3",
+        rules="A-1, A-2, A-3",
         fields=(
+            _f("open_refund_days", audit_rules.OPEN_REFUND_DAYS, None, "unit.days"),
             _f("correction_days", audit_rules.CORRECTION_DAYS, None, "unit.days"),
             _f("repeat_escalation", audit_rules.REPEAT_ESCALATION, None, "unit.findings"),
         ),

@@ -113,6 +113,7 @@ async def config_submit(request: Request, staff: Staff) -> Response:
     except DomainError as exc:
         form.error("__all__", "form.rejected", detail=exc.message)
         return await _page(request, staff, group, typed=form.raw, form=form, status_code=400)
+    await group.after_save()
     versions = ", ".join(f"v{row.version}" for row in rows)
     flash(request, "config.saved", versions=versions)
     return RedirectResponse(path_for(request, "config_form", slug=group.slug), status_code=303)
@@ -182,6 +183,7 @@ async def config_restore(request: Request, staff: Staff) -> Response:
         except DomainError as exc:
             form.error("__all__", "form.rejected", detail=exc.message)
         else:
+            await group.after_save()
             flash(request, "config.restored", old=version, new=row.version)
             return RedirectResponse(
                 path_for(request, "config_history", slug=group.slug), status_code=303

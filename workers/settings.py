@@ -19,6 +19,7 @@ from services.config import settings
 from services.notices.outbox import DELIVER_NOTICE_JOB
 from services.partners.webhooks import DELIVER_WEBHOOK_JOB
 from services.refunds import enforcement as refund_deadlines
+from services.refunds import risk_recompute
 from workers import notices, webhooks
 from workers.queue import redis_settings
 
@@ -56,6 +57,17 @@ async def sweep_refund_deadlines(ctx: dict[str, Any]) -> int:
     return await refund_deadlines.sweep(at=clock.now())
 
 
+async def recompute_risk_profiles(ctx: dict[str, Any], run_id: int) -> int:
+    """K-1 thresholds changed: a slice of batches of stored profiles; queues the next slice."""
+    run = await risk_recompute.run_job(run_id)
+    return run.done
+
+
+async def sweep_risk_recomputes(ctx: dict[str, Any]) -> int:
+    """Every minute: a run for a K-1 change nobody started, and every unfinished run resumed."""
+    return await risk_recompute.sweep()
+
+
 async def audit_executed_refunds(ctx: dict[str, Any]) -> int:
     """Every few minutes: check each newly executed refund against the policy (A-1: 100%)."""
     run = await audit.check_unchecked()
@@ -74,12 +86,14 @@ class WorkerSettings:
     functions: ClassVar[list[Function]] = [
         func(enforce_deadline, name=ENFORCE_DEADLINE_JOB),
         func(enforce_refund_deadline, name=refund_deadlines.ENFORCE_REFUND_DEADLINE_JOB),
+        func(recompute_risk_profiles, name=risk_recompute.RECOMPUTE_JOB, keep_result=0),
         func(notices.deliver_notice, name=DELIVER_NOTICE_JOB, keep_result=0),
         func(webhooks.deliver_webhook, name=DELIVER_WEBHOOK_JOB, keep_result=0),
     ]
     cron_jobs: ClassVar[list[CronJob]] = [
         cron(sweep_deadlines, second=0, run_at_startup=True, unique=True),
         cron(sweep_refund_deadlines, second=20, run_at_startup=True, unique=True),
+        cron(sweep_risk_recomputes, second=40, run_at_startup=True, unique=True),
         cron(
             notices.relay_notices,
             second=set(range(0, 60, max(1, min(settings.notice_relay_seconds, 60)))),

@@ -15,6 +15,10 @@ applies "today >= leaves_on" and a cancelled number itself.
 Writing replays `policy.special_customer` from an anchor that gives the exact answer: the
 first day of the month two months before `since` while special (every later refund kept the
 run alive), else two months before today (nothing earlier can count again).
+
+A change of the K-1 thresholds makes every stored profile stale at once: `recompute` replays
+the whole history of a batch of customers under the new numbers, and risk_recompute.py runs
+it over every stored profile in the worker, resumably.
 """
 
 from __future__ import annotations
@@ -82,11 +86,49 @@ async def refresh(customer: Customer, *, at: datetime, refund_id: int | None = N
     row = await RiskProfile.select_for_update().get(customer_id=customer.id)
     anchor = row.since if row.special and row.since else today
     facts = (await _facts([customer.id], since=clock.month_start(anchor, 2))).get(customer.id, [])
+    thresholds = await limits.risk_thresholds()
+    _apply(row, customer, facts, today, thresholds)
+    row.last_refund_id = refund_id if refund_id is not None else row.last_refund_id
+    await row.save()
+    return _profile(customer, row, facts, today, thresholds)
+
+
+async def recompute(
+    customer_ids: Sequence[int], *, at: datetime, thresholds: policy.RiskThresholds
+) -> int:
+    """After the K-1 thresholds changed: replay the whole history of these customers' stored
+    profiles under `thresholds` (inside the caller's transaction; rows locked in customer
+    order). The stored `since` is no anchor here: the new numbers may move it. Returns how many
+    customers joined or left the list."""
+    today = clock.local_date(at)
+    rows = (
+        await RiskProfile.filter(customer_id__in=list(customer_ids))
+        .select_for_update()
+        .order_by("customer_id")
+    )
+    customers = {c.id: c for c in await Customer.filter(id__in=[r.customer_id for r in rows])}
+    history = await _facts([r.customer_id for r in rows], since=None)
+    flipped = 0
+    for row in rows:
+        before = row.special
+        _apply(row, customers[row.customer_id], history.get(row.customer_id, []), today, thresholds)
+        await row.save()
+        flipped += row.special != before
+    return flipped
+
+
+def _apply(
+    row: RiskProfile,
+    customer: Customer,
+    facts: list[policy.RefundFact],
+    today: date,
+    thresholds: policy.RiskThresholds,
+) -> None:
     decision = policy.special_customer(
         refunds=facts,
         today=today,
         cancelled=customer.status == CustomerStatus.CANCELLED,
-        thresholds=await limits.risk_thresholds(),
+        thresholds=thresholds,
     )
     row.special = decision.special
     row.since = decision.since
@@ -96,18 +138,17 @@ async def refresh(customer: Customer, *, at: datetime, refund_id: int | None = N
     row.trigger_figures = _figures_json(decision.trigger_figures)
     row.reasons = list(decision.reasons)
     row.computed_on = today
-    row.last_refund_id = refund_id if refund_id is not None else row.last_refund_id
-    await row.save()
-    return _profile(customer, row, facts, today, await limits.risk_thresholds())
 
 
-async def _facts(customer_ids: Sequence[int], *, since: date) -> dict[int, list[policy.RefundFact]]:
-    rows = (
-        await Refund.filter(
-            customer_id__in=list(customer_ids), executed_at__gte=clock.local_midnight(since)
-        )
-        .order_by("customer_id", "executed_at")
-        .values_list("customer_id", "executed_at", "refund_fen", "liability", "border_roaming")
+async def _facts(
+    customer_ids: Sequence[int], *, since: date | None
+) -> dict[int, list[policy.RefundFact]]:
+    """Executed refunds of these customers from `since` (None: their whole history)."""
+    found = Refund.filter(customer_id__in=list(customer_ids), executed_at__isnull=False)
+    if since is not None:
+        found = found.filter(executed_at__gte=clock.local_midnight(since))
+    rows = await found.order_by("customer_id", "executed_at").values_list(
+        "customer_id", "executed_at", "refund_fen", "liability", "border_roaming"
     )
     grouped: dict[int, list[policy.RefundFact]] = defaultdict(list)
     for customer_id, executed_at, fen, liability, roaming in rows:
