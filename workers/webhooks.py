@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from services import clock
-from services.partners import webhooks
+from services.partners import disputes, webhooks
 from services.partners.webhooks import Sender
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,9 @@ async def deliver_webhook(ctx: dict[str, Any], event_id: int) -> str | None:
 
 
 async def relay_webhooks(ctx: dict[str, Any]) -> int:
-    """Every 10 s: each due event (new status changes, retries, lost jobs), a few at a time."""
+    """Every 10 s: refuse the due disputes of numbers that are no customer's, then each due
+    event (new status changes, retries, lost jobs), a few at a time."""
+    await disputes.refuse_unmatched(at=clock.now(), limit=RELAY_BATCH)
     due = await webhooks.due(at=clock.now(), limit=RELAY_BATCH)
     if not due:
         return 0

@@ -21,8 +21,8 @@ from graphql_schema.partners.schema import schema as partner_schema
 from graphql_schema.transport import EdgeLimits, GraphQLEndpoint
 from services.config import settings
 from services.errors import Unauthenticated
-from services.partners import keys, limits
-from services.partners.limits import RateLimited, RateLimiter
+from services.partners import keys
+from services.partners.limits import RateLimiter
 
 log = logging.getLogger("tousu.partners")
 _limiters: list[RedisRateLimiter] = []
@@ -51,21 +51,14 @@ class PartnerGraphQL(GraphQLEndpoint[PartnerContext]):
         return None
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> PartnerContext:
+        """The partner; its rate is counted per mutation and per query request (context.py)."""
         assert isinstance(request, Request)
-        partner = getattr(request.state, "partner", None)
-        refusal: RateLimited | None = None
-        if partner is not None:
-            try:
-                await limits.check_rate(self.limiter, key_id=partner.key_id)
-            except RateLimited as exc:
-                refusal = exc
-                response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return PartnerContext(
             request=request,
             response=response,
-            partner=partner,
+            partner=getattr(request.state, "partner", None),
             key_prefix=getattr(request.state, "key_prefix", ""),
-            refusal=refusal,
+            limiter=self.limiter,
         )
 
 

@@ -54,13 +54,14 @@ def refuse(exc: DomainError) -> NoReturn:
     raise GraphQLError(exc.message, extensions=extensions)
 
 
-def caller(info: strawberry.Info) -> PartnerKey:
-    """The authenticated partner of a query (the view refused the request without one)."""
+async def caller(info: strawberry.Info) -> PartnerKey:
+    """The authenticated partner of a query, within the key's rate (one token per request)."""
     context: PartnerContext = info.context
-    if context.refusal is not None:
-        refuse(context.refusal)
     if context.partner is None:  # pragma: no cover - the view answers 401 first
         raise GraphQLError("Send your API key.", extensions={"code": "UNAUTHENTICATED"})
+    refusal = await context.query_token()
+    if refusal is not None:
+        refuse(refusal)
     return context.partner
 
 
@@ -69,10 +70,12 @@ async def run_partner_mutation(
     call: Callable[[PartnerKey], Awaitable[R]],
     result: Callable[[R], Any],
 ) -> Any:
-    """Every partner mutation: the rate limit, one use case, its result or typed refusal."""
+    """Every partner mutation: a token of the rate limit (each mutation field takes one,
+    aliases included), one use case, its result or typed refusal."""
     context: PartnerContext = info.context
-    if context.refusal is not None:
-        return partner_error(context.refusal)
+    refusal = await context.take_token()
+    if refusal is not None:
+        return partner_error(refusal)
     assert context.partner is not None  # the view answers 401 without a key
     try:
         row = await call(context.partner)

@@ -9,7 +9,7 @@ import strawberry
 from graphql_schema.partners.types import DisputeReason, DisputeStatus
 from services.partners import disputes
 from services.partners.models import DisputeReason as ReasonValue
-from services.refunds.models import RefundStatus
+from services.partners.models import DisputeStage
 
 
 @strawberry.input(description="One disputed charge from the customer's bill.")
@@ -64,7 +64,7 @@ class DisputeFilterInput:
 
     def to_filter(self) -> disputes.DisputeFilter:
         return disputes.DisputeFilter(
-            statuses=tuple(RefundStatus(s.value) for s in self.status or ()),
+            stages=tuple(DisputeStage(s.value) for s in self.status or ()),
             service_code=self.service_code or "",
             msisdn=self.msisdn or "",
             created_from=self.created_from,

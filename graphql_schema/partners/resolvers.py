@@ -82,7 +82,7 @@ def _first(first: int) -> int:
 class Query:
     @strawberry.field(description="You: the partner the API key belongs to.")
     async def me(self, info: strawberry.Info) -> PartnerAccount:
-        who = caller(info)
+        who = await caller(info)
         partner = await Partner.get(id=who.partner_id)
         endpoint = await webhooks.endpoint_of(partner.id)
         return PartnerAccount(
@@ -100,7 +100,7 @@ class Query:
 
     @strawberry.field(description="One of your disputes; null if you have none with this id.")
     async def dispute(self, info: strawberry.Info, id: strawberry.ID) -> Dispute | None:
-        row = await disputes.dispute_of(caller(info).partner_id, str(id))
+        row = await disputes.dispute_of((await caller(info)).partner_id, str(id))
         return Dispute.from_row(row) if row else None
 
     @strawberry.field(description="Your disputes, newest first, a page at a time.")
@@ -115,7 +115,7 @@ class Query:
             DisputeFilterInput | None, strawberry.argument(description="Narrow the list.")
         ] = None,
     ) -> DisputeConnection:
-        who = caller(info)
+        who = await caller(info)
         try:
             where = filter.to_filter() if filter else DisputeFilter()
             page = await disputes.disputes_of(
@@ -140,7 +140,7 @@ class Query:
             strawberry.ID | None, strawberry.argument(description="Only this dispute's events.")
         ] = None,
     ) -> list[WebhookEvent]:
-        who = caller(info)
+        who = await caller(info)
         rows = await webhooks.events_of(
             who.partner_id,
             first=_first(first),

@@ -12,28 +12,22 @@ from enum import Enum
 import strawberry
 
 from services.partners import disputes as dispute_rules
-from services.partners.models import PartnerDispute
+from services.partners.models import DisputeStage, PartnerDispute
 from services.partners.models import WebhookDelivery as DeliveryRow
 from services.partners.models import WebhookEvent as EventRow
 from services.phones import mask
 
 
 @strawberry.enum(
-    description="Where the dispute's refund is (the operator's R-11 flow): VERIFYING (verify "
-    "first) → AWAITING_APPROVAL → AWAITING_CONFIRMATION (the customer confirms the amount) → "
-    "CONFIRMED → EXECUTED (refunded). REJECTED by an approver, DECLINED after verification, "
-    "CANCELLED before execution. A refund-first dispute starts at AWAITING_APPROVAL or "
-    "AWAITING_CONFIRMATION."
+    description="Where the dispute is: OPEN (taken; the operator is handling it: verifying, "
+    "approving, confirming the amount with the customer), then REFUNDED (refundedAt set) or "
+    "REFUSED (closed without a refund, closedAt set). The operator's steps in between are "
+    "not shown: they are about the customer (C-12)."
 )
 class DisputeStatus(Enum):
-    VERIFYING = "verifying"
-    AWAITING_APPROVAL = "awaiting_approval"
-    AWAITING_CONFIRMATION = "awaiting_confirmation"
-    CONFIRMED = "confirmed"
-    EXECUTED = "executed"
-    REJECTED = "rejected"
-    DECLINED = "declined"
-    CANCELLED = "cancelled"
+    OPEN = "open"
+    REFUNDED = "refunded"
+    REFUSED = "refused"
 
 
 @strawberry.enum(
@@ -90,11 +84,14 @@ class Dispute:
     charge_lines: list[ChargeLine] = strawberry.field(description="The disputed charges.")
     claimed_fen: int = strawberry.field(description="The sum of the disputed charges, in fen.")
     refund_fen: int = strawberry.field(
-        description="What the operator refunds, in fen (may change after verification)."
+        description="What the rules refund for the charges you submitted, in fen; once "
+        "REFUNDED, what was refunded (verification may change it)."
     )
-    decision: DisputeDecision = strawberry.field(description="Refund first or verify first, why.")
+    decision: DisputeDecision = strawberry.field(
+        description="The rule for disputes of this service: refund first or verify first, why."
+    )
     created_at: datetime = strawberry.field(description="When you submitted it.")
-    updated_at: datetime = strawberry.field(description="When its refund last changed.")
+    updated_at: datetime = strawberry.field(description="When its status last changed.")
     refunded_at: datetime | None = strawberry.field(description="When it was refunded, if it was.")
     closed_at: datetime | None = strawberry.field(
         description="When it was rejected, declined or cancelled, if it was."
@@ -102,12 +99,13 @@ class Dispute:
 
     @classmethod
     def from_row(cls, row: PartnerDispute) -> Dispute:
-        refund = row.refund
-        told = dispute_rules.decision(refund)
+        """From the dispute alone: its refund's steps are not the partner's to see (C-12)."""
+        told = dispute_rules.decision(row.service)
+        changed = row.stage_changed_at or row.created_at
         return cls(
             id=strawberry.ID(row.public_id),
-            status=DisputeStatus(refund.status.value),
-            msisdn=mask(row.customer.msisdn),
+            status=DisputeStatus(row.stage.value),
+            msisdn=mask(row.msisdn),
             service_code=row.service.service_code,
             reason=DisputeReason(row.reason.value),
             description=row.description,
@@ -117,12 +115,12 @@ class Dispute:
                 for line in row.charge_lines
             ],
             claimed_fen=row.claimed_fen,
-            refund_fen=refund.refund_fen,
+            refund_fen=dispute_rules.shown_refund_fen(row),
             decision=DisputeDecision(flow=DisputeFlow(told.flow.value), reason=told.reason),
             created_at=row.created_at,
-            updated_at=refund.updated_at,
-            refunded_at=refund.executed_at,
-            closed_at=refund.closed_at,
+            updated_at=changed,
+            refunded_at=changed if row.stage is DisputeStage.REFUNDED else None,
+            closed_at=changed if row.stage is DisputeStage.REFUSED else None,
         )
 
 

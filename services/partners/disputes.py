@@ -7,6 +7,14 @@ refund first, R-9 makes a special customer (K-1) verify first, R-8 the rest unle
 hold. Every query filters by the partner in the query itself: another partner's dispute is
 indistinguishable from one that does not exist.
 
+What the partner learns reveals nothing about the customer (C-12): the answer and every later
+read are made from the dispute (its stage, the rule of its service, the amount the rules give
+for the charges submitted), never from the refund's steps, so a special customer's dispute
+(verified first, R-9) reads exactly as anyone's until its outcome. A number that is no
+customer's is accepted the same way; it opens nothing and is refused by the worker
+(`refuse_unmatched`) at a moment drawn within the time people take to refuse a dispute,
+through the dispute's status and a webhook event like any other refusal.
+
 Idempotency: every submission carries a key, scoped to the partner
 (services.refunds.idempotency with scope `partner:<id>:dispute`): the same key and input
 answer with the first dispute, another input with IDEMPOTENCY_MISMATCH, and concurrent
@@ -15,11 +23,13 @@ duplicates make one dispute (the unique (scope, key) index decides).
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
 import string
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -28,12 +38,18 @@ from services.complaints.models import Category, Channel
 from services.customers.models import Customer
 from services.errors import ErrorCode, InvalidInput, NotFound, Problem
 from services.partners import limits, webhooks
-from services.partners.models import DisputeReason, Partner, PartnerDispute, PartnerService
+from services.partners.models import (
+    DisputeReason,
+    DisputeStage,
+    Partner,
+    PartnerDispute,
+    PartnerService,
+)
 from services.phones import normalize_msisdn
-from services.refunds import clock, idempotency
+from services.refunds import clock, idempotency, policy
 from services.refunds import service as refunds
 from services.refunds.decisions import RefundRequest
-from services.refunds.models import IdempotencyKey, Refund, RefundStatus
+from services.refunds.models import IdempotencyKey
 from services.refunds.policy import BusinessType, ChargeCategory, Flow, Liability, yuan
 from services.staff.models import Staff
 
@@ -44,6 +60,10 @@ MAX_EVIDENCE = 10
 MAX_EVIDENCE_LENGTH = 500
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _PUBLIC_ALPHABET = string.ascii_lowercase + string.digits
+# when a dispute of a number that is no customer's is refused: a moment drawn in the span in
+# which an approver or a verifier refuses a real one (hours, up to R-13's 3 working days)
+UNMATCHED_REFUSAL_AFTER = (timedelta(hours=4), timedelta(hours=72))
+_draw = random.SystemRandom()
 
 CATEGORY = {
     DisputeReason.UNKNOWING_SUBSCRIPTION: ChargeCategory.UNKNOWING_SUBSCRIPTION,
@@ -92,25 +112,36 @@ class Page:
 
 @dataclass(frozen=True)
 class DisputeFilter:
-    statuses: tuple[RefundStatus, ...] = ()
+    stages: tuple[DisputeStage, ...] = ()
     service_code: str = ""
     msisdn: str = ""
     created_from: datetime | None = None
     created_to: datetime | None = None
 
 
-def decision(refund: Refund) -> Decision:
-    if refund.flow is Flow.VERIFY_FIRST:  # R-8 or R-9 alike: R-9 would name a special customer
+def decision(service: PartnerService) -> Decision:
+    """The rule for disputes of this service: the same for every customer (R-7(a) for a
+    Monternet service). Whether a customer is verified first all the same (R-9, K-1) is the
+    operator's to know (C-12)."""
+    if service.monternet:
         return Decision(
-            Flow.VERIFY_FIRST,
-            "Verify first (先查证、后退费): the operator verifies the charge before any refund.",
+            Flow.REFUND_FIRST,
+            "Refund first (先退费、后查证): a Monternet (梦网) service charge is refunded first "
+            "and verified later (R-7(a)), unless the operator's rules require verifying first.",
         )
-    why = (
-        "a Monternet (梦网) service charge is refunded first and verified later (R-7(a))"
-        if refund.flow_clause == "R-7(a)"
-        else "the operator's rules refund this first and verify later (R-7)"
+    return Decision(
+        Flow.VERIFY_FIRST,
+        "Verify first (先查证、后退费): the operator verifies the charge before any refund, "
+        "unless its rules allow refunding first.",
     )
-    return Decision(Flow.REFUND_FIRST, f"Refund first (先退费、后查证): {why}.")
+
+
+def shown_refund_fen(dispute: PartnerDispute) -> int:
+    """What the partner is told is refunded: the rules' amount for the charges submitted, and
+    once refunded, what was refunded."""
+    if dispute.stage is DisputeStage.REFUNDED and dispute.refund is not None:
+        return dispute.refund.refund_fen
+    return dispute.quoted_fen
 
 
 def _validate(sub: Submission, *, at: datetime) -> Submission:
@@ -208,9 +239,7 @@ async def submit(
     service = await PartnerService.get_or_none(partner_id=partner_id, service_code=sub.service_code)
     if service is None:
         raise NotFound("None of your services has this service code.", field="serviceCode")
-    customer = await Customer.get_or_none(msisdn=sub.msisdn)
-    if customer is None:
-        raise NotFound("No customer has this phone number.", field="msisdn")
+    customer = await Customer.get_or_none(msisdn=sub.msisdn)  # None: accepted all the same
     created: list[PartnerDispute] = []
 
     async def run() -> PartnerDispute:
@@ -245,19 +274,84 @@ async def submit(
 
 
 async def _by_id(dispute_id: int) -> PartnerDispute:
-    return await PartnerDispute.get(id=dispute_id).select_related("refund", "customer", "service")
+    return await PartnerDispute.get(id=dispute_id).select_related("refund", "service")
+
+
+def _request(service: PartnerService, sub: Submission) -> RefundRequest:
+    """The partner refund a dispute asks for (R-2): goodwill, the charges back."""
+    return RefundRequest(
+        liability=Liability.NOT_LIABLE,
+        charge_category=CATEGORY[sub.reason],
+        charged_fen=sum(line.amount_fen for line in sub.charge_lines),
+        should_have_charged_fen=0,
+        business_type=BusinessType.PARTNER,
+        is_monternet_or_own_vas=service.monternet,
+        settled_on_spot=False,
+        cause_unknown_on_spot=True,
+    )
+
+
+def _quote(request: RefundRequest) -> int:
+    """R-4, R-5: the amount the rules give for these charges, whoever the customer is."""
+    return policy.refund_amount(
+        liability=request.liability,
+        charge_category=request.charge_category,
+        charged_fen=request.charged_fen,
+        should_have_charged_fen=request.should_have_charged_fen,
+        requested_method=request.method,
+    ).refund_fen
 
 
 async def _create(
     partner: Partner,
     service: PartnerService,
-    customer: Customer,
+    customer: Customer | None,
     sub: Submission,
     *,
     at: datetime,
 ) -> PartnerDispute:
+    request = _request(service, sub)
+    fields: dict[str, Any] = {
+        "public_id": _public_id(),
+        "partner_id": partner.id,
+        "service": service,
+        "msisdn": sub.msisdn,
+        "reason": sub.reason,
+        "description": sub.description,
+        "evidence": list(sub.evidence),
+        "charge_lines": [
+            {"period": line.period, "amount_fen": line.amount_fen} for line in sub.charge_lines
+        ],
+        "claimed_fen": request.charged_fen,
+        "quoted_fen": _quote(request),
+        "stage": DisputeStage.OPEN,
+        "stage_changed_at": at,
+        "created_at": at,
+    }
+    if customer is None:
+        low, high = UNMATCHED_REFUSAL_AFTER
+        refuse_at = at + low + (high - low) * _draw.random()
+        async with in_transaction():
+            dispute = await PartnerDispute.create(**fields, refuse_at=refuse_at)
+            await webhooks.record_created(dispute, at=at)
+        dispute.service = service
+        return dispute
+    return await _open(partner, service, customer, sub, request, fields, at=at)
+
+
+async def _open(
+    partner: Partner,
+    service: PartnerService,
+    customer: Customer,
+    sub: Submission,
+    request: RefundRequest,
+    fields: dict[str, Any],
+    *,
+    at: datetime,
+) -> PartnerDispute:
+    """A customer's dispute: its complaint and refund, decided by the rules like any other."""
     staff = await Staff.get(id=partner.intake_staff_id)
-    claimed = sum(line.amount_fen for line in sub.charge_lines)
+    claimed = request.charged_fen
     label = LABEL[sub.reason]
     periods = "、".join(sorted({line.period for line in sub.charge_lines}))
     details = "\n".join(
@@ -286,16 +380,7 @@ async def _create(
         refund = await refunds.create_refund(
             actor=staff,
             complaint_id=complaint.id,
-            request=RefundRequest(
-                liability=Liability.NOT_LIABLE,
-                charge_category=CATEGORY[sub.reason],
-                charged_fen=claimed,
-                should_have_charged_fen=0,
-                business_type=BusinessType.PARTNER,
-                is_monternet_or_own_vas=service.monternet,
-                settled_on_spot=False,
-                cause_unknown_on_spot=True,
-            ),
+            request=request,
             order=refunds.WorkOrder(
                 matter=f"{service.name}{label}"[:200],
                 sp_code=partner.sp_code,
@@ -303,35 +388,42 @@ async def _create(
             ),
         )
         dispute = await PartnerDispute.create(
-            public_id=_public_id(),
-            partner_id=partner.id,
-            service=service,
-            customer=customer,
-            complaint=complaint,
-            refund=refund,
-            reason=sub.reason,
-            description=sub.description,
-            evidence=list(sub.evidence),
-            charge_lines=[
-                {"period": line.period, "amount_fen": line.amount_fen} for line in sub.charge_lines
-            ],
-            claimed_fen=claimed,
-            created_at=at,
+            **fields, customer=customer, complaint=complaint, refund=refund
         )
-        await webhooks.record_created(dispute, status=refund.status, at=at)
+        await webhooks.record_created(dispute, at=at)
     dispute.refund = refund
     dispute.customer = customer
     dispute.service = service
     return dispute
 
 
+async def refuse_unmatched(*, at: datetime, limit: int = 100) -> int:
+    """The worker: refuse each due dispute of a number that is no customer's, as a refusal of
+    any dispute reads (REFUSED, a `dispute.status_changed` event)."""
+    due = (
+        await PartnerDispute.filter(stage=DisputeStage.OPEN, refund_id=None, refuse_at__lte=at)
+        .order_by("refuse_at")
+        .limit(limit)
+    )
+    refused = 0
+    for dispute in due:
+        async with in_transaction():
+            moved = await PartnerDispute.filter(id=dispute.id, stage=DisputeStage.OPEN).update(
+                stage=DisputeStage.REFUSED, stage_changed_at=at
+            )
+            if moved:
+                await webhooks.record_status_changed(
+                    dispute, DisputeStage.OPEN, DisputeStage.REFUSED, at=at
+                )
+                refused += 1
+    return refused
+
+
 # reads: every one filters by the partner -------------------------------------------------
 
 
 def _of(partner_id: int):  # type: ignore[no-untyped-def]
-    return PartnerDispute.filter(partner_id=partner_id).select_related(
-        "refund", "customer", "service"
-    )
+    return PartnerDispute.filter(partner_id=partner_id).select_related("refund", "service")
 
 
 async def dispute_of(partner_id: int, public_id: str) -> PartnerDispute | None:
@@ -349,12 +441,12 @@ async def disputes_of(
         if anchor is None:
             return Page(rows=[], has_next=False)
         query = query.filter(id__lt=anchor.id)
-    if where.statuses:
-        query = query.filter(refund__status__in=[s.value for s in where.statuses])
+    if where.stages:
+        query = query.filter(stage__in=[s.value for s in where.stages])
     if where.service_code.strip():
         query = query.filter(service__service_code=where.service_code.strip())
     if where.msisdn.strip():
-        query = query.filter(customer__msisdn=normalize_msisdn(where.msisdn))
+        query = query.filter(msisdn=normalize_msisdn(where.msisdn))
     if where.created_from is not None:
         query = query.filter(created_at__gte=where.created_from)
     if where.created_to is not None:

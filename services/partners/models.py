@@ -3,7 +3,7 @@
 A dispute links a partner to the complaint and the refund it created; the refund itself is an
 ordinary refund work order (services.refunds), decided by the same policy as every other.
 Webhook events are an outbox: `dispute.created` is written with the dispute, and every later
-status change of the linked refund by a trigger on `refund_events` (migration 0007), in the
+change of its stage by a trigger on `refund_events` (migration 0013, replacing 0007's), in the
 transaction that changed it. The worker delivers them and logs each attempt.
 """
 
@@ -36,6 +36,18 @@ class DisputeReason(StrEnum):
     UNKNOWING_SUBSCRIPTION = "unknowing_subscription"  # 不知情定制
     SERVICE_UNUSABLE = "service_unusable"  # 业务无法使用
     BILLING_ERROR = "billing_error"  # 信息费误计
+
+
+class DisputeStage(StrEnum):
+    """What a partner sees of its dispute: the outcome, never the steps that lead to it (C-12).
+
+    The refund's own steps (verification, approval, the customer's confirmation) would tell a
+    partner that its customer is special (R-9) or has had refunds (R-12 band 0); they all read
+    OPEN. A number that is no customer's is OPEN too, then REFUSED like any refusal."""
+
+    OPEN = "open"  # taken; the operator is handling it
+    REFUNDED = "refunded"  # the refund was executed
+    REFUSED = "refused"  # closed without a refund: rejected, declined, cancelled
 
 
 class WebhookState(StrEnum):
@@ -110,7 +122,9 @@ class PartnerApiKey(Model):
 
 class PartnerDispute(Model):
     """A refund dispute a partner submitted: the complaint and refund it created, and what the
-    partner said. The status is the refund's."""
+    partner said. Its `stage` is what the partner sees, kept by the trigger on refund_events
+    (migration 0013). A number that is no customer's opens nothing: the dispute is refused by
+    the worker at `refuse_at`, a moment drawn within the time a person takes to refuse one."""
 
     id = fields.IntField(primary_key=True)
     public_id = fields.CharField(max_length=32, unique=True)  # what the partner sees
@@ -120,15 +134,20 @@ class PartnerDispute(Model):
     service: fields.ForeignKeyRelation[PartnerService] = fields.ForeignKeyField(
         "models.PartnerService", related_name="disputes", on_delete=fields.RESTRICT
     )
-    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
-        "models.Customer", related_name=False, on_delete=fields.RESTRICT
+    customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name=False, null=True, on_delete=fields.RESTRICT
     )
-    complaint: fields.OneToOneRelation[Complaint] = fields.OneToOneField(
-        "models.Complaint", related_name="partner_dispute", on_delete=fields.RESTRICT
+    complaint: fields.OneToOneNullableRelation[Complaint] = fields.OneToOneField(
+        "models.Complaint", related_name="partner_dispute", null=True, on_delete=fields.RESTRICT
     )
-    refund: fields.OneToOneRelation[Refund] = fields.OneToOneField(
-        "models.Refund", related_name="partner_dispute", on_delete=fields.RESTRICT
+    refund: fields.OneToOneNullableRelation[Refund] = fields.OneToOneField(
+        "models.Refund", related_name="partner_dispute", null=True, on_delete=fields.RESTRICT
     )
+    msisdn = fields.CharField(max_length=20, default="")  # as submitted, normalised
+    stage = fields.CharEnumField(DisputeStage, max_length=12, default=DisputeStage.OPEN)
+    stage_changed_at = fields.DatetimeField(null=True)
+    quoted_fen = fields.IntField(default=0)  # what the rules refund for the charges submitted
+    refuse_at = fields.DatetimeField(null=True)  # a number that is no customer's
     reason = fields.CharEnumField(DisputeReason, max_length=32)
     description = fields.TextField(default="")
     evidence: fields.Field[list[str]] = fields.JSONField(default=list)
@@ -137,15 +156,17 @@ class PartnerDispute(Model):
     created_at = DomainDatetimeField(auto_now_add=True)
     partner_id: int
     service_id: int
-    customer_id: int
-    complaint_id: int
-    refund_id: int
+    customer_id: int | None
+    complaint_id: int | None
+    refund_id: int | None
 
     class Meta:
         table = "partner_disputes"
         indexes = (
             Index(fields=("partner_id", "id")),  # a partner's disputes, newest first
             Index(fields=("partner_id", "customer_id", "id")),
+            Index(fields=("partner_id", "msisdn", "id")),
+            Index(fields=("refuse_at",)),  # the worker's due refusals
         )
 
 
@@ -197,7 +218,7 @@ class WebhookEvent(Model):
         "models.PartnerDispute", related_name="webhook_events", on_delete=fields.RESTRICT
     )
     type = fields.CharField(max_length=40)
-    status = fields.CharField(max_length=24)  # the refund status the dispute moved to
+    status = fields.CharField(max_length=24)  # the stage the dispute moved to (DisputeStage)
     previous_status = fields.CharField(max_length=24, default="")
     occurred_at = fields.DatetimeField()
     refund_event_id = fields.BigIntField(null=True, unique=True)

@@ -2,10 +2,12 @@
 
 Events are rows (`partner_webhook_events`), written in the transaction that changed the
 dispute: `dispute.created` by `record_created` with the dispute, `dispute.status_changed` by
-the trigger on `refund_events` (migration 0007) whenever a partner-linked refund changes
-status, whoever changed it and through whichever use case. That trigger is the least
-invasive hook that still misses nothing: the refund code stays as it is, every intermediate
-status gets its own event, and a rolled-back change leaves no event behind.
+the trigger on `refund_events` (migration 0013, replacing 0007's) whenever a partner-linked
+refund's change moves the dispute's stage (OPEN → REFUNDED or REFUSED: the steps in between
+are the operator's, C-12), whoever changed it and through whichever use case; and by
+`record_status_changed` when the worker refuses a dispute that opened no refund. The trigger
+is the least invasive hook that still misses nothing: the refund code stays as it is, and a
+rolled-back change leaves no event behind.
 
 Delivery (`deliver`, run by the worker: a job right after a dispute is created, and a relay
 every 10 seconds for everything due) claims an event by moving its next attempt a lease
@@ -41,6 +43,7 @@ from services import scheduling
 from services.config import settings
 from services.errors import ErrorCode, InvalidInput
 from services.partners.models import (
+    DisputeStage,
     PartnerDispute,
     WebhookDelivery,
     WebhookEndpoint,
@@ -48,7 +51,6 @@ from services.partners.models import (
     WebhookState,
 )
 from services.refunds import clock
-from services.refunds.models import RefundStatus
 
 DELIVER_WEBHOOK_JOB = "deliver_webhook"
 CREATED = "dispute.created"
@@ -127,14 +129,32 @@ def new_event_id() -> str:
     return "evt_" + uuid.uuid4().hex
 
 
-async def record_created(dispute: PartnerDispute, *, status: RefundStatus, at: datetime) -> None:
+async def record_created(dispute: PartnerDispute, *, at: datetime) -> None:
     """The `dispute.created` event, inside the transaction that creates the dispute."""
     await WebhookEvent.create(
         event_id=new_event_id(),
         partner_id=dispute.partner_id,
         dispute=dispute,
         type=CREATED,
-        status=status.value,
+        status=dispute.stage.value,
+        occurred_at=at,
+        next_attempt_at=at,
+        created_at=at,
+    )
+
+
+async def record_status_changed(
+    dispute: PartnerDispute, before: DisputeStage, after: DisputeStage, *, at: datetime
+) -> None:
+    """A `dispute.status_changed` event written here rather than by the trigger on
+    refund_events: a dispute that opened no refund (its number is no customer's)."""
+    await WebhookEvent.create(
+        event_id=new_event_id(),
+        partner_id=dispute.partner_id,
+        dispute_id=dispute.id,
+        type=STATUS_CHANGED,
+        status=after.value,
+        previous_status=before.value,
         occurred_at=at,
         next_attempt_at=at,
         created_at=at,
@@ -151,7 +171,7 @@ async def schedule_created(dispute_id: int) -> None:
 
 
 def api_status(status: str) -> str | None:
-    """A refund status as the partner API names it (VERIFYING, EXECUTED, …)."""
+    """A dispute stage as the partner API names it (OPEN, REFUNDED, REFUSED)."""
     return status.upper() if status else None
 
 

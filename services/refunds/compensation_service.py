@@ -120,10 +120,15 @@ async def _record(actor: Staff, complaint_id: int, given: CompensationInput) -> 
                 raise
             band = compensation.special_decision_band(
                 value_fen=value,
-                liability=Liability.COMPANY_LIABLE if facts.company_liable else Liability.NOT_LIABLE,
+                liability=Liability.COMPANY_LIABLE
+                if facts.company_liable
+                else Liability.NOT_LIABLE,
                 bands=await limits.bands(),
             )
-            status, period = CompensationStatus.AWAITING_APPROVAL, (given.period_from, given.period_to)
+            status, period = (
+                CompensationStatus.AWAITING_APPROVAL,
+                (given.period_from, given.period_to),
+            )
             reasons = (
                 f"Beyond the rules: {beyond.message}",
                 f"Special decision documented, waiting for a band {band} approver: "
@@ -167,7 +172,7 @@ async def _record(actor: Staff, complaint_id: int, given: CompensationInput) -> 
 
 
 async def credit_fare(row: Compensation) -> None:
-    """R-10: a travel fare is credited to the account (at once, or once its decision is approved)."""
+    """R-10: a travel fare is credited to the account (at once, or once its decision passes)."""
     if row.kind is CompensationKind.TRAVEL_FARE:
         await LedgerEntry.create(
             customer_id=row.customer_id,
@@ -276,11 +281,11 @@ async def _check(
 
 async def _gifts_fen(complaint_id: int) -> int:
     """What the complaint's gifts are worth so far, pending special decisions included."""
-    values = (
-        await Compensation.filter(complaint_id=complaint_id, kind=CompensationKind.GIFT)
+    values: list[int] = await (
+        Compensation.filter(complaint_id=complaint_id, kind=CompensationKind.GIFT)
         .exclude(status=CompensationStatus.REJECTED)
         .values_list("value_fen", flat=True)
-    )
+    )  # type: ignore[assignment]
     return sum(values)
 
 

@@ -17,6 +17,7 @@ from graphql_schema.partners.export import SDL_PATH, sdl
 from graphql_schema.partners.schema import schema as partner_schema
 from services.partners import keys, limits, webhooks
 from services.partners.models import PartnerDispute, WebhookEvent
+from services.refunds import clock
 from services.thresholds import service as thresholds
 from tests import factories as f
 
@@ -121,11 +122,7 @@ async def test_r2_a_partner_submits_a_dispute_and_follows_it(api):
 
     assert made["__typename"] == "DisputeResult"
     assert read == made["dispute"]
-    assert (read["status"], read["claimedFen"], read["refundFen"]) == (
-        "AWAITING_CONFIRMATION",
-        2000,
-        2000,
-    )
+    assert (read["status"], read["claimedFen"], read["refundFen"]) == ("OPEN", 2000, 2000)
     assert read["chargeLines"] == [
         {"period": "2026-01", "amountFen": 1000},
         {"period": "2026-02", "amountFen": 1000},
@@ -199,16 +196,10 @@ async def test_every_refusal_is_a_typed_member_with_its_code(api):
     customer = await f.customer()
 
     bad = await submit(api, key, "12345", idem="1", chargeLines=[])
-    unknown = await submit(api, key, "13999999999", idem="2")
     not_mine = await submit(api, key, customer.msisdn, idem="3", service="NOT-MINE")
 
     assert (bad["__typename"], bad["code"]) == ("InputError", "INVALID_MSISDN")
     assert [p["field"] for p in bad["problems"]] == ["msisdn", "chargeLines"]
-    assert (unknown["__typename"], unknown["code"], unknown["field"]) == (
-        "NotFoundError",
-        "NOT_FOUND",
-        "msisdn",
-    )
     assert (not_mine["__typename"], not_mine["code"], not_mine["field"]) == (
         "NotFoundError",
         "NOT_FOUND",
@@ -304,6 +295,51 @@ async def test_rate_limit_per_key_is_a_typed_error_with_a_retry_hint(api):
     assert await PartnerDispute.all().count() == 0
 
 
+async def test_rate_limit_counts_mutations_so_fifteen_aliased_disputes_are_fifteen(api):
+    await thresholds.change(
+        key=limits.RATE_LIMIT,
+        value={"per_second": 1, "burst": 5},
+        reason="测试",
+        changed_by_id=None,
+    )
+    key = await f.partner_key(await f.partner())
+    customer = await f.customer()
+    fields = "\n".join(
+        f"""d{i}: submitRefundDispute(input: $input, idempotencyKey: "alias-{i}") {{
+          __typename ... on Error {{ code message }} }}"""
+        for i in range(15)
+    )
+    query = f"mutation($input: SubmitRefundDisputeInput!) {{ {fields} }}"
+
+    response = await api.call(query, {"input": dispute_input(customer.msisdn)}, key=key)
+
+    answers = [response.json()["data"][f"d{i}"]["__typename"] for i in range(15)]
+    taken = answers.count("DisputeResult")
+    assert 5 <= taken <= 6, answers  # the burst, and at most one token refilled meanwhile
+    assert answers.count("RateLimitedError") == 15 - taken
+    assert answers[:5] == ["DisputeResult"] * 5
+    assert int(response.headers["retry-after"]) >= 1
+    assert await PartnerDispute.all().count() == taken
+
+
+async def test_rate_limit_a_query_request_takes_one_token_however_many_fields_it_reads(api):
+    await thresholds.change(
+        key=limits.RATE_LIMIT,
+        value={"per_second": 1, "burst": 2},
+        reason="测试",
+        changed_by_id=None,
+    )
+    key = await f.partner_key(await f.partner())
+    many = "{ a: me { spCode } b: me { spCode } c: disputes(first: 1) { edges { cursor } } }"
+
+    first = await api.call(many, key=key)
+    second = await api.call(many, key=key)
+    third = await api.call(many, key=key)
+
+    assert "errors" not in first.json() and "errors" not in second.json()
+    assert {e["extensions"]["code"] for e in third.json()["errors"]} == {"RATE_LIMITED"}
+
+
 async def test_daily_cap_is_a_typed_error(api):
     await thresholds.change(
         key=limits.DAILY_DISPUTE_CAP, value=1, reason="试点", changed_by_id=None
@@ -350,7 +386,7 @@ async def test_the_delivery_log_lists_the_partners_events(api):
     events = (await api.data(EVENTS, {"dispute": made["dispute"]["id"]}, key=key))["webhookEvents"]
 
     assert [(e["type"], e["status"], e["state"], e["deliveries"]) for e in events] == [
-        ("dispute.created", "AWAITING_CONFIRMATION", "PENDING", [])
+        ("dispute.created", "OPEN", "PENDING", [])
     ]
     assert events[0]["id"].startswith("evt_")
 
@@ -411,3 +447,81 @@ async def test_the_partner_sees_each_delivery_attempt_of_its_events(api):
             ],
         )
     ]
+
+
+# C-12: answers that reveal nothing about the customer -------------------------------------
+
+FULL = f"""query($id: ID!) {{ dispute(id: $id) {{ {DISPUTE} updatedAt closedAt }} }}"""
+MOMENTS = ("id", "createdAt", "updatedAt", "refundedAt", "closedAt")
+
+
+def without_moments(dispute: dict[str, Any]) -> dict[str, Any]:
+    """A dispute as the partner sees it, ids and timestamps aside."""
+    return {k: v for k, v in dispute.items() if k not in MOMENTS}
+
+
+async def seen(api: PartnerClient, key: str, dispute_id: str) -> dict[str, Any]:
+    """Everything the partner can read of one dispute: the dispute and its events."""
+    read = (await api.data(FULL, {"id": dispute_id}, key=key))["dispute"]
+    events = (await api.data(EVENTS, {"dispute": dispute_id}, key=key))["webhookEvents"]
+    listed = (
+        await api.data(LIST, {"first": 100, "filter": {"status": [read["status"]]}}, key=key)
+    )["disputes"]["edges"]
+    return {
+        "dispute": without_moments(read),
+        "closed": read["closedAt"] is not None,
+        "events": [(e["type"], e["previousStatus"], e["status"]) for e in events],
+        "listed under its status": dispute_id in {edge["cursor"] for edge in listed},
+    }
+
+
+async def test_c12_r9_a_special_customers_dispute_answers_as_anyones(api):
+    from services.refunds.models import RiskProfile
+
+    key = await f.partner_key(await f.partner(monternet=True))
+    plain, special = await f.customer("13800001234"), await f.customer("13811111234")
+    today = clock.local_date(clock.now())
+    await RiskProfile.create(
+        customer=special,
+        special=True,
+        since=today,
+        leaves_on=today + timedelta(days=90),
+        computed_on=today,
+    )
+
+    a = await submit(api, key, plain.msisdn, idem="a")
+    b = await submit(api, key, special.msisdn, idem="b")
+
+    assert a["__typename"] == b["__typename"] == "DisputeResult"
+    assert without_moments(a["dispute"]) == without_moments(b["dispute"])
+    assert a["dispute"]["status"] == "OPEN" and a["dispute"]["msisdn"] == "138****1234"
+    assert await seen(api, key, a["dispute"]["id"]) == await seen(api, key, b["dispute"]["id"])
+    inside = await PartnerDispute.filter(public_id=b["dispute"]["id"]).select_related("refund")
+    assert inside[0].refund.status.value == "verifying"  # R-9, inside only
+
+
+async def test_c12_a_number_that_is_no_customers_is_accepted_and_refused_as_any(api):
+    from services.partners import disputes
+    from services.refunds import approvals
+
+    key = await f.partner_key(await f.partner(monternet=True))
+    customer = await f.customer("13833331234")
+    lines = [{"period": "2026-01", "amountFen": 7500}, {"period": "2026-02", "amountFen": 7500}]
+
+    a = await submit(api, key, customer.msisdn, idem="a", chargeLines=lines)
+    b = await submit(api, key, "13899991234", idem="b", chargeLines=lines)
+    accepted = [await seen(api, key, d["dispute"]["id"]) for d in (a, b)]
+    taken = await PartnerDispute.get(public_id=a["dispute"]["id"])
+    await approvals.reject(
+        actor=await f.approver(4), refund_id=taken.refund_id, reason="SP 已提供订购凭证"
+    )
+    nobody = await PartnerDispute.get(public_id=b["dispute"]["id"])
+    await disputes.refuse_unmatched(at=nobody.refuse_at)
+    refused = [await seen(api, key, d["dispute"]["id"]) for d in (a, b)]
+
+    assert a["__typename"] == b["__typename"] == "DisputeResult"
+    assert without_moments(a["dispute"]) == without_moments(b["dispute"])
+    assert accepted[0] == accepted[1]
+    assert refused[0] == refused[1]
+    assert refused[0]["dispute"]["status"] == "REFUSED" and refused[0]["closed"]
+    assert refused[0]["events"][0] == ("dispute.status_changed", "OPEN", "REFUSED")

@@ -15,11 +15,12 @@ import pytest
 from arq.worker import Worker
 
 from services import clock, scheduling
+from services.complaints.models import Complaint
 from services.config import settings
 from services.partners import disputes, webhooks
 from services.partners.models import WebhookDelivery, WebhookEvent, WebhookState
 from services.refunds import execution
-from services.staff.models import Staff
+from services.staff.models import Role
 from tests import factories as f
 from workers import webhooks as jobs
 from workers.queue import ArqScheduler
@@ -119,7 +120,7 @@ async def test_the_new_disputes_event_is_posted_signed_and_verified_by_the_recei
     assert got["body"]["type"] == "dispute.created"
     assert got["body"]["data"] == {
         "disputeId": dispute.public_id,
-        "status": "AWAITING_CONFIRMATION",
+        "status": "OPEN",
         "previousStatus": None,
     }
     assert re.fullmatch(r"t=\d+,v1=[0-9a-f]{64}", got["headers"]["tousu-signature"])
@@ -139,9 +140,12 @@ async def test_a_tampered_body_or_another_secret_does_not_verify(receiver):
     assert not verify("whsec_right", "garbage", body, now=now)
 
 
-async def test_every_status_change_of_the_refund_is_an_event(receiver):
+async def test_c12_the_disputes_status_changes_are_events_and_the_refunds_steps_are_not(
+    receiver,
+):
     dispute = await disputed(receiver)
-    staff = await Staff.get(id=(await dispute.partner).intake_staff_id)
+    staff = await f.staff(Role.HANDLER)  # given a handler who owns the dispute's complaint
+    await Complaint.filter(id=dispute.complaint_id).update(owner_id=staff.id)
     await execution.confirm_amount(actor=staff, refund_id=dispute.refund_id, note="客户确认")
     await execution.execute(actor=staff, refund_id=dispute.refund_id)
 
@@ -151,17 +155,12 @@ async def test_every_status_change_of_the_refund_is_an_event(receiver):
         (e.type, e.previous_status, e.status)
         for e in await WebhookEvent.filter(dispute_id=dispute.id).order_by("id")
     ]
-    assert changes == [
-        ("dispute.created", "", "awaiting_confirmation"),
-        ("dispute.status_changed", "awaiting_confirmation", "confirmed"),
-        ("dispute.status_changed", "confirmed", "executed"),
+    assert changes == [  # confirming the amount is the operator's step: no event
+        ("dispute.created", "", "open"),
+        ("dispute.status_changed", "open", "refunded"),
     ]
-    assert attempted == 3 and all(r["valid"] for r in receiver.received)
-    assert {r["body"]["data"]["status"] for r in receiver.received} == {
-        "AWAITING_CONFIRMATION",
-        "CONFIRMED",
-        "EXECUTED",
-    }
+    assert attempted == 2 and all(r["valid"] for r in receiver.received)
+    assert [r["body"]["data"]["status"] for r in receiver.received] == ["OPEN", "REFUNDED"]
 
 
 async def test_retries_with_backoff_after_the_receiver_fails(receiver, monkeypatch):

@@ -9,7 +9,7 @@ from services.customers.models import CreditStanding
 from services.errors import ErrorCode, InvalidInput, NotFound
 from services.partners import disputes
 from services.partners.disputes import ChargeLine, DisputeFilter
-from services.partners.models import PartnerDispute
+from services.partners.models import DisputeStage, PartnerDispute
 from services.refunds.models import Refund, RefundStatus
 from services.refunds.policy import BusinessType, ChargeCategory, Flow
 from services.staff.models import Role
@@ -69,7 +69,7 @@ async def test_r7a_monternet_dispute_is_refund_first():
     refund = await Refund.get(id=dispute.refund_id)
     assert (refund.flow, refund.flow_clause) == (Flow.REFUND_FIRST, "R-7(a)")
     assert refund.status == RefundStatus.AWAITING_CONFIRMATION  # band 0: 20 yuan, first refund
-    assert disputes.decision(refund).flow is Flow.REFUND_FIRST
+    assert disputes.decision(dispute.service).flow is Flow.REFUND_FIRST
 
 
 async def test_r9_special_customer_dispute_is_verify_first():
@@ -89,8 +89,8 @@ async def test_r9_special_customer_dispute_is_verify_first():
         "R-9",
         RefundStatus.VERIFYING,
     )
-    told = disputes.decision(refund)
-    assert told.flow is Flow.VERIFY_FIRST
+    told = disputes.decision(dispute.service)
+    assert told.flow is Flow.REFUND_FIRST  # the service's rule, as for anyone (C-12)
     assert "special" not in told.reason and "R-9" not in told.reason  # C-12: no customer facts
 
 
@@ -128,14 +128,18 @@ async def test_r2_a_partner_disputes_only_its_own_services():
     assert await PartnerDispute.all().count() == 0
 
 
-async def test_c12_an_unknown_number_is_not_found_and_never_echoed():
+async def test_c12_an_unknown_number_is_accepted_opens_nothing_and_is_never_echoed():
     partner = await f.partner()
 
-    with pytest.raises(NotFound) as missing:
-        await submit(partner, f.submission("13912345678"))
+    dispute = await submit(partner, f.submission("13912345678"))
 
-    assert (missing.value.code, missing.value.field) == (ErrorCode.NOT_FOUND, "msisdn")
-    assert "13912345678" not in missing.value.message
+    assert (dispute.stage, dispute.customer_id, dispute.refund_id) == (
+        DisputeStage.OPEN,
+        None,
+        None,
+    )
+    assert dispute.msisdn == "13912345678" and dispute.refuse_at is not None
+    assert await Refund.all().count() == 0
 
 
 async def test_every_problem_of_a_submission_is_named():
@@ -206,7 +210,7 @@ async def test_disputes_page_newest_first_and_filter_by_status_service_and_numbe
         partner.id, where=DisputeFilter(msisdn=c1.msisdn), first=9
     )
     by_status = await disputes.disputes_of(
-        partner.id, where=DisputeFilter(statuses=(RefundStatus.VERIFYING,)), first=9
+        partner.id, where=DisputeFilter(stages=(DisputeStage.REFUNDED,)), first=9
     )
 
     assert ([d.id for d in page1.rows], page1.has_next) == ([third.id, second.id], True)

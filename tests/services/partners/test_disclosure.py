@@ -1,0 +1,149 @@
+"""C-12 for partners: what a partner learns of a dispute reveals nothing about the customer.
+
+A special customer's dispute (R-9: verified first, inside) reads as anyone's until its
+outcome; a number that is no customer's is accepted as any other and refused later, through
+the dispute's status and a webhook event, as any refusal is."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.complaints.models import Complaint
+from services.partners import disputes
+from services.partners.models import DisputeStage, PartnerDispute, WebhookEvent
+from services.refunds import approvals, changes
+from services.refunds import clock as rclock
+from services.refunds.models import Refund, RefundStatus, RiskProfile
+from services.refunds.policy import Flow, Liability
+from services.staff.models import Role
+from tests import factories as f
+
+BIG = (disputes.ChargeLine("2026-01", 7500), disputes.ChargeLine("2026-02", 7500))
+
+
+async def special_customer(msisdn: str):
+    customer = await f.customer(msisdn)
+    today = rclock.local_date(rclock.now())
+    await RiskProfile.create(
+        customer=customer,
+        special=True,
+        since=today,
+        leaves_on=today + timedelta(days=90),
+        computed_on=today,
+    )
+    return customer
+
+
+async def events_of(dispute: PartnerDispute) -> list[tuple[str, str, str]]:
+    rows = await WebhookEvent.filter(dispute_id=dispute.id).order_by("id")
+    return [(e.type, e.previous_status, e.status) for e in rows]
+
+
+async def handled_by_a_handler(dispute: PartnerDispute):
+    """Given a handler who owns the dispute's complaint (as after an assignment)."""
+    handler = await f.staff(Role.HANDLER)
+    await Complaint.filter(id=dispute.complaint_id).update(owner_id=handler.id)
+    return handler
+
+
+async def test_r9_a_special_customers_dispute_is_verified_first_inside_and_open_outside():
+    partner = await f.partner(monternet=True)
+    plain = await f.customer("13800001234")
+    special = await special_customer("13811111234")
+
+    a = await disputes.submit(
+        partner_id=partner.id, submission=f.submission(plain.msisdn), idempotency_key="a"
+    )
+    b = await disputes.submit(
+        partner_id=partner.id, submission=f.submission(special.msisdn), idempotency_key="b"
+    )
+
+    inside = [(r.flow, r.status) for r in (a.refund, b.refund)]
+    assert inside[0][0] is Flow.REFUND_FIRST
+    assert inside[1] == (Flow.VERIFY_FIRST, RefundStatus.VERIFYING)  # R-9 holds
+    assert (a.stage, b.stage) == (DisputeStage.OPEN, DisputeStage.OPEN)
+    assert disputes.decision(a.service) == disputes.decision(b.service)
+    assert disputes.shown_refund_fen(a) == disputes.shown_refund_fen(b) == 2000
+
+
+async def test_c12_the_refunds_steps_before_its_outcome_write_no_partner_event():
+    partner = await f.partner(monternet=True)
+    special = await special_customer("13822221234")
+    dispute = await disputes.submit(
+        partner_id=partner.id,
+        submission=f.submission(special.msisdn, charge_lines=BIG),
+        idempotency_key="v",
+    )
+    handler = await handled_by_a_handler(dispute)
+
+    verified = await changes.verify_refund(
+        actor=handler,
+        refund_id=dispute.refund_id,
+        outcome=changes.Verification(
+            cause="SP 扣费无订购记录",
+            measures="已通知 SP",
+            refund_due=True,
+            liability=Liability.COMPANY_LIABLE,
+        ),
+    )
+
+    assert verified.status is RefundStatus.AWAITING_APPROVAL  # a step inside
+    await dispute.refresh_from_db()
+    assert dispute.stage is DisputeStage.OPEN
+    assert await events_of(dispute) == [("dispute.created", "", "open")]
+
+
+async def test_c12_a_number_that_is_no_customers_is_accepted_then_refused_like_any_refusal():
+    partner = await f.partner(monternet=True)
+    customer = await f.customer("13833331234")
+    taken = await disputes.submit(
+        partner_id=partner.id,
+        submission=f.submission(customer.msisdn, charge_lines=BIG),
+        idempotency_key="c",
+    )
+    nobody = await disputes.submit(
+        partner_id=partner.id,
+        submission=f.submission("13899991234", charge_lines=BIG),
+        idempotency_key="n",
+    )
+    accepted = [
+        (d.stage, d.claimed_fen, disputes.shown_refund_fen(d), d.refuse_at is None)
+        for d in (taken, nobody)
+    ]
+    # an approver refuses the customer's; the worker refuses the other in its own time
+    approver = await f.approver(4)
+    await approvals.reject(actor=approver, refund_id=taken.refund_id, reason="SP 已提供订购凭证")
+    assert nobody.refuse_at is not None
+    low, high = disputes.UNMATCHED_REFUSAL_AFTER
+    early = await disputes.refuse_unmatched(at=nobody.created_at + low - timedelta(seconds=1))
+    refused = await disputes.refuse_unmatched(at=nobody.refuse_at)
+
+    assert accepted[0][:3] == accepted[1][:3] == (DisputeStage.OPEN, 15000, 15000)
+    assert nobody.created_at + low <= nobody.refuse_at <= nobody.created_at + high
+    assert (early, refused) == (0, 1)
+    for row in (taken, nobody):
+        await row.refresh_from_db()
+    assert taken.stage is nobody.stage is DisputeStage.REFUSED
+    assert (
+        await events_of(taken)
+        == await events_of(nobody)
+        == [
+            ("dispute.created", "", "open"),
+            ("dispute.status_changed", "open", "refused"),
+        ]
+    )
+    assert (nobody.customer_id, nobody.complaint_id, nobody.refund_id) == (None, None, None)
+    assert await Refund.all().count() == 1  # nothing was opened for the number
+
+
+async def test_c12_a_refused_dispute_of_no_customer_is_refused_once():
+    partner = await f.partner(monternet=True)
+    nobody = await disputes.submit(
+        partner_id=partner.id, submission=f.submission("13899990000"), idempotency_key="n"
+    )
+    later = nobody.created_at + disputes.UNMATCHED_REFUSAL_AFTER[1]
+
+    counts = [await disputes.refuse_unmatched(at=later) for _ in range(2)]
+
+    assert counts == [1, 0]
+    assert await WebhookEvent.filter(dispute_id=nobody.id).count() == 2
