@@ -22,7 +22,7 @@ TRACEBACK_LIMIT = 8000
 QUOTED_LIMIT = 64  # a quoted value longer than this is shortened: it is someone's input
 _SLACK = 64  # longer than any written phone number, so a cut never leaves one half-masked
 # a quote opens after a delimiter and closes before one: never from one quoted value to the next
-_QUOTED = re.compile(rf"(?<![^\s(\[{{=,:])'([^'\n]{{{QUOTED_LIMIT + 1},}})'(?=[\s)\]}},:;.]|$)")
+_QUOTED = re.compile(rf"'(?<![^\s(\[{{=,:]')([^'\n]{{{QUOTED_LIMIT + 1},}})'(?=[\s)\]}},:;.]|$)")
 _OWN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "arq", "arq.worker")
 
 

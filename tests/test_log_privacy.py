@@ -8,6 +8,7 @@ and read every record logged at DEBUG, SQL included.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -219,3 +220,44 @@ def test_c12_each_process_logs_masked_numbers_to_stderr(setup: str) -> None:
 
     assert "call 139****5678" in done.stderr and "job for ９９１******５６７８" in done.stderr
     assert phones_in(done.stderr) == []
+
+
+LEAKY_SESSION = """
+import logging
+import os
+
+from services import logs
+
+
+def test_printed_numbers_are_not_logs():
+    print("13912345678")  # output, not a log record: the scan does not read it
+
+
+def test_a_cleaned_record():
+    logging.getLogger("tousu").warning("call %s", "+86 139 1234 5678")
+
+
+def test_a_record_that_escapes_the_mask(monkeypatch):
+    monkeypatch.setattr(logs, "mask_in_text", lambda text: text)
+    logging.getLogger("tousu").warning("call %s", "１３９１２３４５６７８")
+"""
+
+
+def test_c12_the_log_scan_fails_the_run_on_a_logged_number_only(tmp_path: Path) -> None:
+    (tmp_path / "test_leaky.py").write_text(LEAKY_SESSION)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.log_scan"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert "3 passed" in done.stdout
+    assert done.returncode == 1
+    [hit] = [line for line in done.stdout.splitlines() if line.startswith("test-logs-")]
+    assert "[test_leaky.py::test_a_record_that_escapes_the_mask]" in hit
+    assert "call １３９****５６７８" in hit  # listed masked
+    assert "1 with a phone number" in done.stdout
