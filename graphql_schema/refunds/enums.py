@@ -6,6 +6,7 @@ import strawberry
 
 from services.refunds import models as m
 from services.refunds import policy as p
+from services.refunds.deadline_models import RefundDeadlineKind
 
 strawberry.enum(
     m.RefundStatus,
@@ -18,6 +19,16 @@ strawberry.enum(
     ),
 )
 RefundStatus = m.RefundStatus
+strawberry.enum(
+    RefundDeadlineKind,
+    name="RefundDeadlineKind",
+    description=(
+        "An R-13 time limit of a refund, by the step that meets it: VERIFY (verify first: 1 "
+        "working day for VIP customers, 3 for others), AGREE (a bill adjustment's amount and "
+        "date agreed within 3 working days), EXECUTE (48 hours refund first, 3 working days "
+        "verify first, from the customer's confirmation)."
+    ),
+)
 strawberry.enum(
     p.BusinessType,
     name="BusinessType",

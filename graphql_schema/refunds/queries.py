@@ -68,6 +68,8 @@ async def to_filter(info: strawberry.Info, f: RefundFilterInput | None) -> queri
         complaint_id=complaint_id,
         created_from=f.created_from,
         created_to=f.created_to,
+        overdue=f.overdue,
+        owned_by=info.context.staff if f.mine else None,
     )
 
 

@@ -71,6 +71,16 @@ class RefundFilterInput:
     created_to: datetime | None = strawberry.field(
         default=None, description="Requested before this instant."
     )
+    overdue: bool | None = strawberry.field(
+        default=None,
+        description="true: only open refunds with an R-13 step overdue (`overdue`); false: "
+        "only those without.",
+    )
+    mine: bool | None = strawberry.field(
+        default=None,
+        description="true: only refunds on complaints you own: a handler's queue (with "
+        "`overdue: true`, what is late).",
+    )
 
 
 @strawberry.type(description="R-10 compensation recorded on a complaint; never a refund.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -26,11 +26,13 @@ from graphql_schema.refunds.enums import (
     Flow,
     Liability,
     Multiple,
+    RefundDeadlineKind,
     RefundMethod,
     RefundStatus,
 )
 from graphql_schema.staff.types import StaffMember
-from services.refunds import policy
+from services import clock
+from services.refunds import enforcement, policy
 from services.refunds.models import Refund as RefundRow
 
 if TYPE_CHECKING:
@@ -85,6 +87,17 @@ class Refund:
         description="R-13: a bill adjustment's amount and date agreed by then."
     )
     execute_due_at: datetime | None = strawberry.field(description="R-13 execution deadline.")
+    due_step: RefundDeadlineKind | None = strawberry.field(
+        description="R-13: the step whose time limit runs now (the earliest not taken); null "
+        "once the refund is executed or closed."
+    )
+    due_at: datetime | None = strawberry.field(
+        description="R-13: when `dueStep` is due (working days on the calendar, C-7)."
+    )
+    overdue: bool = strawberry.field(
+        description="R-13: `dueAt` has passed and the step was not taken; the worker marks it "
+        "breached within a minute and tells the complaint's owner and the approver."
+    )
     created_at: datetime = strawberry.field(description="When it was requested.")
     updated_at: datetime = strawberry.field(description="Last change.")
     complaint_id: strawberry.Private[int]
@@ -210,6 +223,7 @@ class Refund:
             verify_due_at=row.verify_due_at,
             agree_due_at=row.agree_due_at,
             execute_due_at=row.execute_due_at,
+            **_running(row),
             created_at=row.created_at,
             updated_at=row.updated_at,
             complaint_id=row.complaint_id,
@@ -219,3 +233,12 @@ class Refund:
             approved_by_id=row.approved_by_id,
             executed_by_id=row.executed_by_id,
         )
+
+
+def _running(row: RefundRow) -> dict[str, Any]:
+    """R-13: the limit that runs now, and whether it has passed."""
+    running = enforcement.running(row)
+    if running is None:
+        return {"due_step": None, "due_at": None, "overdue": False}
+    kind, due = running
+    return {"due_step": kind, "due_at": due, "overdue": due < clock.now()}

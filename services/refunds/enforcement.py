@@ -73,8 +73,15 @@ def running(refund: Refund) -> tuple[RefundDeadlineKind, datetime] | None:
 
 def overdue_q(at: datetime) -> Q:
     """Open refunds with a step due before `at` and not taken: the queues' `overdue` filter."""
-    missed = [
-        Q(**{f"{limit.due_field}__lt": at, f"{limit.met_field}__isnull": True}) for limit in LIMITS
+    missed = [  # "not null" spelled out: NOT of a comparison with NULL is NULL, never true
+        Q(
+            **{
+                f"{limit.due_field}__isnull": False,
+                f"{limit.due_field}__lt": at,
+                f"{limit.met_field}__isnull": True,
+            }
+        )
+        for limit in LIMITS
     ]
     return Q(status__in=list(OPEN)) & Q(*missed, join_type=Q.OR)
 

@@ -10,7 +10,7 @@ from tortoise.queryset import QuerySet
 
 from services.customers.models import Customer
 from services.db import group_by
-from services.refunds import policy, risk_profiles
+from services.refunds import clock, enforcement, policy, risk_profiles
 from services.refunds.models import (
     Compensation,
     LedgerEntry,
@@ -35,6 +35,8 @@ class RefundFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     awaiting_approval_by: Staff | None = None  # the approver's queue
+    overdue: bool | None = None  # a step overdue now (True) or not (False)
+    owned_by: Staff | None = None  # the handler's queue: refunds on complaints they own
 
 
 @dataclass
@@ -76,6 +78,11 @@ def _filtered(f: RefundFilter) -> QuerySet[Refund]:
         qs = qs.filter(created_at__lt=f.created_to)
     if f.awaiting_approval_by is not None:
         qs = approver_queue(qs, f.awaiting_approval_by)
+    if f.owned_by is not None:
+        qs = qs.filter(complaint__owner_id=f.owned_by.id)
+    if f.overdue is not None:
+        late = enforcement.overdue_q(clock.now())
+        qs = qs.filter(late if f.overdue else ~late)
     return qs
 
 

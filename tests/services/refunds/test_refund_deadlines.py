@@ -17,9 +17,10 @@ from services.refunds.deadline_models import (
     RefundDeadlineState,
 )
 from services.refunds.models import Refund, RefundEvent, RefundStatus
-from services.refunds.policy import Liability
+from services.refunds.policy import Liability, RefundMethod
 from services.staff.models import Role, Staff
 from tests import factories as f
+from tests.graphql_schema.conftest import gql  # noqa: F401  (a fixture)
 
 SH = ZoneInfo("Asia/Shanghai")
 TUESDAY = datetime(2026, 3, 10, 10, 0, tzinfo=SH)
@@ -198,3 +199,42 @@ async def test_r13_the_worker_breaches_a_refund_limit_whose_job_was_lost(wall_cl
     deadline = await RefundDeadline.get(refund_id=refund.id, kind=RefundDeadlineKind.VERIFY)
     assert deadline.state is RefundDeadlineState.BREACHED
     assert await told(refund.id, deadline) == [handler.id]
+
+
+QUEUE = """query($f: RefundFilterInput) { refunds(filter: $f) { totalCount
+    edges { node { id dueStep dueAt overdue } } } }"""
+
+
+async def test_r13_overdue_refunds_show_in_the_handlers_and_the_approvers_queue(gql):  # noqa: F811
+    clock.freeze(TUESDAY)
+    handler, colleague = await f.staff(Role.HANDLER), await f.staff(Role.HANDLER)
+    approver = await f.approver(1)
+    late_verify = await verify_first_refund(handler)  # due Friday 13 March 10:00
+    adjustment = await f.refund(  # refund first, band 1: the bill adjustment agreed in 3 days
+        handler, request=f.goodwill_request(5000, method=RefundMethod.BILL_ADJUSTMENT)
+    )
+    assert adjustment.agree_due_at == datetime(2026, 3, 13, 10, 0, tzinfo=SH)
+    on_time = await f.refund(handler, request=f.goodwill_request(6000))  # no limit runs yet
+    clock.freeze(datetime(2026, 3, 13, 10, 1, tzinfo=SH))
+
+    mine = await gql.data(QUEUE, {"f": {"mine": True, "overdue": True}}, as_=handler)
+    theirs = await gql.data(QUEUE, {"f": {"mine": True, "overdue": True}}, as_=colleague)
+    approving = await gql.data(
+        QUEUE, {"f": {"awaitingMyApproval": True, "overdue": True}}, as_=approver
+    )
+    not_late = await gql.data(QUEUE, {"f": {"mine": True, "overdue": False}}, as_=handler)
+
+    nodes = {e["node"]["id"]: e["node"] for e in mine["refunds"]["edges"]}
+    assert set(nodes) == {str(late_verify.id), str(adjustment.id)}
+    assert nodes[str(late_verify.id)] == {
+        "id": str(late_verify.id),
+        "dueStep": "VERIFY",
+        "dueAt": "2026-03-13T02:00:00+00:00",
+        "overdue": True,
+    }
+    assert nodes[str(adjustment.id)]["dueStep"] == "AGREE"
+    assert theirs["refunds"]["totalCount"] == 0
+    assert [e["node"]["id"] for e in approving["refunds"]["edges"]] == [str(adjustment.id)]
+    late = {str(late_verify.id), str(adjustment.id)}
+    assert str(on_time.id) in {e["node"]["id"] for e in not_late["refunds"]["edges"]}
+    assert not late & {e["node"]["id"] for e in not_late["refunds"]["edges"]}
