@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -74,16 +75,17 @@ def running(refund: Refund) -> tuple[RefundDeadlineKind, datetime] | None:
 def overdue_q(at: datetime) -> Q:
     """Open refunds with a step due before `at` and not taken: the queues' `overdue` filter."""
     missed = [  # "not null" spelled out: NOT of a comparison with NULL is NULL, never true
-        Q(
-            **{
-                f"{limit.due_field}__isnull": False,
-                f"{limit.due_field}__lt": at,
-                f"{limit.met_field}__isnull": True,
-            }
-        )
-        for limit in LIMITS
+        Q(**_late(limit, at)) for limit in LIMITS
     ]
     return Q(status__in=list(OPEN)) & Q(*missed, join_type=Q.OR)
+
+
+def _late(limit: Limit, at: datetime) -> dict[str, Any]:
+    return {
+        f"{limit.due_field}__isnull": False,
+        f"{limit.due_field}__lt": at,
+        f"{limit.met_field}__isnull": True,
+    }
 
 
 async def track(refund: Refund, *, at: datetime) -> list[RefundDeadline]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -118,11 +119,12 @@ async def _batch(run_id: int, *, at: datetime) -> bool:
             run.status, run.finished_at = RecomputeStatus.SUPERSEDED, at
             await run.save()
             return False
-        ids = await (
-            RiskProfile.filter(customer_id__gt=run.last_customer_id)
+        ids = cast(
+            list[int],
+            await RiskProfile.filter(customer_id__gt=run.last_customer_id)
             .order_by("customer_id")
             .limit(BATCH)
-            .values_list("customer_id", flat=True)
+            .values_list("customer_id", flat=True),
         )
         if ids:
             run.changed += await risk_profiles.recompute(ids, at=at, thresholds=numbers)

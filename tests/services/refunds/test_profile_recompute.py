@@ -20,6 +20,7 @@ from services.staff.models import Role, Staff
 from services.thresholds import service as thresholds
 from tests import factories as f
 from tests.admin_ui.conftest import Console, http, text_of  # noqa: F401  (http: a fixture)
+from tests.services.refunds.worker_runs import run_worker
 from workers.queue import ArqScheduler
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -168,22 +169,3 @@ async def test_k1_the_worker_recomputes_the_stored_profiles_after_a_change(wall_
     run = await RiskRecomputeRun.get(threshold_version=1)
     assert (run.status, run.done) == (RecomputeStatus.DONE, 2)
     assert not await RiskProfile.filter(special=True).exists()
-
-
-async def run_worker(*, with_cron: bool) -> None:
-    from arq.worker import Worker
-
-    from workers.settings import WorkerSettings
-
-    worker = Worker(
-        functions=WorkerSettings.functions,
-        cron_jobs=WorkerSettings.cron_jobs if with_cron else None,
-        redis_settings=WorkerSettings.redis_settings,
-        burst=True,
-        poll_delay=0.05,
-        handle_signals=False,
-    )
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()

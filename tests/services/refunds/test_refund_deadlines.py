@@ -21,6 +21,7 @@ from services.refunds.policy import Liability, RefundMethod
 from services.staff.models import Role, Staff
 from tests import factories as f
 from tests.graphql_schema.conftest import gql  # noqa: F401  (a fixture)
+from tests.services.refunds.worker_runs import run_worker
 
 SH = ZoneInfo("Asia/Shanghai")
 TUESDAY = datetime(2026, 3, 10, 10, 0, tzinfo=SH)
@@ -175,26 +176,11 @@ async def test_r13_after_approval_the_approver_who_approved_is_told():
 
 
 async def test_r13_the_worker_breaches_a_refund_limit_whose_job_was_lost(wall_clock, redis):
-    from arq.worker import Worker
-
-    from workers.settings import WorkerSettings
-
     handler = await f.staff(Role.HANDLER)
     refund = await verify_first_refund(handler)
     await RefundDeadline.filter(refund_id=refund.id).delete()  # no row, no job: only the sweep
     await Refund.filter(id=refund.id).update(verify_due_at=clock.now() - timedelta(minutes=5))
-    worker = Worker(
-        functions=WorkerSettings.functions,
-        cron_jobs=WorkerSettings.cron_jobs,
-        redis_settings=WorkerSettings.redis_settings,
-        burst=True,
-        poll_delay=0.05,
-        handle_signals=False,
-    )
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()
+    await run_worker(with_cron=True)
 
     deadline = await RefundDeadline.get(refund_id=refund.id, kind=RefundDeadlineKind.VERIFY)
     assert deadline.state is RefundDeadlineState.BREACHED
