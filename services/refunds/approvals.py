@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from services.errors import ErrorCode, InvalidInput
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
-from services.refunds import clock, idempotency, policy, workflow
+from services.refunds import clock, enforcement, idempotency, policy, workflow
 from services.refunds.common import event, locked
 from services.refunds.models import ApprovalDecision, Refund, RefundApproval, RefundStatus
 from services.refunds.service import by_id
@@ -99,4 +99,5 @@ async def _decide(actor: Staff, refund_id: int, decision: ApprovalDecision, reas
                 "round": refund.approval_round,
             },
         ).save()
+        await enforcement.track(refund, at=at)  # a rejection waives its running limits
     return refund

@@ -223,6 +223,7 @@ async def _change_amount(
             reason=reason.strip(),
             data={"from_fen": old_fen, "to_fen": refund.refund_fen, "from_band": old_band},
         ).save()
+        await enforcement.track(refund, at=clock.now())  # a lapsed confirmation's limit waived
     return refund
 
 
@@ -241,4 +242,5 @@ async def cancel_refund(*, actor: Staff, refund_id: int, reason: str) -> Refund:
         _close(refund, RefundStatus.CANCELLED, reason.strip(), at)
         await refund.save()
         await event(refund, actor, "cancelled", before=before, reason=reason.strip()).save()
+        await enforcement.track(refund, at=at)  # its running limits waived
     return refund

@@ -131,9 +131,10 @@ async def test_r13_a_cancelled_refund_is_not_breached():
     handler = await f.staff(Role.HANDLER)
     refund = await verify_first_refund(handler)
     await cancel_refund(actor=handler, refund_id=refund.id, reason="客户撤回")
+    deadline = await RefundDeadline.get(refund_id=refund.id, kind=RefundDeadlineKind.VERIFY)
+    assert deadline.state is RefundDeadlineState.WAIVED  # at once, not at its due time
     clock.freeze(datetime(2026, 3, 20, 10, 0, tzinfo=SH))
 
-    deadline = await RefundDeadline.get(refund_id=refund.id, kind=RefundDeadlineKind.VERIFY)
     assert await enforcement.enforce_deadline(deadline.id, at=clock.now()) == 0
     assert await enforcement.sweep(at=clock.now()) == 0
     await deadline.refresh_from_db()
