@@ -24,8 +24,7 @@ from services.refunds.common import (
     complaint_for,
     due_from,
     event,
-    require_handler,
-    require_handling,
+    require_may_request_refund,
 )
 from services.refunds.decisions import (
     CustomerFacts,
@@ -194,9 +193,8 @@ async def _create(
     order: WorkOrder,
     lines: tuple[ChargeLine, ...],
 ) -> Refund:
-    require_handler(actor)
     complaint = await complaint_for(complaint_id)
-    require_handling(actor, complaint)
+    require_may_request_refund(actor, complaint)
     customer = await Customer.get(id=complaint.customer_id)
     at = clock.now()
     decision = decide(request, await customer_facts(customer, at=at), bands=await limits.bands())
