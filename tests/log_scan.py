@@ -1,12 +1,13 @@
 """After the whole session, a scan of everything it logged: no phone number in any line (C-12).
 
 Every record that reaches the root logger, at DEBUG and above, is written to
-`.data/test-logs-<pid>.log` by a handler like the production one (its format, its filter), with
-the record cleaning every process installs at start-up (`services.logs.install_cleaning`). At
-the end each line is searched for phone numbers in every form `services.phones` knows; a hit
-fails the run and is listed, masked. Only log records are in the file (plus one `### <test id>`
-line per test, which is not scanned), so test data that never went through logging is not
-flagged. The file is kept when the scan fails, removed when it passes.
+`<rootdir>/.data/test-logs-<pid>.log` by a handler like the production one (its format, its
+filter), with the record cleaning every process installs at start-up
+(`services.logs.install_cleaning`). At the end each line is searched for phone numbers in every
+form `services.phones` knows; a hit fails the run and is listed, masked. Only log records are in
+the file (plus one `### <test id>` line per test, which is not scanned), so test data that never
+went through logging is not flagged. The file is removed when the scan passes, kept until the
+next run when it fails.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
 MARK = "### "
 
 
@@ -67,12 +67,24 @@ class Scan:
 _scan: Scan | None = None
 
 
+def _forget_dead_runs(folder: Path) -> None:
+    """Logs kept by runs whose process is gone (a failed scan, a killed run): kept until now."""
+    for old in folder.glob("test-logs-*.log"):
+        try:
+            os.kill(int(old.stem.removeprefix("test-logs-")), 0)
+        except ProcessLookupError:
+            old.unlink(missing_ok=True)
+        except (ValueError, PermissionError):
+            continue
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global _scan
     from services import logs
 
-    path = ROOT / ".data" / f"test-logs-{os.getpid()}.log"
+    path = config.rootpath / ".data" / f"test-logs-{os.getpid()}.log"
     path.parent.mkdir(exist_ok=True)
+    _forget_dead_runs(path.parent)
     handler = logging.FileHandler(path, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter(logs.FORMAT))
     handler.addFilter(logs.PhoneScrubber())

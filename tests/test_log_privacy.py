@@ -261,3 +261,4 @@ def test_c12_the_log_scan_fails_the_run_on_a_logged_number_only(tmp_path: Path) 
     assert "[test_leaky.py::test_a_record_that_escapes_the_mask]" in hit
     assert "call １３９****５６７８" in hit  # listed masked
     assert "1 with a phone number" in done.stdout
+    assert list((tmp_path / ".data").glob("test-logs-*.log"))  # kept for a look
