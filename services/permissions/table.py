@@ -192,7 +192,9 @@ TABLE: dict[UseCase, Entry] = {
     U.REJECT_SPECIAL_COMPENSATION: replace(_APPROVER, subject=Subject.COMPENSATION),
     U.READ_REFUND: Entry(Subject.REFUND, "staff (not a partner account)", staff_member),
     U.LIST_REFUNDS: _STAFF,
-    U.APPROVAL_QUEUE: Entry(Subject.NONE, "an approver (band 1 and up, R-12)", approving_role),
+    # every member of staff may ask; the queue holds only what they may approve, so it
+    # is empty for those who approve nothing: a front end shows one "my approvals" list to all
+    U.APPROVAL_QUEUE: _STAFF,
     U.PREVIEW_REFUND_POLICY: _STAFF,
     U.READ_COMPENSATIONS: Entry(Subject.COMPLAINT, "staff (not a partner account)", staff_member),
     U.RESEND_NOTICE: Entry(Subject.NOTICE, OWNER_OR_LEAD, handles),

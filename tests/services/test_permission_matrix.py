@@ -286,7 +286,7 @@ EXPECTED: dict[UseCase, set[str]] = {
     UseCase.REJECT_SPECIAL_COMPENSATION: {"approver"},
     UseCase.READ_REFUND: STAFF,
     UseCase.LIST_REFUNDS: STAFF,
-    UseCase.APPROVAL_QUEUE: {"lead", "approver"},
+    UseCase.APPROVAL_QUEUE: STAFF,  # the queue itself holds only what the reader may approve
     UseCase.PREVIEW_REFUND_POLICY: STAFF,
     UseCase.READ_COMPENSATIONS: STAFF,
     UseCase.SAVE_NOTICE_TEMPLATE: {"admin"},
