@@ -8,7 +8,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from services import clock
+from services import clock, phones
 from services.calendar.service import operator_zone
 from services.complaints import deadlines, policy, rules, urgency
 from services.complaints.models import (
@@ -134,7 +134,8 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
         complaint = await Complaint.create(
             customer=customer,
             contact_name=intake.contact_name.strip(),
-            contact_phone=(intake.contact_phone or msisdn).replace("-", ""),
+            # full-width or other-script digits stored as 0-9, dashes dropped (C-2)
+            contact_phone=phones.ascii_digits(intake.contact_phone or msisdn),
             contact_preference=intake.contact_preference,
             channel=intake.channel,
             category=intake.category,

@@ -193,3 +193,14 @@ async def test_c7_acknowledge_deadline_is_set_at_intake_and_met_on_acknowledge()
 
     await deadline.refresh_from_db()
     assert deadline.state == "met" and deadline.met_at is not None
+
+
+async def test_c2_a_contact_phone_typed_in_full_width_digits_is_stored_as_ascii():
+    handler = await f.staff(Role.HANDLER)
+    customer = await f.customer()
+
+    complaint = await service.create_complaint(
+        actor=handler, intake=f.intake(customer.msisdn, contact_phone="１３９-００１３-９０００")
+    )
+
+    assert complaint.contact_phone == "13900139000"
