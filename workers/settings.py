@@ -111,8 +111,9 @@ class WorkerSettings:
     # arq reads this many due jobs per poll, earliest first. Jobs a killed worker left "in
     # progress" stay at the head of the queue for job_timeout + 10 s; reading only max_jobs
     # of them, a new worker would see nothing else (and no cron: they queue behind the
-    # backlog) until they expire. Reading further, it skips them and goes on.
-    queue_read_limit = 500
+    # backlog) until they expire. Reading further, it skips them and goes on. Not much
+    # further: the poll starts every job it read before it records health and queues crons.
+    queue_read_limit = 5 * max_jobs
     job_timeout = 60
     health_check_interval = 10  # `python -m workers --check` reads it
     # arq's default 0.5 s pause between queue reads caps notice delivery near 200/s; at 0.05 s

@@ -57,7 +57,7 @@ class Stack:
     def database_url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.pg_port}/tousu"
 
-    def start(self, timeout: float = 120) -> None:
+    def start(self, within: float = 120) -> None:
         env = {k: v for k, v in os.environ.items() if k not in HIDDEN}
         env.update(
             TOUSU_DATA_DIR=str(self.data),
@@ -75,22 +75,33 @@ class Stack:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # a Ctrl-C in the test's terminal is not for it
             )
-        self.wait_for(r"Tousu is up", timeout=timeout)
+        self.wait_for(r"Tousu is up", within=within)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_for(self, pattern: str, *, after: int = 0, timeout: float = 30) -> re.Match[str]:
-        """The first match of `pattern` in the output past character `after`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = re.search(pattern, self.output()[after:], re.MULTILINE)
-            if found:
-                return found
+    def printed(self, pattern: str, *, after: int = 0) -> bool:
+        """Whether run.py's output past character `after` has `pattern` (a line regex)."""
+        return re.search(pattern, self.output()[after:], re.MULTILINE) is not None
+
+    def wait_for(self, pattern: str, *, within: float) -> None:
+        """Block until `pattern` is printed (start-up, before any load runs)."""
+        deadline = time.monotonic() + within
+        while not self.printed(pattern):
             assert self.process is not None
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"no {pattern!r} in run.py's output:\n{self.output()[-3000:]}")
             time.sleep(0.1)
+
+    async def appears(self, pattern: str, *, after: int = 0, within: float = 30) -> float:
+        """Wait, without blocking the event loop the load runs on, until `pattern` is printed
+        past `after`; the moment it was seen."""
+        deadline = time.monotonic() + within
+        while not self.printed(pattern, after=after):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {pattern!r} in run.py's output:\n{self.output()[-3000:]}")
+            await asyncio.sleep(0.05)
+        return time.monotonic()
 
     def pid(self, name: str) -> int:
         """The pid of the supervised process `name` (PostgreSQL, Redis, API, worker) now."""

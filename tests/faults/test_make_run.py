@@ -25,15 +25,19 @@ DUE_NOTICES = 20
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
+def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
     data = ROOT / ".data" / f"faults-{os.getpid()}"
+    failed = request.session.testsfailed
     running = Stack(data)
     try:
         running.start()
         yield running
     finally:
         running.stop()
-        shutil.rmtree(data, ignore_errors=True)
+        if request.session.testsfailed == failed:
+            shutil.rmtree(data, ignore_errors=True)
+        else:  # the logs of every process, for whoever looks into it
+            print(f"\nfault suite: run.py's and the servers' logs kept in {data}")
 
 
 async def until(condition: Callable[[], object], within: float, what: str) -> float:
@@ -79,10 +83,10 @@ async def test_kill_9_postgresql_under_write_load_loses_no_acknowledged_complain
         mark = len(stack.output())
         killed = stack.kill("PostgreSQL")
         before = len(load.acknowledged)
-        # a backend may finish its transaction after the postmaster died: recovered means a
-        # write acknowledged after the API had seen the database gone
-        down = await until(lambda: load.failed_since(killed), 30, "the API seeing the outage")
-        back = await until(lambda: load.succeeded_since(down), 60, "a write after the outage")
+        # a backend busy with a transaction finishes it after the postmaster died (durably:
+        # its commit is in the WAL); recovered means a write on the restarted server
+        restarted = await stack.appears(r"^PostgreSQL started", after=mark, within=90)
+        back = await until(lambda: load.succeeded_since(restarted), 60, "a write after restart")
         await asyncio.sleep(0.5)  # and more writes on the restarted server
     finally:
         await load.stop()
@@ -90,13 +94,13 @@ async def test_kill_9_postgresql_under_write_load_loses_no_acknowledged_complain
     ids = [i for _, i in load.acknowledged]
     rows = await stack.sql("SELECT id FROM complaints WHERE id = ANY($1::int[])", ids)
     lost = set(ids) - {r["id"] for r in rows}
-    stack.wait_for(r"^PostgreSQL exited \(-9\); restarting", after=mark, timeout=0)
-    stack.wait_for(r"^PostgreSQL started", after=mark, timeout=0)
+    assert stack.printed(r"^PostgreSQL exited \(-9\); restarting", after=mark)
     outage = Counter(why for _, why in load.failed_since(killed))
     report(
         capsys,
         f"kill -9 PostgreSQL: {len(ids)} acknowledged writes ({before} before the kill), "
-        f"{len(lost)} lost; writes acknowledged again {back - killed:.1f} s after the kill; "
+        f"{len(lost)} lost; server back {restarted - killed:.1f} s and writes acknowledged "
+        f"again {back - killed:.1f} s after the kill; "
         f"answers meanwhile: {dict(outage)}",
     )
     assert lost == set()
@@ -122,8 +126,7 @@ async def test_kill_9_redis_under_load_the_api_answers_and_every_job_resumes(
             complaints,
         )
         notices = [r["id"] for r in await stack.sql(NOTICES_DUE_NOW, f"fault:{killed}")]
-        stack.wait_for(r"Redis is back after", after=mark, timeout=30)
-        reconnected = time.monotonic()
+        reconnected = await stack.appears(r"Redis is back after", after=mark, within=30)
 
         async def resumed() -> bool:
             rows = await stack.sql(RESUMED, notices, complaints)
@@ -156,8 +159,8 @@ async def test_make_run_restarts_a_killed_worker_and_api_and_leaves_the_rest_alo
 
     killed = stack.kill("worker")
     stack.kill("API")
-    stack.wait_for(r"^worker started", after=mark, timeout=30)
-    stack.wait_for(r"^API started", after=mark, timeout=30)
+    await stack.appears(r"^worker started", after=mark, within=30)
+    await stack.appears(r"^API started", after=mark, within=30)
 
     async def healthy() -> bool:
         try:
