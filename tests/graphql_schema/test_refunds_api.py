@@ -339,6 +339,8 @@ async def test_r10_a_gift_over_the_allowance_is_an_input_error(gql):
                 "kind": "GIFT",
                 "valueFen": fen,
                 "description": "上门礼品",
+                "giftGround": "VISIT",
+                "visitedOn": "2026-03-09",
             }
         }
 
