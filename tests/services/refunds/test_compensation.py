@@ -222,9 +222,7 @@ async def test_r10_one_travel_invoice_is_credited_once_per_customer():
     refusals = []
     for complaint_id, invoice in ((first.id, "INV-0001"), (second.id, " inv-0001 ")):
         with pytest.raises(Conflict) as again:
-            await record_compensation(
-                actor=handler, complaint_id=complaint_id, given=fare(invoice)
-            )
+            await record_compensation(actor=handler, complaint_id=complaint_id, given=fare(invoice))
         refusals.append((again.value.code, again.value.field))
 
     assert refusals == [(ErrorCode.CONFLICT, "invoiceRef")] * 2
@@ -334,7 +332,10 @@ async def test_r10_a_gift_settled_on_site_needs_an_escalated_company_liable_comp
     row = await record_compensation(actor=handler, complaint_id=escalated.id, given=on_site)
 
     assert "escalated, company-liable" in refused.value.message
-    assert (row.status, row.exposed_problem) == (CompensationStatus.RECORDED, "客户发现计费系统漏洞")
+    assert (row.status, row.exposed_problem) == (
+        CompensationStatus.RECORDED,
+        "客户发现计费系统漏洞",
+    )
 
 
 async def test_r10_the_missed_call_waiver_only_when_the_company_caused_the_voice_outage(
@@ -346,7 +347,11 @@ async def test_r10_the_missed_call_waiver_only_when_the_company_caused_the_voice
     monkeypatch.setattr(domain_clock, "now", lambda: datetime(2026, 7, 1, 4, tzinfo=UTC))
 
     refusals = []
-    for complaint, cause in ((voice, OutageCause.PARTNER), (voice, None), (billing, OutageCause.COMPANY)):
+    for complaint, cause in (
+        (voice, OutageCause.PARTNER),
+        (voice, None),
+        (billing, OutageCause.COMPANY),
+    ):
         with pytest.raises(InvalidInput) as refused:
             await record_compensation(
                 actor=handler, complaint_id=complaint.id, given=missed_call_waiver(cause)
