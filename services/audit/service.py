@@ -8,6 +8,7 @@ Each use case is one transaction.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import cast
@@ -64,9 +65,9 @@ async def check_unchecked(*, limit: int = 5000) -> CheckRun:
         .limit(limit)
         .values_list("id", flat=True)
     )
-    unsettled = await (
+    unsettled = await (  # the longest unchecked first, so every one gets its turn
         AuditCheck.filter(settled_at__isnull=True)
-        .order_by("refund_id")
+        .order_by("checked_at", "refund_id")
         .limit(limit)
         .values_list("refund_id", flat=True)
     )
@@ -74,38 +75,68 @@ async def check_unchecked(*, limit: int = 5000) -> CheckRun:
 
 
 async def check_refunds(refund_ids: list[int]) -> CheckRun:
-    """Check these refunds (again, if they were): store each check and new findings."""
+    """Check these refunds (again, if they were): store each check and new findings. A check
+    that finds what the stored one says, of a refund not settling now, writes nothing."""
     history = await audit_facts.BandsHistory.load()
     open_days = await thresholds.current(rules.OPEN_REFUND_DAYS)
     now = clock.now()
     checked = found = 0
     for start in range(0, len(refund_ids), BATCH):
-        refunds = await Refund.filter(id__in=refund_ids[start : start + BATCH]).order_by("id")
+        ids = refund_ids[start : start + BATCH]
+        refunds = await Refund.filter(id__in=ids).order_by("id")
         loaded = await audit_facts.load([r for r in refunds if r.status is RefundStatus.EXECUTED])
+        stored = {c.refund_id: c for c in await AuditCheck.filter(refund_id__in=ids)}
+        known: dict[int, set[str]] = defaultdict(set)
+        for refund_id, code in await AuditFinding.filter(
+            refund_id__in=ids, source=FindingSource.AUTOMATIC
+        ).values_list("refund_id", "code"):
+            known[refund_id].add(code)
+        same: list[int] = []
         for refund in refunds:
-            basis: dict[str, object] = {"status": refund.status.value}
-            if refund.id in loaded:
-                facts, decided_at = loaded[refund.id]
-                bands = history.at(decided_at)
-                findings = policy.check_refund(facts, bands=bands, now=now)
-                basis["bands"] = {
-                    "band0_max_fen": bands.band0_max_fen,
-                    "liable_max_fen": list(bands.liable_max_fen),
-                    "not_liable_max_fen": list(bands.not_liable_max_fen),
-                }
-            else:
-                findings = open_checks.check_unexecuted(
-                    _unexecuted(refund), now=now, open_days=open_days
-                )
+            findings, basis = _check(refund, loaded.get(refund.id), history, now, open_days)
             done = open_checks.settled(
                 status=refund.status.value,
                 flow=refund.flow,
                 verified_at=refund.verified_at,
                 findings=findings,
             )
-            found += await _store_check(refund, findings, basis, settled_at=now if done else None)
+            check = stored.get(refund.id)
+            unchanged = check is not None and (check.passed, check.finding_count, check.basis) == (
+                not findings,
+                len(findings),
+                basis,
+            )
+            if done or not unchanged or any(f.code not in known[refund.id] for f in findings):
+                found += await _store_check(
+                    refund, findings, basis, settled_at=now if done else None
+                )
+            elif check is not None:
+                same.append(check.id)
             checked += 1
+        await AuditCheck.filter(id__in=same).update(checked_at=now)  # checked, nothing new
     return CheckRun(checked, found)
+
+
+def _check(
+    refund: Refund,
+    loaded: tuple[policy.RefundFacts, datetime] | None,
+    history: audit_facts.BandsHistory,
+    now: datetime,
+    open_days: int,
+) -> tuple[list[policy.Finding], dict[str, object]]:
+    """The findings of one refund, executed (the policy's checks) or not, and their basis."""
+    basis: dict[str, object] = {"status": refund.status.value}
+    if loaded is None:
+        unexecuted = _unexecuted(refund)
+        return open_checks.check_unexecuted(unexecuted, now=now, open_days=open_days), basis
+    facts, decided_at = loaded
+    bands = history.at(decided_at)
+    basis["bands"] = {
+        "band0_max_fen": bands.band0_max_fen,
+        "liable_max_fen": list(bands.liable_max_fen),
+        "not_liable_max_fen": list(bands.not_liable_max_fen),
+    }
+    return policy.check_refund(facts, bands=bands, now=now), basis
 
 
 def _unexecuted(refund: Refund) -> open_checks.UnexecutedRefund:

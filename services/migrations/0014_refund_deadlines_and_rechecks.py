@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
             [
                 "CREATE UNIQUE INDEX refund_deadlines_one_pending ON refund_deadlines "
                 "(refund_id, kind) WHERE state = 'pending'",
-                "CREATE INDEX audit_checks_unsettled ON audit_checks (refund_id) "
+                "CREATE INDEX audit_checks_unsettled ON audit_checks (checked_at, refund_id) "
                 "WHERE settled_at IS NULL",
                 "UPDATE audit_checks c SET settled_at = c.checked_at FROM refunds r "
                 "WHERE r.id = c.refund_id AND (r.flow = 'verify_first' OR r.verified_at IS NOT NULL)",

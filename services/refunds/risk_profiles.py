@@ -112,9 +112,22 @@ async def recompute(
     for row in rows:
         before = row.special
         _apply(row, customers[row.customer_id], history.get(row.customer_id, []), today, thresholds)
-        await row.save()
         flipped += row.special != before
+    if rows:
+        await RiskProfile.bulk_update(rows, fields=STORED)  # one statement for the batch
     return flipped
+
+
+STORED = (
+    "special",
+    "since",
+    "leaves_on",
+    "left_on",
+    "triggered_by",
+    "trigger_figures",
+    "reasons",
+    "computed_on",
+)
 
 
 def _apply(
