@@ -69,7 +69,7 @@ async def sweep_risk_recomputes(ctx: dict[str, Any]) -> int:
 
 
 async def audit_executed_refunds(ctx: dict[str, Any]) -> int:
-    """Every few minutes: check each newly executed refund against the policy (A-1: 100%)."""
+    """Every few minutes: check every refund against the policy, again until it settles (A-1)."""
     run = await audit.check_unchecked()
     return run.checked
 
