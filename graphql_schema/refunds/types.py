@@ -32,11 +32,16 @@ from graphql_schema.refunds.enums import (
 )
 from graphql_schema.staff.types import StaffMember
 from services import clock
+from services.phones import mask_in_text
 from services.refunds import enforcement, policy
 from services.refunds.models import Refund as RefundRow
 
 if TYPE_CHECKING:
     from graphql_schema.complaints.types import Complaint
+
+
+def masked_text(what: str) -> str:
+    return f"{what} Numbers typed into it are masked unless `phoneVisible` (C-12)."
 
 
 @strawberry.type(description="A refund work order on a complaint (R-1), with the rules' decisions.")
@@ -47,8 +52,6 @@ class Refund:
     business_type: BusinessType = strawberry.field(description="R-2.")
     liability: Liability = strawberry.field(description="R-3, as verified when verified.")
     charge_category: ChargeCategory = strawberry.field(description="What the refund is for.")
-    matter: str = strawberry.field(description="The matter, as the SMS names it (R-14).")
-    cause: str = strawberry.field(description="The cause recorded at intake.")
     border_roaming: bool = strawberry.field(description="Border roaming: not counted by K-1.")
     sp_code: str = strawberry.field(description="Partner (SP) code for partner services.")
     service_code: str = strawberry.field(description="Service or product concerned.")
@@ -59,7 +62,6 @@ class Refund:
     refund_fen: int = strawberry.field(description="The refund: once or twice the overcharge.")
     multiple: Multiple = strawberry.field(description="R-4: single or double.")
     method: RefundMethod = strawberry.field(description="R-6: how the money goes back.")
-    cash_exception_reason: str = strawberry.field(description="Why cash, if cash (R-6).")
     flow: Flow = strawberry.field(description="R-7/R-8/R-9: refund first or verify first.")
     flow_clause: str = strawberry.field(description="The clause that decided the flow.")
     band: int = strawberry.field(description="R-12 approval band, 0 (refunded directly) to 4.")
@@ -68,8 +70,6 @@ class Refund:
     reasons: list[str] = strawberry.field(description="Every rule's reasons, in words.")
     approval_round: int = strawberry.field(description="The current approval round.")
     verified_at: datetime | None = strawberry.field(description="When verification finished.")
-    verification_cause: str = strawberry.field(description="The cause verification found.")
-    verification_measures: str = strawberry.field(description="What was done about it.")
     verification: RefundVerification | None = strawberry.field(
         description="R-11 verification stored whole (refund yes/no, amounts, amount due); "
         "null until verified."
@@ -78,9 +78,7 @@ class Refund:
     confirmed_at: datetime | None = strawberry.field(
         description="When the customer confirmed the amount (R-11)."
     )
-    confirmation_note: str = strawberry.field(description="How the customer confirmed.")
     executed_at: datetime | None = strawberry.field(description="When it was executed.")
-    closed_reason: str = strawberry.field(description="Why rejected, declined or cancelled.")
     closed_at: datetime | None = strawberry.field(description="When it was closed unpaid.")
     verify_due_at: datetime | None = strawberry.field(description="R-13 verification deadline.")
     agree_due_at: datetime | None = strawberry.field(
@@ -106,6 +104,42 @@ class Refund:
     verified_by_id: strawberry.Private[int | None]
     approved_by_id: strawberry.Private[int | None]
     executed_by_id: strawberry.Private[int | None]
+
+    texts: strawberry.Private[dict[str, str]]
+
+    async def _text(self, info: strawberry.Info, name: str) -> str:
+        """C-12: a free text as typed for those who handle the complaint; for anyone else the
+        phone numbers typed into it are masked (138****1234)."""
+        text = self.texts[name]
+        return text if await self.phone_visible(info) else mask_in_text(text)
+
+    @strawberry.field(description=masked_text("The matter, as the SMS names it (R-14)."))
+    async def matter(self, info: strawberry.Info) -> str:
+        return await self._text(info, "matter")
+
+    @strawberry.field(description=masked_text("The cause recorded at intake."))
+    async def cause(self, info: strawberry.Info) -> str:
+        return await self._text(info, "cause")
+
+    @strawberry.field(description=masked_text("Why cash, if cash (R-6)."))
+    async def cash_exception_reason(self, info: strawberry.Info) -> str:
+        return await self._text(info, "cash_exception_reason")
+
+    @strawberry.field(description=masked_text("The cause verification found."))
+    async def verification_cause(self, info: strawberry.Info) -> str:
+        return await self._text(info, "verification_cause")
+
+    @strawberry.field(description=masked_text("What was done about it."))
+    async def verification_measures(self, info: strawberry.Info) -> str:
+        return await self._text(info, "verification_measures")
+
+    @strawberry.field(description=masked_text("How the customer confirmed."))
+    async def confirmation_note(self, info: strawberry.Info) -> str:
+        return await self._text(info, "confirmation_note")
+
+    @strawberry.field(description=masked_text("Why rejected, declined or cancelled."))
+    async def closed_reason(self, info: strawberry.Info) -> str:
+        return await self._text(info, "closed_reason")
 
     @strawberry.field(description="R-12: who approves this band on this track.")
     def approver_title(self) -> ApproverTitle:
@@ -190,8 +224,6 @@ class Refund:
             business_type=BusinessType(row.business_type),
             liability=Liability(row.liability),
             charge_category=ChargeCategory(row.charge_category),
-            matter=row.matter,
-            cause=row.cause,
             border_roaming=row.border_roaming,
             sp_code=row.sp_code,
             service_code=row.service_code,
@@ -202,7 +234,6 @@ class Refund:
             refund_fen=row.refund_fen,
             multiple=Multiple(row.multiple),
             method=RefundMethod(row.method),
-            cash_exception_reason=row.cash_exception_reason,
             flow=Flow(row.flow),
             flow_clause=row.flow_clause,
             band=row.band,
@@ -211,14 +242,10 @@ class Refund:
             reasons=list(row.reasons),
             approval_round=row.approval_round,
             verified_at=row.verified_at,
-            verification_cause=row.verification_cause,
-            verification_measures=row.verification_measures,
             verification=RefundVerification.of(row),
             approved_at=row.approved_at,
             confirmed_at=row.confirmed_at,
-            confirmation_note=row.confirmation_note,
             executed_at=row.executed_at,
-            closed_reason=row.closed_reason,
             closed_at=row.closed_at,
             verify_due_at=row.verify_due_at,
             agree_due_at=row.agree_due_at,
@@ -226,6 +253,7 @@ class Refund:
             **_running(row),
             created_at=row.created_at,
             updated_at=row.updated_at,
+            texts={name: getattr(row, name) for name in FREE_TEXTS},
             complaint_id=row.complaint_id,
             customer_id=row.customer_id,
             requested_by_id=row.requested_by_id,
@@ -233,6 +261,18 @@ class Refund:
             approved_by_id=row.approved_by_id,
             executed_by_id=row.executed_by_id,
         )
+
+
+# C-12: the refund's free texts, in which a handler may have typed a number
+FREE_TEXTS = (
+    "matter",
+    "cause",
+    "cash_exception_reason",
+    "verification_cause",
+    "verification_measures",
+    "confirmation_note",
+    "closed_reason",
+)
 
 
 def _running(row: RefundRow) -> dict[str, Any]:
