@@ -162,6 +162,7 @@ class EmbeddedPostgres:
                 stdout=logf,
                 stderr=logf,
                 start_new_session=True,
+                env=server_environment(),
             )
         try:  # crash recovery replays the WAL first: on a busy disk that takes a while
             _wait_for_port(self.port, 60, "PostgreSQL", log, self.process)
@@ -226,6 +227,7 @@ class EmbeddedRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            env=server_environment(),
         )
         _wait_for_port(self.port, 15, "Redis", log, self.process)
         return self.url
@@ -242,6 +244,17 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def server_environment() -> dict[str, str]:
+    """The servers' environment: ours without libfaketime. Under `faketime … make test` the
+    application's clock moves, the servers keep the machine's: libfaketime stops PostgreSQL's
+    statement_timeout and Redis's timers from firing, which no real moved clock would do."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k != "LD_PRELOAD" and not k.startswith(("FAKETIME", "DONT_FAKE"))
+    }
 
 
 def _stop(process: subprocess.Popen[bytes] | None, sig: signal.Signals) -> None:
