@@ -32,6 +32,7 @@ from graphql_schema.refunds.mutations import RefundMutations
 from graphql_schema.refunds.queries import RefundQueries
 from graphql_schema.staff.resolvers import StaffMutations, StaffQueries
 from graphql_schema.validation import limit_inputs
+from services import db
 from services.config import Settings, settings
 
 log = logging.getLogger("tousu.graphql")
@@ -94,7 +95,9 @@ class Schema(strawberry.Schema):
     ) -> None:
         """Log what callers see masked (a bug); expected refusals are not log-worthy."""
         for error in errors:
-            if should_mask(error):
+            if error.original_error is not None and db.is_outage(error.original_error):
+                log.warning("database unavailable at %s", ".".join(map(str, error.path or [])))
+            elif should_mask(error):
                 log.error(
                     "unexpected error at %s",
                     ".".join(map(str, error.path or [])) or "-",

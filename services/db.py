@@ -88,6 +88,9 @@ _OUTAGES = (
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.TooManyConnectionsError,
+    # the protocol's own state error when the connection dies under a COMMIT (seen killing
+    # PostgreSQL under load: "cannot switch to state 15; another operation is in progress")
+    asyncpg.exceptions._base.InternalClientError,
 )
 
 

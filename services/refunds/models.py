@@ -289,13 +289,6 @@ class Compensation(Model):
     period_to = fields.DateField(null=True)
     invoice_ref = fields.CharField(max_length=64, default="")
     reasons: fields.Field[list[str]] = fields.JSONField(default=list)
-    recorded_by: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
-        "models.Staff", related_name=False, on_delete=fields.RESTRICT
-    )
-    created_at = DomainDatetimeField(auto_now_add=True)
-    complaint_id: int
-    customer_id: int
-    recorded_by_id: int
     # the conditions R-10 names, as the handler recorded them
     gift_ground = fields.CharEnumField(GiftGround, max_length=16, null=True)
     visited_on = fields.DateField(null=True)
@@ -312,6 +305,14 @@ class Compensation(Model):
     )
     decided_at = fields.DatetimeField(null=True)
     decision_note = fields.TextField(default="")
+    recorded_by: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name=False, on_delete=fields.RESTRICT
+    )
+    created_at = DomainDatetimeField(auto_now_add=True)
+    complaint_id: int
+    customer_id: int
+    recorded_by_id: int
+    decided_by_id: int | None
 
     class Meta:
         table = "compensations"
@@ -321,7 +322,6 @@ class Compensation(Model):
 
 
 class LedgerEntry(Model):
-    decided_by_id: int | None
     """Money credited to a customer; at most one entry per refund and per compensation."""
 
     id = fields.IntField(primary_key=True)

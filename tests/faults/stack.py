@@ -190,13 +190,32 @@ class WriteLoad:
                 body = {"query": CREATE, "variables": variables}
                 try:
                     response = await http.post("/graphql", json=body)
-                    result = (response.json().get("data") or {}).get("createComplaint") or {}
-                except (httpx.HTTPError, ValueError) as exc:
+                except httpx.HTTPError as exc:
                     self.failed.append((time.monotonic(), type(exc).__name__))
                     await asyncio.sleep(0.05)
                     continue
+                try:
+                    answer = response.json()
+                except ValueError:
+                    why = f"HTTP {response.status_code} not JSON: {response.text[:60]!r}"
+                    self.failed.append((time.monotonic(), why))
+                    await asyncio.sleep(0.05)
+                    continue
+                result = (answer.get("data") or {}).get("createComplaint") or {}
                 if result.get("__typename") == "ComplaintResult":
                     self.acknowledged.append((time.monotonic(), int(result["complaint"]["id"])))
                 else:
-                    self.failed.append((time.monotonic(), f"HTTP {response.status_code}"))
+                    self.failed.append(
+                        (time.monotonic(), f"HTTP {response.status_code} {_codes(answer)}")
+                    )
                     await asyncio.sleep(0.05)
+
+
+def _codes(answer: dict[str, object]) -> str:
+    """What a refusal said: the payload's code or the GraphQL errors' codes."""
+    errors = answer.get("errors") or []
+    codes = [str((e.get("extensions") or {}).get("code", e.get("message"))) for e in errors]  # type: ignore[union-attr]
+    payload = (answer.get("data") or {}).get("createComplaint")  # type: ignore[union-attr]
+    if isinstance(payload, dict):
+        codes.append(str(payload.get("code") or payload.get("__typename")))
+    return ",".join(codes)
