@@ -1,10 +1,11 @@
-"""Keep the working-day calendar (C-7) from a shell.
+"""Keep the working-day calendar (C-7) from a shell (beside the calendar package, not in it:
+confirming a year recounts complaint deadlines, and the calendar must not import complaints).
 
-    python -m services.calendar.cli seed [--first 2004] [--last 2026]
-    python -m services.calendar.cli add-year 2027 --holiday 2027-01-01:元旦 \
+    python -m services.calendar_cli seed [--first 2004] [--last 2026]
+    python -m services.calendar_cli add-year 2027 --holiday 2027-01-01:元旦 \
         --holiday 2027-02-05..2027-02-11:春节 --workday 2027-02-14:春节调休 [--replace]
-    python -m services.calendar.cli remove-year 2027
-    python -m services.calendar.cli status
+    python -m services.calendar_cli remove-year 2027
+    python -m services.calendar_cli status
 
 Storing a year over a provisional one (computed by rule when a date first needed it) confirms
 it and counts again the deadlines that rested on it. `status` says how far the confirmed
@@ -45,7 +46,7 @@ def parse_days(spec: str) -> list[tuple[date, str]]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m services.calendar.cli", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m services.calendar_cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     seeding = commands.add_parser("seed", help="store chinese_calendar's years not yet stored")
     seeding.add_argument("--first", type=int, default=seed.FIRST_YEAR)

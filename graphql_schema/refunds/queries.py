@@ -113,7 +113,8 @@ class RefundQueries:
                 extensions={"code": "INVALID_INPUT"},
             )
         after_id = decode_cursor(after) if after else None
-        read = reads.approval_queue if filter and filter.awaiting_my_approval else reads.list_refunds
+        queue = filter is not None and filter.awaiting_my_approval
+        read = reads.approval_queue if queue else reads.list_refunds
         try:
             page = await read(
                 actor=info.context.staff,

@@ -35,7 +35,7 @@ class CalendarYearMissing(InvalidInput):
     def __init__(self, year: int):
         super().__init__(
             f"No working-day calendar for {year}: an admin must add {year}'s public holidays and "
-            f"adjusted working days (python -m services.calendar.cli add-year {year} ...)",
+            f"adjusted working days (python -m services.calendar_cli add-year {year} ...)",
             field="year",
         )
         self.year = year

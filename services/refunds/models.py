@@ -74,7 +74,7 @@ class FeeWaiver(StrEnum):
 
 
 class CompensationStatus(StrEnum):
-    """R-10: within the rules it is recorded at once; beyond them it waits for a special decision."""
+    """R-10: within the rules it is recorded at once; beyond them it awaits a special decision."""
 
     RECORDED = "recorded"  # within the rules
     AWAITING_APPROVAL = "awaiting_approval"  # a documented special decision, not yet approved

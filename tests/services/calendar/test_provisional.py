@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from services.calendar import cli, computed, service
+from services import calendar_cli as cli
+from services.calendar import computed, service
 from services.calendar.models import CalendarDay, CalendarYear
 from services.calendar.seed import FIRST_YEAR, LAST_YEAR
 
