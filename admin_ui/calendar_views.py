@@ -90,9 +90,10 @@ async def _page(
 ) -> Response:
     today = clock.local_date(clock.now())
     first = month_of(request.query_params.get("month", ""), today)
-    if computable(first.year):
-        await provision_year(first.year)  # a year nobody stored shows as computed, provisional
     years = await stored_years()
+    if first.year not in years and computable(first.year):
+        await provision_year(first.year)  # a year nobody stored shows as computed, provisional
+        years = await stored_years()
     asked = calculation(request.query_params.get("start", ""), request.query_params.get("days", ""))
     result: dict[str, Any] | None = None
     if asked is not None:
