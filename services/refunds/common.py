@@ -8,7 +8,7 @@ from typing import Any
 from services.calendar.service import add_working_days
 from services.complaints.models import Complaint
 from services.errors import NotFound, PermissionDenied
-from services.permissions import rules, table
+from services.permissions import table
 from services.permissions.guard import complaint_facts
 from services.permissions.table import Actor
 from services.refunds import clock, policy
@@ -37,12 +37,6 @@ def require_handling(actor: Staff, complaint: Complaint) -> None:
     Checked again under the refund's lock: the guard looked before the lock was taken."""
     if not table.handles(Actor.of(actor), complaint_facts(complaint)):
         raise PermissionDenied(f"Only {table.OWNER_OR_LEAD} may do this.")
-
-
-def require_may_request_refund(actor: Staff, complaint: Complaint) -> None:
-    """R-1: whoever handles the complaint, or the partner account for a dispute it took."""
-    if not rules.requests_refund(Actor.of(actor), complaint_facts(complaint)):
-        raise PermissionDenied(f"Only {table.OWNER_OR_LEAD} may ask for this refund.")
 
 
 def require_handler(actor: Staff) -> None:
