@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from services import clock
 from services.partners import disputes, webhooks
+from services.partners.models import WebhookState
 from services.partners.webhooks import Sender
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,8 @@ async def deliver_webhook(ctx: dict[str, Any], event_id: int) -> str | None:
 
 async def relay_webhooks(ctx: dict[str, Any]) -> int:
     """Every 10 s: refuse the due disputes of numbers that are no customer's, then each due
-    event (new status changes, retries, lost jobs), a few at a time."""
+    event (new status changes, retries, lost jobs): disputes a few at a time, each
+    dispute's events in the order they happened."""
     await disputes.refuse_unmatched(at=clock.now(), limit=RELAY_BATCH)
     due = await webhooks.due(at=clock.now(), limit=RELAY_BATCH)
     if not due:
@@ -110,10 +112,19 @@ async def relay_webhooks(ctx: dict[str, Any]) -> int:
     send = _sender(ctx)
     gate = asyncio.Semaphore(RELAY_CONCURRENCY)
 
-    async def one(event_id: int) -> bool:
+    async def in_order(event_ids: list[int]) -> int:
+        """One dispute's due events, oldest first; a failure holds the later ones back."""
+        attempted = 0
         async with gate:
-            return await webhooks.deliver(event_id, at=clock.now(), send=send) is not None
+            for event_id in event_ids:
+                state = await webhooks.deliver(event_id, at=clock.now(), send=send)
+                if state is None:
+                    break
+                attempted += 1
+                if state is not WebhookState.DELIVERED:
+                    break
+        return attempted
 
-    attempted = sum(await asyncio.gather(*(one(i) for i in due)))
+    attempted = sum(await asyncio.gather(*(in_order(ids) for ids in due)))
     log.info("webhook relay: %s attempts", attempted)
     return attempted

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from tortoise import connections
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from services import scheduling
@@ -209,18 +211,42 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** (attempt - 1), MAX_RETRY_SECONDS))
 
 
-async def due(*, at: datetime, limit: int = 100) -> list[int]:
-    """Events whose next attempt is due (index: state, next_attempt_at)."""
-    rows = (
-        await WebhookEvent.filter(state=WebhookState.PENDING, next_attempt_at__lte=at)
-        .order_by("next_attempt_at")
-        .limit(limit)
-        .only("id")
+_DUE = """
+SELECT e.id, e.dispute_id FROM partner_webhook_events e
+WHERE e.state = $1 AND e.next_attempt_at <= $2
+  AND NOT EXISTS (
+    SELECT 1 FROM partner_webhook_events earlier
+    WHERE earlier.dispute_id = e.dispute_id AND earlier.id < e.id AND earlier.state = $1
+      AND earlier.next_attempt_at > $2)
+ORDER BY e.id
+LIMIT $3
+"""
+
+
+async def due(*, at: datetime, limit: int = 100) -> list[list[int]]:
+    """The events due now, in order per dispute: one list per dispute, oldest event first.
+
+    A partner sees a dispute's changes in the order they happened: an event waits while an
+    earlier event of its dispute is still waiting for a retry (the relay sends each list in
+    order and stops a list at its first failure; `_claim` refuses an event with an earlier
+    one pending)."""
+    rows = await connections.get("default").execute_query_dict(
+        _DUE, [WebhookState.PENDING.value, at, limit]
     )
-    return [row.id for row in rows]
+    by_dispute: dict[int, list[int]] = {}
+    for row in rows:
+        by_dispute.setdefault(row["dispute_id"], []).append(row["id"])
+    return list(by_dispute.values())
 
 
 async def _claim(event_id: int, at: datetime) -> bool:
+    earlier = WebhookEvent.filter(
+        dispute_id=Subquery(WebhookEvent.filter(id=event_id).values("dispute_id")),
+        id__lt=event_id,
+        state=WebhookState.PENDING,
+    )
+    if await earlier.exists():
+        return False
     claimed = await WebhookEvent.filter(
         id=event_id, state=WebhookState.PENDING, next_attempt_at__lte=at
     ).update(next_attempt_at=at + LEASE)

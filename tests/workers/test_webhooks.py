@@ -163,6 +163,35 @@ async def test_c12_the_disputes_status_changes_are_events_and_the_refunds_steps_
     assert [r["body"]["data"]["status"] for r in receiver.received] == ["OPEN", "REFUNDED"]
 
 
+async def test_a_disputes_events_arrive_in_order_and_a_failed_one_holds_the_next_back(
+    receiver, monkeypatch
+):
+    dispute = await disputed(receiver)
+    staff = await f.staff(Role.HANDLER)
+    await Complaint.filter(id=dispute.complaint_id).update(owner_id=staff.id)
+    await execution.confirm_amount(actor=staff, refund_id=dispute.refund_id, note="客户确认")
+    await execution.execute(actor=staff, refund_id=dispute.refund_id)
+    created, changed = await WebhookEvent.filter(dispute_id=dispute.id).order_by("id")
+    receiver.statuses = [503]  # the receiver fails the first POST only
+    start = clock.now()
+
+    def at(seconds: float) -> None:
+        monkeypatch.setattr(clock, "now", lambda: start + timedelta(seconds=seconds))
+
+    at(0)
+    first = await jobs.relay_webhooks({})
+    early = await webhooks.deliver(changed.id, at=clock.now(), send=jobs.post)
+    at(31)
+    second = await jobs.relay_webhooks({})
+
+    assert (first, early, second) == (1, None, 2)  # the change waits for the creation
+    assert [(r["body"]["type"], r["body"]["data"]["status"]) for r in receiver.received] == [
+        ("dispute.created", "OPEN"),
+        ("dispute.created", "OPEN"),
+        ("dispute.status_changed", "REFUNDED"),
+    ]
+
+
 async def test_retries_with_backoff_after_the_receiver_fails(receiver, monkeypatch):
     dispute = await disputed(receiver)
     event = await WebhookEvent.get(dispute_id=dispute.id)
