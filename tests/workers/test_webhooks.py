@@ -171,7 +171,7 @@ async def test_a_disputes_events_arrive_in_order_and_a_failed_one_holds_the_next
     await Complaint.filter(id=dispute.complaint_id).update(owner_id=staff.id)
     await execution.confirm_amount(actor=staff, refund_id=dispute.refund_id, note="客户确认")
     await execution.execute(actor=staff, refund_id=dispute.refund_id)
-    created, changed = await WebhookEvent.filter(dispute_id=dispute.id).order_by("id")
+    _created, changed = await WebhookEvent.filter(dispute_id=dispute.id).order_by("id")
     receiver.statuses = [503]  # the receiver fails the first POST only
     start = clock.now()
 
