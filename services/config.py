@@ -91,9 +91,7 @@ def load() -> Settings:
         graphql_max_cost=_config("GRAPHQL_MAX_COST", cast=int, default=20_000),
         graphql_cost_list_size=_config("GRAPHQL_COST_LIST_SIZE", cast=int, default=10),
         graphql_max_body_bytes=_config("GRAPHQL_MAX_BODY_BYTES", cast=int, default=1 << 20),
-        graphql_max_response_bytes=_config(
-            "GRAPHQL_MAX_RESPONSE_BYTES", cast=int, default=5 << 20
-        ),
+        graphql_max_response_bytes=_config("GRAPHQL_MAX_RESPONSE_BYTES", cast=int, default=5 << 20),
         graphql_deadline_seconds=_config("GRAPHQL_DEADLINE_SECONDS", cast=float, default=10),
         db_statement_timeout_ms=_config("DB_STATEMENT_TIMEOUT_MS", cast=int, default=5000),
         db_pool_max=_config("DB_POOL_MAX", cast=int, default=20),

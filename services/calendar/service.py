@@ -191,8 +191,10 @@ class StoredYear:
 
 async def stored_years() -> dict[int, StoredYear]:
     """Every year with a calendar: its source, when it was loaded, whether it is provisional."""
-    rows = await CalendarYear.all().order_by("year").values_list(
-        "year", "source", "loaded_at", "provisional"
+    rows = (
+        await CalendarYear.all()
+        .order_by("year")
+        .values_list("year", "source", "loaded_at", "provisional")
     )
     return {year: StoredYear(*rest) for year, *rest in rows}
 

@@ -188,8 +188,7 @@ async def _record_miss(complaint: Complaint, deadline: Deadline, *, at: datetime
         kind="deadline_breached",
         key=f"breach:{deadline.id}",
         message=(
-            f"投诉 {complaint.id} 的时限「{what}」已超时"
-            + ("（已逾期完成）" if late else "")
+            f"投诉 {complaint.id} 的时限「{what}」已超时" + ("（已逾期完成）" if late else "")
         ),
     )
 
@@ -221,9 +220,13 @@ async def recount(deadline: Deadline) -> datetime:
 async def recompute_provisional(*, reason: str, actor: Staff | None = None) -> list[Deadline]:
     """After a calendar year is confirmed: every pending deadline counted on a provisional
     year is counted again, each change recorded in its complaint's history (C-7)."""
-    ids = await Deadline.filter(
-        provisional=True, state=DeadlineState.PENDING, working_days__isnull=False
-    ).order_by("complaint_id", "id").values_list("complaint_id", "id")
+    ids = (
+        await Deadline.filter(
+            provisional=True, state=DeadlineState.PENDING, working_days__isnull=False
+        )
+        .order_by("complaint_id", "id")
+        .values_list("complaint_id", "id")
+    )
     moved: list[Deadline] = []
     for complaint_id, deadline_id in ids:
         async with in_transaction():

@@ -63,7 +63,6 @@ STEPS: dict[str, Step] = {
 }
 
 
-
 def matter_key(
     *, category: str, service_code: str, province: str, city: str, sp_code: str = ""
 ) -> str:
