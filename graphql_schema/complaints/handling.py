@@ -11,7 +11,7 @@ import strawberry
 from graphql_schema.complaints.mutations import ComplaintPayload, run_step
 from graphql_schema.enums import ContactPreference, TaskKind, UrgencyReason
 from graphql_schema.ids import parse_id
-from services.complaints import service, tasks, timekeeping
+from services.complaints import matters, service, tasks, timekeeping
 from services.complaints.models import Complaint as ComplaintRow
 
 
@@ -45,7 +45,7 @@ class ComplaintHandlingMutations:
     ) -> ComplaintPayload:
         return await run_step(
             info,
-            lambda a: service.correct_matter_key(
+            lambda a: matters.correct_matter_key(
                 actor=a, complaint_id=parse_id(id), matter_key=matter_key, reason=reason
             ),
         )

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 from services import clock, phones
 from services.calendar.service import operator_zone
 from services.complaints import deadlines, policy, rules, urgency
+from services.complaints.locking import changes, locked_for_action
 from services.complaints.models import (
     Category,
     Channel,
@@ -34,9 +35,8 @@ from services.errors import (
     Problem,
 )
 from services.notices import service as notices
-from services.permissions import table
-from services.permissions.guard import complaint_facts, guarded
-from services.permissions.table import Actor, UseCase
+from services.permissions.guard import guarded
+from services.permissions.table import UseCase
 from services.phones import normalize_msisdn
 from services.staff.models import Department, Staff
 from services.thresholds import service as thresholds
@@ -184,12 +184,7 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
                 ),
             ]
         )
-        batch = await urgency.detect_batch(complaint)
-        await urgency.detect_repeat(complaint)
-        await urgency.check_supervision(complaint)
-        await urgency.refresh_classification(
-            [complaint.id, *batch, *await _unresolved_of(customer.id)], actor=actor
-        )
+        await urgency.after_intake(complaint, actor=actor)
         await complaint.refresh_from_db()
         created = [
             await deadlines.add(
@@ -211,44 +206,6 @@ async def _routed_department(category: Category) -> int | None:
     code = (await thresholds.current(rules.ROUTING)).get(category.value)
     department = await Department.get_or_none(code=code) if code else None
     return department.id if department else None
-
-
-async def _unresolved_of(customer_id: int) -> list[int]:
-    rows = await Complaint.filter(customer_id=customer_id, status__in=urgency.UNRESOLVED).only("id")
-    return [row.id for row in rows]
-
-
-async def locked_for_action(complaint_id: int, actor: Staff) -> Complaint:
-    complaint = await Complaint.select_for_update().get_or_none(id=complaint_id)
-    if complaint is None:
-        raise NotFound("No complaint has this id.", field="id")
-    # checked again under the lock: the owner may have changed since the guard looked
-    if not table.handles(Actor.of(actor), complaint_facts(complaint)):
-        raise PermissionDenied(f"Only {table.OWNER_OR_LEAD} may do this.")
-    return complaint
-
-
-def _changes(
-    complaint: Complaint, actor: Staff, action: str, values: dict[str, Any], reason: str
-) -> list[ComplaintEvent]:
-    events = []
-    for field, value in values.items():
-        before = getattr(complaint, field)
-        if before == value:
-            continue
-        setattr(complaint, field, value)
-        events.append(
-            ComplaintEvent(
-                complaint=complaint,
-                actor=actor,
-                action=action,
-                field=field,
-                from_value="" if before is None else str(before),
-                to_value=str(value),
-                reason=reason,
-            )
-        )
-    return events
 
 
 async def _step(
@@ -276,7 +233,7 @@ async def _step(
             )
         if action == "record_revisit":
             await _require_revisit_window_open(complaint, at)
-        events = _changes(complaint, actor, action, values or {}, reason)
+        events = changes(complaint, actor, action, values or {}, reason)
         new_status = target or step.target
         events.insert(
             0,
@@ -538,7 +495,7 @@ async def assign(
             department_id if department_id is not None else new_owner.department_id
         )
         moved = values["department_id"] != complaint.department_id
-        events = _changes(complaint, actor, "assign", values, reason.strip())
+        events = changes(complaint, actor, "assign", values, reason.strip())
         created: list[Deadline] = []
         if events:
             await complaint.save()
@@ -602,31 +559,4 @@ async def set_urgency(
             )
             await urgency.refresh_classification([complaint.id], actor=actor)
             await complaint.refresh_from_db()
-    return complaint
-
-
-@guarded(UseCase.CORRECT_MATTER_KEY)
-async def correct_matter_key(
-    *, actor: Staff, complaint_id: int, matter_key: str, reason: str
-) -> Complaint:
-    """C-4: a handler corrects "the same matter"; batch and repeat detection run again."""
-    require_handler(actor)
-    key = matter_key.strip().lower()
-    if not key:
-        raise InvalidInput("matterKey is required.", code=ErrorCode.REQUIRED, field="matterKey")
-    if not reason.strip():
-        raise InvalidInput("Say why the key is corrected.", code=ErrorCode.REQUIRED, field="reason")
-    async with in_transaction():
-        await urgency.lock_matter(key)
-        complaint = await locked_for_action(complaint_id, actor)
-        events = _changes(complaint, actor, "correct_matter_key", {"matter_key": key}, reason)
-        if not events:
-            return complaint
-        await complaint.save(update_fields=["matter_key", "updated_at"])
-        await ComplaintEvent.bulk_create(events)
-        await urgency.clear_detected(complaint.id)
-        batch = await urgency.detect_batch(complaint)
-        await urgency.detect_repeat(complaint)
-        await urgency.refresh_classification([complaint.id, *batch], actor=actor)
-        await complaint.refresh_from_db()
     return complaint

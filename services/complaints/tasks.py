@@ -7,8 +7,9 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from services.complaints import policy
+from services.complaints.locking import locked_for_action
 from services.complaints.models import ComplaintEvent, ComplaintTask, Status, TaskKind
-from services.complaints.service import locked_for_action, now, require_handler
+from services.complaints.service import now, require_handler
 from services.errors import ErrorCode, IllegalTransition, InvalidInput, NotFound
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase

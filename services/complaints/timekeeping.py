@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from services.calendar import service as calendar
 from services.complaints import deadlines, rules
+from services.complaints.locking import locked_for_action
 from services.complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -24,7 +25,7 @@ from services.complaints.models import (
     DeadlineState,
     Status,
 )
-from services.complaints.service import locked_for_action, now, require_handler
+from services.complaints.service import now, require_handler
 from services.errors import ErrorCode, IllegalTransition, InvalidInput, NotFound
 from services.notices import service as notices
 from services.staff.models import Staff

@@ -53,6 +53,23 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, 28))
 
 
+async def unresolved_of(customer_id: int) -> list[int]:
+    rows = await Complaint.filter(customer_id=customer_id, status__in=UNRESOLVED).only("id")
+    return [row.id for row in rows]
+
+
+async def after_intake(complaint: Complaint, *, actor: Staff) -> None:
+    """C-3, C-5, C-10 for a complaint just taken, under its matter lock, in its transaction:
+    batch and repeat detection, supervision, and the classification of every complaint whose
+    urgency that changed."""
+    batch = await detect_batch(complaint)
+    await detect_repeat(complaint)
+    await check_supervision(complaint)
+    await refresh_classification(
+        [complaint.id, *batch, *await unresolved_of(complaint.customer_id)], actor=actor
+    )
+
+
 async def detect_batch(complaint: Complaint) -> list[int]:
     """Mark every complaint of the window once the batch threshold is crossed; ids newly marked."""
     minutes = await thresholds.current(rules.BATCH_WINDOW_MINUTES)

@@ -15,6 +15,7 @@ MODULES = (
     "services.audit.calendar_changes",
     "services.audit.samples",
     "services.audit.service",
+    "services.complaints.matters",
     "services.complaints.reads",
     "services.complaints.service",
     "services.complaints.tasks",
@@ -31,7 +32,7 @@ MODULES = (
     "services.staff.service",
 )
 
-# checked by services.complaints.service.locked_for_action with the table's `handles` rule
+# checked by services.complaints.locking.locked_for_action with the table's `handles` rule
 CHECKED_INSIDE = {
     "services.complaints.timekeeping.pause_clock": UseCase.PAUSE_CLOCK,
     "services.complaints.timekeeping.resume_clock": UseCase.RESUME_CLOCK,

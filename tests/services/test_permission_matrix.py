@@ -145,7 +145,7 @@ CALLS: dict[str, Args] = {
         "reason": "",
     },
     "services.complaints.service.set_urgency": on_complaint(reason=UrgencyReason.MAJOR, note=""),
-    "services.complaints.service.correct_matter_key": on_complaint(matter_key="k", reason=""),
+    "services.complaints.matters.correct_matter_key": on_complaint(matter_key="k", reason=""),
     "services.complaints.tasks.add_task": lambda w: {
         "complaint_id": w.complaint.id,
         "kind": TaskKind.REPAIR,
@@ -354,6 +354,7 @@ def _actor_functions() -> set[str]:
 INTERNAL = {
     "services.complaints.deadlines.recompute_provisional",  # run by CHANGE_CALENDAR
     "services.complaints.urgency.refresh_classification",  # inside every complaint step
+    "services.complaints.urgency.after_intake",  # inside create_complaint
     "services.complaints.notifications.notify",
     "services.complaints.notifications.escalate_to_department_head",
 }

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.complaints import rules, service
+from services.complaints import matters, rules, service
 from services.complaints.models import (
     Category,
     Complaint,
@@ -179,10 +179,10 @@ async def test_c4_correcting_the_matter_key_reruns_detection():
     assert UrgencyReason.BATCH not in await reasons_of(stray.id)
     key = (await Complaint.get(id=batch[0])).matter_key
 
-    corrected = await service.correct_matter_key(
+    corrected = await matters.correct_matter_key(
         actor=handler, complaint_id=stray.id, matter_key=key, reason="同一故障"
     )
-    moved_away = await service.correct_matter_key(
+    moved_away = await matters.correct_matter_key(
         actor=handler,
         complaint_id=batch[0],
         matter_key="network_fault|-|广东/广州|-",

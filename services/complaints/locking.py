@@ -1,0 +1,51 @@
+"""Locks and history shared by every complaint use case.
+
+Lock order (every use case takes them in this order, never the reverse):
+1. matter advisory locks (`urgency.lock_matter`), several in sorted key order;
+2. complaint rows (`locked_for_action`, SELECT … FOR UPDATE), several in id order;
+3. deadline, urgency and history rows of those complaints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.complaints.models import Complaint, ComplaintEvent
+from services.errors import NotFound, PermissionDenied
+from services.permissions import table
+from services.permissions.guard import complaint_facts
+from services.permissions.table import Actor
+from services.staff.models import Staff
+
+
+async def locked_for_action(complaint_id: int, actor: Staff) -> Complaint:
+    complaint = await Complaint.select_for_update().get_or_none(id=complaint_id)
+    if complaint is None:
+        raise NotFound("No complaint has this id.", field="id")
+    # checked again under the lock: the owner may have changed since the guard looked
+    if not table.handles(Actor.of(actor), complaint_facts(complaint)):
+        raise PermissionDenied(f"Only {table.OWNER_OR_LEAD} may do this.")
+    return complaint
+
+
+def changes(
+    complaint: Complaint, actor: Staff, action: str, values: dict[str, Any], reason: str
+) -> list[ComplaintEvent]:
+    events = []
+    for field, value in values.items():
+        before = getattr(complaint, field)
+        if before == value:
+            continue
+        setattr(complaint, field, value)
+        events.append(
+            ComplaintEvent(
+                complaint=complaint,
+                actor=actor,
+                action=action,
+                field=field,
+                from_value="" if before is None else str(before),
+                to_value=str(value),
+                reason=reason,
+            )
+        )
+    return events
