@@ -32,13 +32,33 @@ class Settings:
     db_statement_timeout_ms: int  # the API's PostgreSQL connections only
     db_pool_max: int
     log_level: str
-    notice_gateway: str  # outbox | http: where customer SMS go
+    notice_gateway: str  # outbox | http | smpp: where customer SMS go
     notice_http_url: str
     notice_http_account: str
     notice_http_secret: Secret
     notice_http_timeout_seconds: float
     notice_lease_seconds: int  # a worker's hold on a notice it is sending
     notice_relay_seconds: int  # how often the relay re-finds due notices
+    notice_receipt_wait_minutes: int  # an SMS with no delivery receipt by then: a person looks
+    notice_receipt_secret: Secret  # signs the HTTP gateway's receipt callbacks (docs/notices.md)
+    smpp_host: str  # NOTICE_GATEWAY=smpp: the SMS centre
+    smpp_port: int
+    smpp_system_id: str
+    smpp_password: Secret
+    smpp_system_type: str
+    smpp_source_addr: str  # the operator's short code the SMS come from
+    smpp_window: int  # submit_sm sent and not yet answered, at most
+    smpp_max_per_second: float  # throughput cap the SMS centre's contract allows (0: none)
+    smpp_enquire_link_seconds: float
+    smpp_submit_timeout_seconds: float  # no submit_sm_resp by then: retried later
+    notice_email_gateway: str  # outbox | smtp: where customer e-mails go
+    smtp_host: str
+    smtp_port: int
+    smtp_username: str
+    smtp_password: Secret
+    smtp_starttls: bool
+    smtp_sender: str  # the From: address
+    smtp_timeout_seconds: float
 
     @property
     def dev(self) -> bool:
@@ -103,6 +123,26 @@ def load() -> Settings:
         notice_http_timeout_seconds=_config("NOTICE_HTTP_TIMEOUT_SECONDS", cast=float, default=10),
         notice_lease_seconds=_config("NOTICE_LEASE_SECONDS", cast=int, default=60),
         notice_relay_seconds=_config("NOTICE_RELAY_SECONDS", cast=int, default=15),
+        notice_receipt_wait_minutes=_config("NOTICE_RECEIPT_WAIT_MINUTES", cast=int, default=240),
+        notice_receipt_secret=Secret(_config("NOTICE_RECEIPT_SECRET", default="")),
+        smpp_host=_config("SMPP_HOST", default="127.0.0.1"),
+        smpp_port=_config("SMPP_PORT", cast=int, default=2775),
+        smpp_system_id=_config("SMPP_SYSTEM_ID", default=""),
+        smpp_password=Secret(_config("SMPP_PASSWORD", default="")),
+        smpp_system_type=_config("SMPP_SYSTEM_TYPE", default=""),
+        smpp_source_addr=_config("SMPP_SOURCE_ADDR", default=""),
+        smpp_window=_config("SMPP_WINDOW", cast=int, default=10),
+        smpp_max_per_second=_config("SMPP_MAX_PER_SECOND", cast=float, default=0),
+        smpp_enquire_link_seconds=_config("SMPP_ENQUIRE_LINK_SECONDS", cast=float, default=30),
+        smpp_submit_timeout_seconds=_config("SMPP_SUBMIT_TIMEOUT_SECONDS", cast=float, default=10),
+        notice_email_gateway=_config("NOTICE_EMAIL_GATEWAY", default="outbox"),
+        smtp_host=_config("SMTP_HOST", default="127.0.0.1"),
+        smtp_port=_config("SMTP_PORT", cast=int, default=25),
+        smtp_username=_config("SMTP_USERNAME", default=""),
+        smtp_password=Secret(_config("SMTP_PASSWORD", default="")),
+        smtp_starttls=_config("SMTP_STARTTLS", cast=bool, default=False),
+        smtp_sender=_config("SMTP_SENDER", default=""),
+        smtp_timeout_seconds=_config("SMTP_TIMEOUT_SECONDS", cast=float, default=10),
     )
 
 
