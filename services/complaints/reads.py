@@ -40,3 +40,9 @@ async def list_complaints(
 async def read_customer(*, actor: Staff, msisdn: str) -> Customer:
     """The customer with this number (NotFound when none; InvalidInput for a bad number)."""
     return await customers.by_msisdn(msisdn)
+
+
+@guarded(UseCase.READ_CUSTOMER)
+async def read_customer_by_id(*, actor: Staff, customer_id: int) -> Customer:
+    """The customer with this id (NotFound when none): a customer page's link."""
+    return await Customer.get(id=customer_id)

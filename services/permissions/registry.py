@@ -15,6 +15,7 @@ MODULES = (
     "services.audit.calendar_changes",
     "services.audit.samples",
     "services.audit.service",
+    "services.complaints.inbox",
     "services.complaints.matters",
     "services.complaints.reads",
     "services.complaints.service",
@@ -29,6 +30,7 @@ MODULES = (
     "services.refunds.reads",
     "services.refunds.service",
     "services.refunds.special_compensation",
+    "services.staff.directory",
     "services.staff.service",
 )
 

@@ -68,6 +68,9 @@ class UseCase(StrEnum):
     LIST_COMPLAINTS = "list_complaints"
     # customers
     READ_CUSTOMER = "read_customer"
+    # staff: the directory a front end picks from ("assign to"), one's own notifications
+    LIST_STAFF = "list_staff"
+    MARK_NOTIFICATIONS_READ = "mark_notifications_read"
     READ_RISK_PROFILE = "read_risk_profile"
     # refunds (R-1 … R-14)
     CREATE_REFUND = "create_refund"
@@ -166,6 +169,10 @@ TABLE: dict[UseCase, Entry] = {
     U.READ_COMPLAINT: Entry(Subject.COMPLAINT, "staff; private data masked (C-12)", staff_member),
     U.LIST_COMPLAINTS: _STAFF,
     U.READ_CUSTOMER: _STAFF,
+    U.LIST_STAFF: _STAFF,
+    U.MARK_NOTIFICATIONS_READ: Entry(
+        Subject.NONE, "staff (not a partner account), their own notifications", staff_member
+    ),
     U.READ_RISK_PROFILE: Entry(
         Subject.CUSTOMER,
         "the handlers of one of the customer's complaints, auditors, admins",

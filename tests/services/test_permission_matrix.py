@@ -42,6 +42,7 @@ from services.refunds.models import (
 from services.refunds.policy import Liability
 from services.refunds.queries import RefundFilter
 from services.refunds.service import ChargeLine
+from services.staff.directory import StaffFilter
 from services.staff.models import Role, Staff
 from tests import factories as f
 
@@ -172,6 +173,10 @@ CALLS: dict[str, Args] = {
         "first": 1,
     },
     "services.complaints.reads.read_customer": lambda w: {"msisdn": w.customer.msisdn},
+    "services.complaints.reads.read_customer_by_id": lambda w: {"customer_id": w.customer.id},
+    "services.complaints.inbox.mark_notifications_read": lambda w: {},
+    "services.staff.directory.list_staff": lambda w: {"criteria": StaffFilter()},
+    "services.staff.directory.list_departments": lambda w: {},
     "services.refunds.service.create_refund": on_complaint(
         request=f.refund_request(), order=f.work_order(matter="")
     ),
@@ -278,6 +283,8 @@ EXPECTED: dict[UseCase, set[str]] = {
     UseCase.READ_COMPLAINT: STAFF,
     UseCase.LIST_COMPLAINTS: STAFF,
     UseCase.READ_CUSTOMER: STAFF,
+    UseCase.LIST_STAFF: STAFF,
+    UseCase.MARK_NOTIFICATIONS_READ: STAFF,
     UseCase.READ_RISK_PROFILE: OWNER_OR_LEAD | {"first_handler", "auditor", "admin"},
     UseCase.CREATE_REFUND: OWNER_OR_LEAD,  # the partner account only for a dispute it took
     UseCase.APPROVE_REFUND: {"approver"},  # band 2+: not the team lead; never the requester
