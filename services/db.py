@@ -24,6 +24,7 @@ MODEL_MODULES = [
     "services.notices.models",
     "services.partners.models",
     "services.audit.models",
+    "services.analysis.models",
 ]
 
 
