@@ -33,6 +33,8 @@ class Customer(Model):
     id = fields.IntField(primary_key=True)
     msisdn = fields.CharField(max_length=11, unique=True)
     name = fields.CharField(max_length=100)
+    # where written notices go when the customer prefers e-mail (C-9); "" when none is known
+    email = fields.CharField(max_length=254, default="")
     tier = fields.CharEnumField(Tier, max_length=24, default=Tier.ORDINARY)
     province = fields.CharField(max_length=32)
     city = fields.CharField(max_length=32)

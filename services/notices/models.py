@@ -26,12 +26,20 @@ class NoticeStatus(StrEnum):
     CANCELLED = "cancelled"  # no longer due, e.g. a revisit invitation after a re-opening
 
 
+class Channel(StrEnum):
+    """How a notice reaches the customer (C-9: in writing, by SMS or e-mail)."""
+
+    SMS = "sms"
+    EMAIL = "email"
+
+
 class Receipt(StrEnum):
     """What the gateway's delivery receipt said about the handset, if it said anything."""
 
     NONE = "none"
     DELIVERED = "delivered"
-    UNDELIVERED = "undelivered"
+    UNDELIVERED = "undelivered"  # undeliverable: refused, unknown or barred handset
+    EXPIRED = "expired"  # the SMS centre gave up: the handset stayed off past the validity
 
 
 class AttemptOutcome(StrEnum):
@@ -59,7 +67,11 @@ class Notice(Model):
         "models.Refund", related_name="notices", null=True, on_delete=fields.RESTRICT
     )
     msisdn = fields.CharField(max_length=11)
+    channel = fields.CharEnumField(Channel, max_length=8, default=Channel.SMS)
+    email = fields.CharField(max_length=254, default="")  # the address, when by e-mail
+    subject = fields.CharField(max_length=200, default="")  # an e-mail's subject line
     body = fields.TextField()
+    parts = fields.SmallIntField(default=0)  # SMS parts the gateway sent it as (UCS-2: 70/67)
     urgent = fields.BooleanField(default=False)  # may go out in quiet hours
     status = fields.CharEnumField(NoticeStatus, max_length=12, default=NoticeStatus.PENDING)
     attempts = fields.SmallIntField(default=0)  # claims so far; numbers the attempt rows
@@ -87,6 +99,33 @@ class Notice(Model):
             Index(fields=("refund_id", "id")),
             Index(fields=("gateway_message_id",)),
         )
+
+
+class NoticeMessage(Model):
+    """One message id a gateway gave for a notice (an SMS sent in parts has one per part), and
+    what its delivery receipt said.
+
+    A receipt may arrive before the submit that it answers is recorded (the SMS centre is
+    quick, the worker's write is not): it is stored here with no notice yet, and the submit's
+    record finds it. (gateway, message_id) is unique, so either order ends in one row."""
+
+    id = fields.BigIntField(primary_key=True)
+    gateway = fields.CharField(max_length=16)
+    message_id = fields.CharField(max_length=64)
+    notice: fields.ForeignKeyNullableRelation[Notice] = fields.ForeignKeyField(
+        "models.Notice", related_name="messages", null=True, on_delete=fields.CASCADE
+    )
+    part = fields.SmallIntField(default=0)  # 1, 2 … in the order sent; 0 until the submit
+    receipt = fields.CharEnumField(Receipt, max_length=12, default=Receipt.NONE)
+    receipt_at = fields.DatetimeField(null=True)  # the receipt's own time (its done date)
+    received_at = fields.DatetimeField(null=True)  # when it reached us
+    detail = fields.CharField(max_length=200, default="")  # the receipt's stat and err
+    notice_id: int | None
+
+    class Meta:
+        table = "notice_messages"
+        unique_together = (("gateway", "message_id"),)
+        indexes = (Index(fields=("notice_id", "part")),)
 
 
 class NoticeAttempt(Model):
