@@ -291,14 +291,44 @@ class ComplaintTask(Model):
         indexes = (Index(fields=("complaint_id", "id")), Index(fields=("owner_id", "done_at")))
 
 
+class SupervisionCause(StrEnum):
+    """Why a matter went under supervised handling (C-10)."""
+
+    REPEAT_COMPLAINTS = "repeat_complaints"  # one customer's repeat complaints reached N (C-3)
+    RECTIFICATION = "rectification"  # A-3: a rectification escalated it
+
+
 class SupervisedMatter(Model):
-    """A matter complained about again and again, under supervised handling (督办, C-10)."""
+    """One period of supervised handling (督办, C-10) of a matter: who owns it, why it started,
+    when and why it ended. At most one open period per matter (a partial unique index); ended
+    periods stay as the matter's supervision log."""
 
     id = fields.IntField(primary_key=True)
-    matter_key = fields.CharField(max_length=200, unique=True)
-    complaints_at_flag = fields.IntField()
-    flagged_by_complaint_id = fields.IntField()
+    matter_key = fields.CharField(max_length=200, db_index=True)
+    cause = fields.CharEnumField(
+        SupervisionCause, max_length=20, default=SupervisionCause.REPEAT_COMPLAINTS
+    )
+    reason = fields.TextField(default="")
+    # repeat complaints of one customer on the matter when it started (0 for a rectification)
+    complaints_at_flag = fields.IntField(default=0)
+    flagged_by_complaint_id = fields.IntField(null=True)
+    customer_id = fields.IntField(null=True)  # whose repeat complaints started it
+    owner: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    started_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
     flagged_at = DomainDatetimeField(auto_now_add=True)
+    ended_at = fields.DatetimeField(null=True)
+    end_reason = fields.TextField(default="")
+    ended_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    ended_by_complaint_id = fields.IntField(null=True)
+    owner_id: int | None
+    started_by_id: int | None
+    ended_by_id: int | None
 
     class Meta:
         table = "supervised_matters"
