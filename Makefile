@@ -1,23 +1,55 @@
 # Tousu: `make run` starts everything, `make test` runs the suite. Needs only Python 3.11+.
+#
+# Dependencies come from the locks, never from pyproject's ranges: requirements.lock (what the
+# service needs; `make run` and the Dockerfile) and requirements-dev.lock (that plus the test
+# and lint tools; `make test`, CI), each version pinned with its hashes. `make lock` makes both
+# again from pyproject.toml. They are installed with uv when it is on PATH; otherwise uv (pinned)
+# is installed into .venv first, and pip installs them when even that fails.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+UV_VERSION := 0.13.9
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command "make lock"
 
-.PHONY: install run test browser lint schema bench migrations clean
+.PHONY: install install-dev run test browser lint schema bench migrations lock clean
 
-$(STAMP): pyproject.toml
+# $(1): the lock to install. uv on PATH, else uv in .venv, else pip; then the project itself.
+define install_lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	@if command -v uv >/dev/null 2>&1; then uv=uv; \
+	elif test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"; then \
+	  uv=$(BIN)/uv; else uv=""; fi; \
+	if [ -n "$$uv" ]; then \
+	  echo "installing $(1) with $$uv"; \
+	  $$uv pip install --quiet --python $(BIN)/python --require-hashes -r $(1) && \
+	  $$uv pip install --quiet --python $(BIN)/python --no-deps -e .; \
+	else \
+	  echo "installing $(1) with pip"; \
+	  $(BIN)/python -m pip install --quiet --require-hashes -r $(1) && \
+	  $(BIN)/python -m pip install --quiet --no-deps -e .; \
+	fi
+endef
 
-install: $(STAMP)
+$(RUN_STAMP): requirements.lock
+	$(call install_lock,requirements.lock)
+	touch $(RUN_STAMP)
 
-run: $(STAMP)
-	$(BIN)/python scripts/run.py
+# the dev lock pins every runtime package at the runtime lock's version: it covers `make run` too
+$(DEV_STAMP): requirements-dev.lock requirements.lock
+	$(call install_lock,requirements-dev.lock)
+	touch $(DEV_STAMP) $(RUN_STAMP)
 
-test: $(STAMP) browser
+install: $(RUN_STAMP)
+
+install-dev: $(DEV_STAMP)
+
+run: $(RUN_STAMP)
+	@$(BIN)/python scripts/run.py
+
+test: $(DEV_STAMP) browser
 	$(BIN)/python -m pytest
 
 # The console's browser tests drive Debian's chromium (Playwright's own download is not used).
@@ -29,18 +61,29 @@ browser:
 	    "(apt-get install -y chromium): the browser tests fail without it" >&2; \
 	    [ "$$CI" != "true" ]; }
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy services graphql_schema workers admin_ui
 
-schema: $(STAMP)
-	$(BIN)/python -m graphql_schema.export
+schema: $(RUN_STAMP)
+	ENV=dev $(BIN)/python -m graphql_schema.export
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m bench
 
-migrations: $(STAMP)
+migrations: $(DEV_STAMP)
 	ENV=dev $(BIN)/tortoise makemigrations
+
+# Both locks again from pyproject.toml (after a dependency changed there); the newest versions
+# its ranges allow. The runtime lock is constrained by the dev lock: one version of everything.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@command -v uv >/dev/null 2>&1 || test -x $(BIN)/uv || \
+	  $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$$(command -v uv || echo $(BIN)/uv) pip compile pyproject.toml --extra dev $(LOCK_FLAGS) \
+	  -o requirements-dev.lock
+	$$(command -v uv || echo $(BIN)/uv) pip compile pyproject.toml $(LOCK_FLAGS) \
+	  -c requirements-dev.lock -o requirements.lock
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

