@@ -22,6 +22,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from graphql_schema.complaints.handling import ComplaintHandlingMutations
+from graphql_schema.complaints.inbox import InboxMutations
 from graphql_schema.complaints.mutations import ComplaintMutations
 from graphql_schema.complaints.notifications import NotificationQueries
 from graphql_schema.complaints.queries import ComplaintQueries
@@ -30,6 +31,7 @@ from graphql_schema.customers.queries import CustomerQueries
 from graphql_schema.limits import DatabaseFaults, ResponseSizeLimiter
 from graphql_schema.refunds.mutations import RefundMutations
 from graphql_schema.refunds.queries import RefundQueries
+from graphql_schema.staff.directory import DirectoryQueries
 from graphql_schema.staff.resolvers import StaffMutations, StaffQueries
 from graphql_schema.validation import limit_inputs
 from services import db
@@ -40,7 +42,14 @@ log = logging.getLogger("tousu.graphql")
 
 @limit_inputs
 @strawberry.type(description="Everything you can read. All fields need a login.")
-class Query(StaffQueries, ComplaintQueries, CustomerQueries, NotificationQueries, RefundQueries):
+class Query(
+    StaffQueries,
+    DirectoryQueries,
+    ComplaintQueries,
+    CustomerQueries,
+    NotificationQueries,
+    RefundQueries,
+):
     pass
 
 
@@ -49,7 +58,13 @@ class Query(StaffQueries, ComplaintQueries, CustomerQueries, NotificationQueries
     description="Everything you can change. Expected failures come back as error members of "
     "each payload union, never as top-level errors."
 )
-class Mutation(StaffMutations, ComplaintMutations, ComplaintHandlingMutations, RefundMutations):
+class Mutation(
+    StaffMutations,
+    ComplaintMutations,
+    ComplaintHandlingMutations,
+    RefundMutations,
+    InboxMutations,
+):
     pass
 
 

@@ -9,6 +9,7 @@ from services.complaints import queries
 from services.complaints.models import Complaint
 from services.customers import service as customers
 from services.customers.models import Customer
+from services.errors import NotFound
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
 from services.staff.models import Staff
@@ -45,4 +46,7 @@ async def read_customer(*, actor: Staff, msisdn: str) -> Customer:
 @guarded(UseCase.READ_CUSTOMER)
 async def read_customer_by_id(*, actor: Staff, customer_id: int) -> Customer:
     """The customer with this id (NotFound when none): a customer page's link."""
-    return await Customer.get(id=customer_id)
+    row = await Customer.get_or_none(id=customer_id)
+    if row is None:
+        raise NotFound("No customer has this id.", field="id")
+    return row
