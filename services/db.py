@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "services.partners.models",
     "services.audit.models",
     "services.analysis.models",
+    "services.assist.models",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Handler assist (S-1 … S-3): scenario scripts, the keyword library and the wording check."""
