@@ -12,6 +12,9 @@ from services.permissions.guard import REGISTRY
 from services.permissions.table import UseCase
 
 MODULES = (
+    "services.analysis.kpis",
+    "services.analysis.rectification",
+    "services.analysis.taxonomy",
     "services.audit.calendar_changes",
     "services.audit.samples",
     "services.audit.service",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from services.analysis.access import reads_analysis, rectifies  # C-11, A-3
 from services.errors import PermissionDenied
 from services.permissions.rules import (  # noqa: F401 - the table's vocabulary, re-exported
     Actor,
@@ -99,6 +100,13 @@ class UseCase(StrEnum):
     COMPLETE_CORRECTION = "complete_correction"
     DRAW_SAMPLE = "draw_sample"
     RECORD_VERDICT = "record_verdict"
+    # monthly analysis and rectification (C-11, A-3)
+    READ_ANALYSIS = "read_analysis"
+    SAVE_ROOT_CAUSE = "save_root_cause"
+    FLAG_PROBLEM = "flag_problem"
+    PLAN_RECTIFICATION = "plan_rectification"
+    CHECK_RECTIFICATION = "check_rectification"
+    CLOSE_RECTIFICATION = "close_rectification"
     # console pages (daily lists, notices, special customers, overview, audit, exports)
     READ_CONSOLE = "read_console"
     CHANGE_CALENDAR = "change_calendar"
@@ -211,6 +219,14 @@ TABLE: dict[UseCase, Entry] = {
     U.COMPLETE_CORRECTION: _AUDITOR,
     U.DRAW_SAMPLE: _AUDITOR,
     U.RECORD_VERDICT: _AUDITOR,
+    U.READ_ANALYSIS: Entry(
+        Subject.NONE, "a lead or manager, an auditor or an admin", reads_analysis
+    ),
+    U.SAVE_ROOT_CAUSE: _ADMIN,
+    U.FLAG_PROBLEM: _AUDITOR,
+    U.PLAN_RECTIFICATION: Entry(Subject.NONE, "a lead or manager, or an auditor", rectifies),
+    U.CHECK_RECTIFICATION: _AUDITOR,
+    U.CLOSE_RECTIFICATION: _AUDITOR,
     U.READ_CONSOLE: Entry(Subject.NONE, "an admin or an auditor", console),
     U.CHANGE_CALENDAR: _ADMIN,
     U.SEE_COMPLAINT_PRIVATE: Entry(

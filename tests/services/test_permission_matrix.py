@@ -19,6 +19,7 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from services import clock
+from services.analysis.models import CauseGroup
 from services.audit.calendar_changes import DayKind
 from services.audit.models import SampleMethod, Verdict
 from services.complaints import service as complaints
@@ -265,6 +266,24 @@ CALLS: dict[str, Args] = {
         "reason": "",
     },
     "services.staff.service.open_console": lambda w: {},
+    "services.analysis.kpis.monthly_analysis": lambda w: {"month": date(2026, 3, 1)},
+    "services.analysis.taxonomy.save_root_cause": lambda w: {
+        "code": "other",
+        "name": "",
+        "group": CauseGroup.OTHER,
+    },
+    "services.analysis.rectification.flag_problem": on_complaint(reason=""),
+    "services.analysis.rectification.plan_rectification": lambda w: {
+        "rectification_id": 0,
+        "plan": "",
+        "due_on": date(2026, 3, 31),
+    },
+    "services.analysis.rectification.check_rectification": lambda w: {
+        "rectification_id": 0,
+        "passed": True,
+        "result": "",
+    },
+    "services.analysis.rectification.close_rectification": lambda w: {"rectification_id": 0},
 }
 
 # the table in words, for this world: who of the actors may do each use case
@@ -303,6 +322,12 @@ EXPECTED: dict[UseCase, set[str]] = {
     UseCase.DRAW_SAMPLE: {"auditor"},
     UseCase.RECORD_VERDICT: {"auditor"},
     UseCase.READ_CONSOLE: {"auditor", "admin"},
+    UseCase.READ_ANALYSIS: {"lead", "approver", "auditor", "admin"},  # C-11
+    UseCase.SAVE_ROOT_CAUSE: {"admin"},
+    UseCase.FLAG_PROBLEM: {"auditor"},
+    UseCase.PLAN_RECTIFICATION: {"lead", "approver", "auditor"},
+    UseCase.CHECK_RECTIFICATION: {"auditor"},
+    UseCase.CLOSE_RECTIFICATION: {"auditor"},
     UseCase.CHANGE_CALENDAR: {"admin"},
     UseCase.SEE_COMPLAINT_PRIVATE: OWNER_OR_LEAD | {"first_handler"},
     UseCase.SEE_CUSTOMER_PRIVATE: OWNER_OR_LEAD | {"first_handler"},
@@ -364,6 +389,8 @@ INTERNAL = {
     "services.complaints.urgency.after_intake",  # inside create_complaint
     "services.complaints.notifications.notify",
     "services.complaints.notifications.escalate_to_department_head",
+    "services.analysis.taxonomy.record_root_cause",  # inside resolve (C-11)
+    "services.analysis.rectification.after_root_cause",  # inside resolve
 }
 
 
