@@ -18,17 +18,35 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tortoise import Tortoise
+from tortoise.transactions import in_transaction
 
+from services import clock
 from services.config import settings
 from services.logs import scrub
 from services.notices import policy, rules
-from services.notices.gateways.base import Gateway, Message, SendResult, SendStatus
-from services.notices.models import AttemptOutcome, Notice, NoticeStatus, Receipt
+from services.notices.gateways.base import (
+    Gateway,
+    Gateways,
+    Message,
+    ReceiptReport,
+    ReceiptState,
+    SendResult,
+    SendStatus,
+)
+from services.notices.models import (
+    AttemptOutcome,
+    Channel,
+    Notice,
+    NoticeMessage,
+    NoticeStatus,
+    Receipt,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +71,7 @@ WITH claimed AS (
     UPDATE "notices" SET "attempts" = "attempts" + 1, "lease_until" = $2
     WHERE "id" = $1 AND "status" = 'pending' AND "next_attempt_at" <= $3
       AND ("lease_until" IS NULL OR "lease_until" < $3) AND ("urgent" OR $4)
-    RETURNING "id", "key", "msisdn", "body", "attempts", "urgent"
+    RETURNING "id", "key", "msisdn", "body", "attempts", "urgent", "channel", "email", "subject"
 ), lost AS (
     UPDATE "notice_attempts" SET "outcome" = 'lost', "finished_at" = $3,
         "error" = 'the worker stopped during this attempt; the gateway may have the message'
@@ -61,7 +79,8 @@ WITH claimed AS (
 ), attempt AS (
     INSERT INTO "notice_attempts"
         ("notice_id", "number", "gateway", "started_at", "outcome", "code", "message_id", "error")
-    SELECT "id", "attempts", $5, $3, 'started', '', '', '' FROM claimed
+    SELECT "id", "attempts", CASE WHEN "channel" = 'email' THEN $6 ELSE $5 END, $3, 'started',
+        '', '', '' FROM claimed
 )
 SELECT * FROM claimed
 """
@@ -72,12 +91,26 @@ _FINISH_ATTEMPT = """
     WHERE "notice_id" = $1 AND "number" = $2
 """
 
-# a late success still counts, whoever holds the lease now: the customer has the message
+# a late success still counts, whoever holds the lease now: the customer has the message. Its
+# message ids (one per SMS part) join the receipts that may have come before them.
 _SENT = f"""
-WITH attempt AS ({_FINISH_ATTEMPT})
-UPDATE "notices" SET "status" = 'sent', "sent_at" = $4, "lease_until" = NULL, "last_error" = '',
-    "gateway" = $8, "gateway_message_id" = $6, "receipt" = $9, "receipt_at" = $10
-WHERE "id" = $1 AND "status" = 'pending'
+WITH attempt AS ({_FINISH_ATTEMPT}), sent AS (
+    UPDATE "notices" SET "status" = 'sent', "sent_at" = $4, "lease_until" = NULL,
+        "last_error" = '', "gateway" = $8, "gateway_message_id" = $6, "receipt" = $9,
+        "receipt_at" = $10, "parts" = $11
+    WHERE "id" = $1 AND "status" = 'pending'
+    RETURNING "id"
+), ids AS (
+    INSERT INTO "notice_messages"
+        ("gateway", "message_id", "notice_id", "part", "receipt", "detail")
+    SELECT $8, m.id, sent.id, m.part, 'none', ''
+    FROM sent, unnest($12::text[]) WITH ORDINALITY AS m(id, part)
+    ON CONFLICT ("gateway", "message_id") DO UPDATE
+        SET "notice_id" = EXCLUDED."notice_id", "part" = EXCLUDED."part"
+    RETURNING "receipt"
+)
+SELECT (SELECT count(*) FROM sent) AS "sent",
+    (SELECT count(*) FROM ids WHERE "receipt" <> 'none') AS "early_receipts"
 """
 
 # a failure is recorded on the notice only by the attempt that holds it
@@ -94,51 +127,109 @@ UPDATE "notices" SET "status" = 'failed', "flagged_at" = $4, "lease_until" = NUL
 WHERE "id" = $1 AND "status" = 'pending' AND "attempts" = $2
 """
 
+# a receipt, whether or not its submit is recorded yet; the first final word on an id stays
+_RECEIPT = """
+INSERT INTO "notice_messages"
+    ("gateway", "message_id", "part", "receipt", "receipt_at", "received_at", "detail")
+VALUES ($1, $2, 0, $3, $4, $5, $6)
+ON CONFLICT ("gateway", "message_id") DO UPDATE
+    SET "receipt" = EXCLUDED."receipt", "receipt_at" = EXCLUDED."receipt_at",
+        "received_at" = EXCLUDED."received_at", "detail" = EXCLUDED."detail"
+    WHERE "notice_messages"."receipt" = 'none'
+RETURNING "notice_id"
+"""
+
+# a notice sent before notice_messages existed (migration 0019) is found by its one id
+_ADOPT = """
+UPDATE "notice_messages" m SET "notice_id" = n."id", "part" = 1
+FROM "notices" n
+WHERE m."gateway" = $1 AND m."message_id" = $2 AND m."notice_id" IS NULL
+  AND n."gateway" = $1 AND n."gateway_message_id" = $2
+RETURNING n."id"
+"""
+
+_OVERDUE = """
+UPDATE "notices" SET "flagged_at" = $1, "last_error" = $3
+WHERE "status" = 'sent' AND "receipt" = 'none' AND "flagged_at" IS NULL AND "sent_at" < $2
+  AND "gateway" = ANY($4::text[])
+RETURNING "id"
+"""
+
+# gateways that send delivery receipts: a notice they took and never receipted is flagged
+RECEIPT_GATEWAYS = ("smpp", "http")
+NO_RECEIPT = "no delivery receipt"
+
+DeliveredListener = Callable[[Notice, datetime], Awaitable[None]]
+_delivered_listeners: list[DeliveredListener] = []
+
+
+def on_delivered(listener: DeliveredListener) -> DeliveredListener:
+    """Register `listener(notice, delivered_at)`: called, inside the transaction that records
+    it, each time a notice becomes DELIVERED (a receipt, or a gateway that delivers at once:
+    the outbox, e-mail). Once per notice. Usable as a decorator; wire it at start-up."""
+    if listener not in _delivered_listeners:
+        _delivered_listeners.append(listener)
+    return listener
+
+
+def forget_delivered_listeners() -> None:
+    _delivered_listeners.clear()
+
+
+async def notice_delivered(notice: Notice, at: datetime) -> None:
+    """THE hook: the notice's customer has it (receipt DELIVERED at `at`)."""
+    log.info("notice %s delivered", notice.id)
+    for listener in list(_delivered_listeners):
+        await listener(notice, at)
+
+
+def gateway_for(gateway: Gateway | Gateways, channel: str) -> Gateway:
+    if isinstance(gateway, Gateways):
+        return gateway.for_channel(Channel(channel))
+    return gateway
+
 
 def lease() -> timedelta:
     return timedelta(seconds=settings.notice_lease_seconds)
 
 
-async def deliver(notice_id: int, *, gateway: Gateway, at: datetime) -> Outcome:
-    """Claim, send, record; `at` is now by the domain clock."""
+async def deliver(notice_id: int, *, gateway: Gateway | Gateways, at: datetime) -> Outcome:
+    """Claim, send, record; `at` is now by the domain clock. `gateway` sends every channel,
+    or `Gateways` routes SMS and e-mail to their own."""
     conn = Tortoise.get_connection("default")
     zone = rules.zone()
     quiet = await rules.quiet_hours()
     retry = await rules.retry_policy()
+    sms, email = gateway_for(gateway, Channel.SMS), gateway_for(gateway, Channel.EMAIL)
     rows = await conn.execute_query_dict(
         _CLAIM,
-        [notice_id, at + lease(), at, not policy.in_quiet_hours(at, quiet, zone), gateway.name],
+        [
+            notice_id,
+            at + lease(),
+            at,
+            not policy.in_quiet_hours(at, quiet, zone),
+            sms.name,
+            email.name,
+        ],
     )
     if not rows:
         return Outcome(notice_id, Result.SKIPPED)
     row = rows[0]
     number = int(row["attempts"])
+    chosen = email if row["channel"] == Channel.EMAIL.value else sms
+    message = Message(row["key"], row["msisdn"], row["body"], row["email"], row["subject"])
     started = time.monotonic()
     try:
-        result = await gateway.send(Message(row["key"], row["msisdn"], row["body"]))
+        result = await chosen.send(message)
     except Exception as exc:  # a gateway bug must not leave the notice to the lease alone
-        log.exception("notice %s: gateway %s raised", notice_id, gateway.name)
+        log.exception("notice %s: gateway %s raised", notice_id, chosen.name)
         result = SendResult(SendStatus.TRANSIENT, code="exception", detail=type(exc).__name__)
     done = at + timedelta(seconds=time.monotonic() - started)
     detail = scrub(result.detail)[:500]
     finish = [notice_id, number]
     if result.taken:
-        receipt = Receipt.DELIVERED if result.status == SendStatus.DELIVERED else Receipt.NONE
-        await conn.execute_query(
-            _SENT,
-            [
-                *finish,
-                AttemptOutcome.SENT.value,
-                done,
-                result.code[:32],
-                result.message_id[:64],
-                "",
-                gateway.name,
-                receipt.value,
-                done if receipt == Receipt.DELIVERED else None,
-            ],
-        )
-        log.info("notice %s sent via %s (attempt %s)", notice_id, gateway.name, number)
+        await _record_sent(notice_id, number, chosen.name, result, done)
+        log.info("notice %s sent via %s (attempt %s)", notice_id, chosen.name, number)
         return Outcome(notice_id, Result.SENT, number)
     permanent = result.status == SendStatus.PERMANENT
     if permanent or number >= retry.max_attempts:
@@ -158,22 +249,141 @@ async def deliver(notice_id: int, *, gateway: Gateway, at: datetime) -> Outcome:
     return Outcome(notice_id, Result.RETRY, number, next_at)
 
 
+async def _record_sent(
+    notice_id: int, number: int, gateway: str, result: SendResult, done: datetime
+) -> None:
+    delivered = result.status == SendStatus.DELIVERED
+    ids = [] if delivered else [i[:64] for i in (result.part_ids or (result.message_id,)) if i]
+    params = [
+        notice_id,
+        number,
+        AttemptOutcome.SENT.value,
+        done,
+        result.code[:32],
+        result.message_id[:64],
+        "",
+        gateway,
+        (Receipt.DELIVERED if delivered else Receipt.NONE).value,
+        done if delivered else None,
+        result.parts if not delivered else 0,
+        ids,
+    ]
+    if delivered and _delivered_listeners:
+        async with in_transaction() as conn:
+            [row] = await conn.execute_query_dict(_SENT, params)
+            if row["sent"]:
+                notice = await Notice.get(id=notice_id).using_db(conn)
+                await notice_delivered(notice, done)
+        return
+    conn = Tortoise.get_connection("default")
+    [row] = await conn.execute_query_dict(_SENT, params)
+    if row["early_receipts"]:  # receipts that came before this record: they count now
+        await settle(notice_id)
+
+
 async def record_receipt(
-    *, gateway: str, message_id: str, delivered: bool, at: datetime, detail: str = ""
+    *,
+    gateway: str,
+    message_id: str,
+    at: datetime,
+    delivered: bool | None = None,
+    state: ReceiptState | None = None,
+    detail: str = "",
+    received_at: datetime | None = None,
 ) -> bool:
-    """A delivery receipt: the handset has it, or the gateway gave up (then a person looks)."""
+    """A delivery receipt for one message id (`state`, or `delivered` True/False for
+    DELIVERED/UNDELIVERED), at the receipt's own time. Stored even when no notice has that
+    id yet (it came before its submit was recorded), and counted when it has; True when it
+    moved, or counts toward, a notice. The notice is DELIVERED when all its parts are,
+    UNDELIVERED or EXPIRED (and flagged for a person) as soon as one part is."""
     if not message_id:
         return False
-    notice = await Notice.get_or_none(gateway=gateway, gateway_message_id=message_id)
-    if notice is None or notice.status != NoticeStatus.SENT:
+    if state is None:
+        state = ReceiptState.DELIVERED if delivered else ReceiptState.UNDELIVERED
+    conn = Tortoise.get_connection("default")
+    rows = await conn.execute_query_dict(
+        _RECEIPT,
+        [
+            gateway,
+            message_id[:64],
+            state.value,
+            at,
+            received_at or clock.now(),
+            scrub(detail)[:200],
+        ],
+    )
+    if not rows:  # a final receipt for this id was recorded before: the first word stays
         return False
-    notice.receipt = Receipt.DELIVERED if delivered else Receipt.UNDELIVERED
-    notice.receipt_at = at
-    fields = ["receipt", "receipt_at"]
-    if not delivered:
-        notice.flagged_at = at
-        notice.last_error = f"undelivered: {scrub(detail)[:200]}"
-        fields += ["flagged_at", "last_error"]
-    await notice.save(update_fields=fields)
-    log.info("notice %s: receipt %s", notice.id, notice.receipt.value)
+    notice_id = rows[0]["notice_id"]
+    if notice_id is None:
+        adopted = await conn.execute_query_dict(_ADOPT, [gateway, message_id[:64]])
+        if not adopted:
+            log.info("receipt for unknown message %s kept until its submit is recorded", message_id)
+            return False
+        notice_id = adopted[0]["id"]
+    await settle(int(notice_id))
     return True
+
+
+async def record_report(report: ReceiptReport) -> bool:
+    """A gateway's receipt callback (the SMPP session's deliver_sm)."""
+    return await record_receipt(
+        gateway=report.gateway,
+        message_id=report.message_id,
+        state=report.state,
+        at=report.at,
+        detail=report.detail,
+    )
+
+
+async def settle(notice_id: int) -> Receipt | None:
+    """The notice's receipt from its parts' receipts, once there is a final word: DELIVERED
+    when every part is (at the last part's time), else the first part's failure. A late
+    DELIVERED lifts the "no receipt" flag; a failure flags the notice for a person."""
+    async with in_transaction() as conn:
+        notice = await Notice.select_for_update().using_db(conn).get_or_none(id=notice_id)
+        if notice is None or notice.status != NoticeStatus.SENT or notice.receipt != Receipt.NONE:
+            return None
+        parts = await NoticeMessage.filter(notice_id=notice_id).using_db(conn)
+        failed = sorted(
+            (p for p in parts if p.receipt in (Receipt.UNDELIVERED, Receipt.EXPIRED)),
+            key=lambda p: (p.receipt_at or notice.sent_at, p.part),
+        )
+        delivered = [p for p in parts if p.receipt == Receipt.DELIVERED]
+        fields = ["receipt", "receipt_at"]
+        if failed:
+            first = failed[0]
+            notice.receipt, notice.receipt_at = first.receipt, first.receipt_at
+            notice.flagged_at = first.receipt_at
+            notice.last_error = f"{first.receipt.value}: {first.detail}"[:500]
+            fields += ["flagged_at", "last_error"]
+        elif delivered and len(delivered) >= max(1, notice.parts):
+            notice.receipt = Receipt.DELIVERED
+            notice.receipt_at = max(p.receipt_at or notice.sent_at for p in delivered)
+            if notice.flagged_at is not None and notice.last_error.startswith(NO_RECEIPT):
+                notice.flagged_at, notice.last_error = None, ""
+                fields += ["flagged_at", "last_error"]
+        else:
+            return None
+        await notice.save(update_fields=fields, using_db=conn)
+        log.info("notice %s: receipt %s", notice.id, notice.receipt.value)
+        if notice.receipt == Receipt.DELIVERED:
+            assert notice.receipt_at is not None
+            await notice_delivered(notice, notice.receipt_at)
+        return notice.receipt
+
+
+async def flag_unreceipted(*, at: datetime, wait: timedelta | None = None) -> list[int]:
+    """SMS a receipting gateway took longer than `wait` ago (NOTICE_RECEIPT_WAIT_MINUTES) with
+    no receipt: flagged for a person, who may resend. A receipt that comes later still counts
+    (and lifts the flag when it says delivered)."""
+    wait = wait or timedelta(minutes=settings.notice_receipt_wait_minutes)
+    minutes = int(wait.total_seconds() // 60)
+    conn = Tortoise.get_connection("default")
+    rows = await conn.execute_query_dict(
+        _OVERDUE,
+        [at, at - wait, f"{NO_RECEIPT} within {minutes} minutes", list(RECEIPT_GATEWAYS)],
+    )
+    if rows:
+        log.warning("%s sent notices have no delivery receipt; flagged for a person", len(rows))
+    return [int(r["id"]) for r in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -12,6 +13,8 @@ class Message:
     reference: str  # the notice key: stable across retries, so a gateway can spot a repeat
     msisdn: str
     text: str
+    email: str = ""  # set for a notice by e-mail: the address
+    subject: str = ""  # an e-mail's subject line
 
 
 class SendStatus(StrEnum):
@@ -27,6 +30,8 @@ class SendResult:
     message_id: str = ""
     code: str = ""  # the gateway's reply code, or e.g. HTTP-503, timeout
     detail: str = ""  # for people; never holds the phone number
+    parts: int = 1  # SMS parts sent (a long UCS-2 text goes as several, each with its own id)
+    part_ids: tuple[str, ...] = ()  # every part's message id, in order; () means (message_id,)
 
     @property
     def taken(self) -> bool:
@@ -41,3 +46,47 @@ class Gateway(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class ReceiptState(StrEnum):
+    """A delivery receipt's final word (intermediate ones, ENROUTE or ACCEPTD, are not kept)."""
+
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class ReceiptReport:
+    """What a gateway heard about one message id, for `delivery.record_receipt`."""
+
+    gateway: str
+    message_id: str
+    state: ReceiptState
+    at: datetime  # the receipt's own time (when the handset got it, or the centre gave up)
+    detail: str = ""
+
+
+class Gateways:
+    """One gateway per channel (C-9): SMS and e-mail; `send` routes by the message."""
+
+    name = "channels"
+
+    def __init__(self, *, sms: Gateway, email: Gateway):
+        self.sms, self.email = sms, email
+
+    def for_channel(self, channel: str) -> Gateway:
+        return self.email if channel == "email" else self.sms
+
+    async def send(self, message: Message) -> SendResult:
+        return await (self.email if message.email else self.sms).send(message)
+
+    async def start(self) -> None:
+        for gateway in {id(g): g for g in (self.sms, self.email)}.values():
+            start = getattr(gateway, "start", None)
+            if start is not None:
+                await start()
+
+    async def close(self) -> None:
+        for gateway in {id(g): g for g in (self.sms, self.email)}.values():
+            await gateway.close()
