@@ -1,9 +1,9 @@
 # Tousu: `make run` starts everything, `make test` runs the suite. Needs only Python 3.11+.
 #
-# Dependencies come from the locks, never from pyproject's ranges: requirements.lock (what the
-# service needs; `make run` and the Dockerfile) and requirements-dev.lock (that plus the test
-# and lint tools; `make test`, CI), each version pinned with its hashes. `make lock` makes both
-# again from pyproject.toml. They are installed with uv when it is on PATH; otherwise uv (pinned)
+# Dependencies come from the locks, never from pyproject's ranges, each version pinned with its
+# hashes: requirements.lock (what the service needs: the Dockerfile), requirements-run.lock
+# (that plus the embedded PostgreSQL and Redis: `make run`) and requirements-dev.lock (that plus
+# the test and lint tools: `make test`, CI). `make lock` makes all three from pyproject.toml. They are installed with uv when it is on PATH; otherwise uv (pinned)
 # is installed into .venv first, and pip installs them when even that fails.
 PYTHON ?= python3
 VENV := .venv
@@ -11,6 +11,8 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
+# for make run's banner: how long from here (before any install) to the first answer
+STARTED := $(shell date +%s.%N)
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
 	--custom-compile-command "make lock"
 
@@ -33,12 +35,12 @@ define install_lock
 	fi
 endef
 
-$(RUN_STAMP): requirements.lock
-	$(call install_lock,requirements.lock)
+$(RUN_STAMP): requirements-run.lock
+	$(call install_lock,requirements-run.lock)
 	touch $(RUN_STAMP)
 
 # the dev lock pins every runtime package at the runtime lock's version: it covers `make run` too
-$(DEV_STAMP): requirements-dev.lock requirements.lock
+$(DEV_STAMP): requirements-dev.lock requirements-run.lock
 	$(call install_lock,requirements-dev.lock)
 	touch $(DEV_STAMP) $(RUN_STAMP)
 
@@ -47,7 +49,7 @@ install: $(RUN_STAMP)
 install-dev: $(DEV_STAMP)
 
 run: $(RUN_STAMP)
-	@$(BIN)/python scripts/run.py
+	@TOUSU_MAKE_STARTED=$(STARTED) $(BIN)/python scripts/run.py
 
 test: $(DEV_STAMP) browser
 	$(BIN)/python -m pytest
@@ -75,13 +77,15 @@ migrations: $(DEV_STAMP)
 	ENV=dev $(BIN)/tortoise makemigrations
 
 # Both locks again from pyproject.toml (after a dependency changed there); the newest versions
-# its ranges allow. The runtime lock is constrained by the dev lock: one version of everything.
+# its ranges allow. The other two are constrained by the dev lock: one version of everything.
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@command -v uv >/dev/null 2>&1 || test -x $(BIN)/uv || \
 	  $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 	$$(command -v uv || echo $(BIN)/uv) pip compile pyproject.toml --extra dev $(LOCK_FLAGS) \
 	  -o requirements-dev.lock
+	$$(command -v uv || echo $(BIN)/uv) pip compile pyproject.toml --extra local $(LOCK_FLAGS) \
+	  -c requirements-dev.lock -o requirements-run.lock
 	$$(command -v uv || echo $(BIN)/uv) pip compile pyproject.toml $(LOCK_FLAGS) \
 	  -c requirements-dev.lock -o requirements.lock
 

