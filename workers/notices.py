@@ -29,9 +29,14 @@ GATEWAY = "notice_gateway"
 
 
 async def startup(ctx: dict[str, Any]) -> None:
+    """The gateways, and the SMPP session bound now: receipts come whether or not we send."""
     if GATEWAY not in ctx:
-        ctx[GATEWAY] = gateways.from_settings(settings)
-    if ctx[GATEWAY].name == "outbox" and not settings.dev:
+        ctx[GATEWAY] = gateways.from_settings(settings, on_receipt=delivery.record_report)
+    gateway = ctx[GATEWAY]
+    start = getattr(gateway, "start", None)
+    if start is not None:
+        await start()
+    if getattr(gateway, "sms", gateway).name == "outbox" and not settings.dev:
         log.warning("NOTICE_GATEWAY is outbox: customer SMS are kept, not sent")
 
 
@@ -53,6 +58,12 @@ async def deliver_notice(ctx: dict[str, Any], notice_id: int) -> str:
             notice_id=notice_id,
         )
     return outcome.result.value
+
+
+async def flag_unreceipted_notices(ctx: dict[str, Any]) -> int:
+    """Every minute: SMS with no delivery receipt after NOTICE_RECEIPT_WAIT_MINUTES are
+    flagged for a person."""
+    return len(await delivery.flag_unreceipted(at=clock.now()))
 
 
 async def relay_notices(ctx: dict[str, Any]) -> int:

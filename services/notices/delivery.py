@@ -159,14 +159,16 @@ RETURNING "id"
 RECEIPT_GATEWAYS = ("smpp", "http")
 NO_RECEIPT = "no delivery receipt"
 
-DeliveredListener = Callable[[Notice, datetime], Awaitable[None]]
+DeliveredListener = Callable[..., Awaitable[None]]  # listener(notice, *, at)
 _delivered_listeners: list[DeliveredListener] = []
 
 
 def on_delivered(listener: DeliveredListener) -> DeliveredListener:
-    """Register `listener(notice, delivered_at)`: called, inside the transaction that records
-    it, each time a notice becomes DELIVERED (a receipt, or a gateway that delivers at once:
-    the outbox, e-mail). Once per notice. Usable as a decorator; wire it at start-up."""
+    """Register `listener(notice, *, at)`: called each time a notice becomes DELIVERED (a
+    receipt, or a gateway that delivers at once: the outbox, e-mail), after that is committed,
+    with `at` the receipt's time. Once per notice in the normal course; a listener must still
+    be idempotent (a crash between the commit and the call loses it, a resend calls it again).
+    Usable as a decorator; wire it at start-up (services/wiring.py)."""
     if listener not in _delivered_listeners:
         _delivered_listeners.append(listener)
     return listener
@@ -177,10 +179,13 @@ def forget_delivered_listeners() -> None:
 
 
 async def notice_delivered(notice: Notice, at: datetime) -> None:
-    """THE hook: the notice's customer has it (receipt DELIVERED at `at`)."""
-    log.info("notice %s delivered", notice.id)
+    """THE hook: the notice's customer has it (receipt DELIVERED at `at`); runs the listeners.
+    A listener's failure is logged, never undoes the recorded receipt."""
     for listener in list(_delivered_listeners):
-        await listener(notice, at)
+        try:
+            await listener(notice, at=at)
+        except Exception:
+            log.exception("notice %s: a delivered listener failed", notice.id)
 
 
 def gateway_for(gateway: Gateway | Gateways, channel: str) -> Gateway:
@@ -268,16 +273,11 @@ async def _record_sent(
         result.parts if not delivered else 0,
         ids,
     ]
-    if delivered and _delivered_listeners:
-        async with in_transaction() as conn:
-            [row] = await conn.execute_query_dict(_SENT, params)
-            if row["sent"]:
-                notice = await Notice.get(id=notice_id).using_db(conn)
-                await notice_delivered(notice, done)
-        return
     conn = Tortoise.get_connection("default")
     [row] = await conn.execute_query_dict(_SENT, params)
-    if row["early_receipts"]:  # receipts that came before this record: they count now
+    if delivered and row["sent"] and _delivered_listeners:
+        await notice_delivered(await Notice.get(id=notice_id), done)
+    elif row["early_receipts"]:  # receipts that came before this record: they count now
         await settle(notice_id)
 
 
@@ -340,6 +340,14 @@ async def settle(notice_id: int) -> Receipt | None:
     """The notice's receipt from its parts' receipts, once there is a final word: DELIVERED
     when every part is (at the last part's time), else the first part's failure. A late
     DELIVERED lifts the "no receipt" flag; a failure flags the notice for a person."""
+    notice = await _settle(notice_id)
+    if notice is not None and notice.receipt == Receipt.DELIVERED:
+        assert notice.receipt_at is not None
+        await notice_delivered(notice, notice.receipt_at)
+    return notice.receipt if notice is not None else None
+
+
+async def _settle(notice_id: int) -> Notice | None:
     async with in_transaction() as conn:
         notice = await Notice.select_for_update().using_db(conn).get_or_none(id=notice_id)
         if notice is None or notice.status != NoticeStatus.SENT or notice.receipt != Receipt.NONE:
@@ -366,11 +374,8 @@ async def settle(notice_id: int) -> Receipt | None:
         else:
             return None
         await notice.save(update_fields=fields, using_db=conn)
-        log.info("notice %s: receipt %s", notice.id, notice.receipt.value)
-        if notice.receipt == Receipt.DELIVERED:
-            assert notice.receipt_at is not None
-            await notice_delivered(notice, notice.receipt_at)
-        return notice.receipt
+    log.info("notice %s: receipt %s", notice.id, notice.receipt.value)
+    return notice
 
 
 async def flag_unreceipted(*, at: datetime, wait: timedelta | None = None) -> list[int]:

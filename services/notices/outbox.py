@@ -15,8 +15,9 @@ from datetime import datetime
 from tortoise.expressions import Q
 
 from services import scheduling
-from services.notices import policy, rules, templates
-from services.notices.models import Notice, NoticeStatus
+from services.complaints.models import ContactPreference
+from services.notices import channels, policy, rules, templates
+from services.notices.models import Channel, Notice, NoticeStatus
 from services.notices.templates import TemplateKind
 from services.refunds import limits
 
@@ -41,16 +42,22 @@ async def write(
     refund_id: int | None = None,
     urgent: bool = False,
     not_before: datetime | None = None,
+    via: ContactPreference | None = None,
 ) -> Notice:
     """Render the kind's current template and queue it (inside the caller's transaction).
 
+    The channel is the customer's (C-9, `channels.choose`): the complaint's contact
+    preference unless `via` says otherwise; an e-mail notice carries its address and subject.
     A non-urgent notice that would fall in quiet hours waits until they end (the refund notice
-    of R-14 is a service notice and waits too)."""
+    of R-14 is a service notice and waits too; so does an e-mail, it is a notice all the same)."""
     existing = await Notice.get_or_none(key=key)
     if existing is not None:
         return existing
     template = await templates.current(kind)
     body = templates.render(template.body, {**values, "signature": await limits.sms_signature()})
+    route = await channels.choose(
+        kind=kind, customer_id=customer_id, complaint_id=complaint_id, via=via
+    )
     hold = max(at, not_before) if not_before else at
     if not urgent:
         hold = policy.release_at(hold, await rules.quiet_hours(), rules.zone())
@@ -62,6 +69,9 @@ async def write(
         complaint_id=complaint_id,
         refund_id=refund_id,
         msisdn=msisdn,
+        channel=route.channel,
+        email=route.email,
+        subject=channels.subject(kind, values) if route.channel == Channel.EMAIL else "",
         body=body,
         urgent=urgent,
         not_before=hold,

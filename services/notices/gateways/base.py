@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class ReceiptReport:
     state: ReceiptState
     at: datetime  # the receipt's own time (when the handset got it, or the centre gave up)
     detail: str = ""
+
+
+OnReceipt = Callable[[ReceiptReport], Awaitable[Any]]
 
 
 class Gateways:

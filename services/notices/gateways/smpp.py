@@ -31,9 +31,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiosmpplib import (
@@ -57,6 +55,7 @@ from services import clock
 from services.logs import scrub
 from services.notices.gateways.base import (
     Message,
+    OnReceipt,
     ReceiptReport,
     ReceiptState,
     SendResult,
@@ -90,8 +89,6 @@ RECEIPT_STATES = {
     "REJECTD": ReceiptState.UNDELIVERED,
     "DELETED": ReceiptState.UNDELIVERED,
 }
-
-OnReceipt = Callable[[ReceiptReport], Awaitable[Any]]
 
 
 def split_ucs2(text: str, ref: int) -> list[bytes]:

@@ -32,6 +32,7 @@ from aiosmpplib import (
 )
 from aiosmpplib.protocol import PDU_HEADER_LENGTH
 
+_NOW = datetime(2026, 3, 10, 10, 0)  # a receipt sent before its submit is answered
 SYSTEM_ID = "tousu"
 PASSWORD = "loopback"
 
@@ -63,6 +64,7 @@ class Answer:
     delay: float = 0.0
     silent: bool = False  # never answer
     drop: bool = False  # close the connection instead of answering
+    receipt_first: str = ""  # send this receipt (e.g. DELIVRD) before the submit_sm_resp
 
 
 Respond = Callable[[Part, int], Answer]  # the part, and how many submits came before it
@@ -75,13 +77,15 @@ class Smsc:
     submits: int = 0  # every submit_sm seen, answered or not
     binds: int = 0
     enquire_links: int = 0
+    outstanding: int = 0  # submits read and not answered yet
+    max_outstanding: int = 0
     port: int = 0
     _server: asyncio.Server | None = None
     _writers: list[asyncio.StreamWriter] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _seq: Any = field(default_factory=lambda: itertools.count(1))
     _acks: dict[int, asyncio.Future[None]] = field(default_factory=dict)
-    _bound: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def start(self) -> Smsc:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -97,15 +101,16 @@ class Smsc:
 
     async def drop(self) -> None:
         """Cut every connection, as a centre restarting or a network fault would."""
-        self._bound.clear()
         for writer in list(self._writers):
             writer.close()
         self._writers.clear()
 
     async def wait_bound(self, count: int = 1, within: float = 5.0) -> None:
-        async with asyncio.timeout(within):
-            while self.binds < count or not self._writers:
-                await asyncio.sleep(0.01)
+        for _ in range(int(within * 100)):
+            if self.binds >= count and self._writers:
+                return
+            await asyncio.sleep(0.01)
+        raise TimeoutError(f"{self.binds} binds, not {count}")
 
     def texts(self) -> list[tuple[str, str]]:
         """(msisdn, text) as the handsets show them: parts joined by their UDH reference."""
@@ -123,7 +128,20 @@ class Smsc:
         self, message_id: str, stat: str = "DELIVRD", *, done: datetime, ack_within: float = 5.0
     ) -> bool:
         """Send a delivery receipt for a message id; True once the client acknowledged it."""
-        writer = self._writers[-1]
+        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        sequence = self._write_receipt(self._writers[-1], message_id, stat, done)
+        self._acks[sequence] = ack
+        try:
+            await asyncio.wait_for(ack, ack_within)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            self._acks.pop(sequence, None)
+
+    def _write_receipt(
+        self, writer: asyncio.StreamWriter, message_id: str, stat: str, done: datetime
+    ) -> int:
         sequence = next(self._seq)
         text = DeliverSm.encode_receipt(
             {
@@ -145,21 +163,13 @@ class Smsc:
             esm_class=0x04,
             registered_delivery=0,
         )
-        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._acks[sequence] = ack
         writer.write(message.pdu())
-        await writer.drain()
-        try:
-            await asyncio.wait_for(ack, ack_within)
-            return True
-        except TimeoutError:
-            return False
-        finally:
-            self._acks.pop(sequence, None)
+        return sequence
 
     async def _send(self, writer: asyncio.StreamWriter, message: SmppMessage) -> None:
         writer.write(message.pdu())
-        await writer.drain()
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.append(writer)
@@ -177,7 +187,9 @@ class Smsc:
                     await self._send(
                         writer,
                         BindTransceiverResp(
-                            sequence_num=header.sequence_num, command_status=status, system_id="smsc"
+                            sequence_num=header.sequence_num,
+                            command_status=status,
+                            system_id="smsc",
                         ),
                     )
                     if ok:
@@ -192,9 +204,12 @@ class Smsc:
                     ack = self._acks.get(header.sequence_num)
                     if ack is not None and not ack.done():
                         ack.set_result(None)
-                elif command == SmppCommand.SUBMIT_SM:
-                    if not await self._submit(pdu, header, writer):
-                        return
+                elif command == SmppCommand.SUBMIT_SM:  # answered concurrently, as a centre
+                    self.outstanding += 1
+                    self.max_outstanding = max(self.max_outstanding, self.outstanding)
+                    task = asyncio.create_task(self._submit(pdu, header, writer))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             return
         finally:
@@ -202,7 +217,15 @@ class Smsc:
                 self._writers.remove(writer)
             writer.close()
 
-    async def _submit(self, pdu: bytes, header: Any, writer: asyncio.StreamWriter) -> bool:
+    async def _submit(self, pdu: bytes, header: Any, writer: asyncio.StreamWriter) -> None:
+        try:
+            await self._answer(pdu, header, writer)
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            self.outstanding -= 1
+
+    async def _answer(self, pdu: bytes, header: Any, writer: asyncio.StreamWriter) -> None:
         body_at = PDU_HEADER_LENGTH
         submit = SubmitSm.from_pdu(pdu, header)
         assert isinstance(submit, SubmitSm)
@@ -220,12 +243,15 @@ class Smsc:
         if answer.delay:
             await asyncio.sleep(answer.delay)
         if answer.drop:
-            return False
+            writer.close()
+            return
         if answer.silent:
-            return True
+            return
         if answer.status == SmppCommandStatus.ESME_ROK:
             part.message_id = f"s{next(self._ids):06d}"
             self.taken.append(part)
+            if answer.receipt_first:
+                self._write_receipt(writer, part.message_id, answer.receipt_first, _NOW)
         await self._send(
             writer,
             SubmitSmResp(
@@ -234,7 +260,6 @@ class Smsc:
                 message_id=part.message_id,
             ),
         )
-        return True
 
 
 def _fields(pdu: bytes, at: int) -> tuple[int, int]:
