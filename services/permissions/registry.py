@@ -12,6 +12,7 @@ from services.permissions.guard import REGISTRY
 from services.permissions.table import UseCase
 
 MODULES = (
+    "services.assist.service",
     "services.analysis.kpis",
     "services.analysis.rectification",
     "services.analysis.taxonomy",

@@ -110,6 +110,10 @@ class UseCase(StrEnum):
     # console pages (daily lists, notices, special customers, overview, audit, exports)
     READ_CONSOLE = "read_console"
     CHANGE_CALENDAR = "change_calendar"
+    # handler assist (S-1 … S-3)
+    SUGGEST_SCENARIOS = "suggest_scenarios"
+    CHECK_WORDING = "check_wording"
+    EDIT_ASSIST_LIBRARY = "edit_assist_library"
     # views: who sees private data unmasked (C-12); no function, the readers ask them
     SEE_COMPLAINT_PRIVATE = "see_complaint_private"
     SEE_CUSTOMER_PRIVATE = "see_customer_private"
@@ -229,6 +233,9 @@ TABLE: dict[UseCase, Entry] = {
     U.CLOSE_RECTIFICATION: _AUDITOR,
     U.READ_CONSOLE: Entry(Subject.NONE, "an admin or an auditor", console),
     U.CHANGE_CALENDAR: _ADMIN,
+    U.SUGGEST_SCENARIOS: _STAFF,
+    U.CHECK_WORDING: _STAFF,
+    U.EDIT_ASSIST_LIBRARY: _ADMIN,
     U.SEE_COMPLAINT_PRIVATE: Entry(
         Subject.COMPLAINT,
         f"{OWNER_OR_LEAD}, and its first handler",

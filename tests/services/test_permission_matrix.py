@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from services import clock
 from services.analysis.models import CauseGroup
+from services.assist.models import LibraryKind
 from services.audit.calendar_changes import DayKind
 from services.audit.models import SampleMethod, Verdict
 from services.complaints import service as complaints
@@ -266,6 +267,21 @@ CALLS: dict[str, Args] = {
         "reason": "",
     },
     "services.staff.service.open_console": lambda w: {},
+    "services.assist.service.suggest": lambda w: {"text": "没有订购"},
+    "services.assist.service.read_scenarios": lambda w: {},
+    "services.assist.service.check_wording": lambda w: {"text": "尽快"},
+    "services.assist.service.save_scenario": lambda w: {
+        "code": "RATIONAL",
+        "value": {},
+        "reason": "",
+    },
+    "services.assist.service.save_keywords": lambda w: {"text": "", "reason": ""},
+    "services.assist.service.restore_version": lambda w: {
+        "kind": LibraryKind.SCENARIO,
+        "key": "RATIONAL",
+        "version": 1,
+        "reason": "",
+    },
     "services.analysis.kpis.monthly_analysis": lambda w: {"month": date(2026, 3, 1)},
     "services.analysis.taxonomy.save_root_cause": lambda w: {
         "code": "other",
@@ -329,6 +345,9 @@ EXPECTED: dict[UseCase, set[str]] = {
     UseCase.CHECK_RECTIFICATION: {"auditor"},
     UseCase.CLOSE_RECTIFICATION: {"auditor"},
     UseCase.CHANGE_CALENDAR: {"admin"},
+    UseCase.SUGGEST_SCENARIOS: STAFF,
+    UseCase.CHECK_WORDING: STAFF,
+    UseCase.EDIT_ASSIST_LIBRARY: {"admin"},
     UseCase.SEE_COMPLAINT_PRIVATE: OWNER_OR_LEAD | {"first_handler"},
     UseCase.SEE_CUSTOMER_PRIVATE: OWNER_OR_LEAD | {"first_handler"},
     UseCase.SEE_TYPED_NUMBER: {"owner", "first_handler", "lead", "other_handler", "approver"},
