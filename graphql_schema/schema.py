@@ -21,6 +21,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from graphql_schema.assist.queries import AssistQueries
 from graphql_schema.complaints.handling import ComplaintHandlingMutations
 from graphql_schema.complaints.inbox import InboxMutations
 from graphql_schema.complaints.mutations import ComplaintMutations
@@ -49,6 +50,7 @@ class Query(
     CustomerQueries,
     NotificationQueries,
     RefundQueries,
+    AssistQueries,
 ):
     pass
 

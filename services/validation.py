@@ -68,6 +68,7 @@ LENGTHS: dict[str, int] = {
     # the life cycle and its handling (C-4, C-6 … C-9)
     "note": NOTE,
     "reason": NOTE,
+    "text": TEXT,  # handler assist: a text to suggest scenarios for, or to check (S-2, S-3)
     "plan": TEXT,
     "cause": TEXT,
     "solution": TEXT,
