@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from graphql_schema.abilities import RefundViewerCan, refund_abilities
 from graphql_schema.customers.types import Customer
 from graphql_schema.enums import Role, Track
 from graphql_schema.notices.types import Notice
@@ -32,9 +33,13 @@ from graphql_schema.refunds.enums import (
 )
 from graphql_schema.staff.types import StaffMember
 from services import clock
+from services.permissions.guard import complaint_facts
+from services.permissions.table import Actor, RefundFacts
 from services.phones import mask_in_text
 from services.refunds import enforcement, policy
+from services.refunds.kinds import Flow as FlowValue
 from services.refunds.models import Refund as RefundRow
+from services.refunds.models import RefundStatus as RefundStatusValue
 
 if TYPE_CHECKING:
     from graphql_schema.complaints.types import Complaint
@@ -214,6 +219,27 @@ class Refund:
         rows = await info.context.loaders.notices_by_refund.load(int(self.id))
         visible = await self.phone_visible(info)
         return [Notice.from_row(r, visible=visible) for r in rows]
+
+    @strawberry.field(
+        description="What you may do to it now (the permission table, R-12, and the R-11 flow)."
+    )
+    async def viewer_can(self, info: strawberry.Info) -> RefundViewerCan:
+        complaint = await info.context.loaders.complaint_by_id.load(self.complaint_id)
+        facts = RefundFacts(
+            complaint=complaint_facts(complaint),
+            requester_id=self.requested_by_id,
+            band=self.band,
+            track=self.track.value,
+        )
+        return RefundViewerCan(
+            **refund_abilities(
+                Actor.of(info.context.staff),
+                facts,
+                RefundStatusValue(self.status.value),
+                flow=FlowValue(self.flow.value),
+                verified=self.verified_at is not None,
+            )
+        )
 
     @classmethod
     def from_row(cls, row: RefundRow) -> Refund:

@@ -100,6 +100,13 @@ async def by_ids(ids: Sequence[int]) -> dict[int, Refund]:
     return {r.id: r for r in await Refund.filter(id__in=list(ids))}
 
 
+async def for_complaints(complaint_ids: Sequence[int]) -> dict[int, list[Refund]]:
+    """Each complaint's refunds, oldest first: one query for a whole page of complaints."""
+    return group_by(
+        await Refund.filter(complaint_id__in=list(complaint_ids)).order_by("id"), "complaint_id"
+    )
+
+
 async def events_for(refund_ids: Sequence[int]) -> dict[int, list[RefundEvent]]:
     return group_by(
         await RefundEvent.filter(refund_id__in=list(refund_ids)).order_by("id"), "refund_id"

@@ -1,0 +1,29 @@
+"""Request-scoped DataLoaders for the fields front ends added (issue 17), made on first use.
+
+They live beside graphql_schema.context.Loaders, one of each per request like those, so a
+page of complaints asking for `refunds` costs one query, not one per complaint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from services.refunds import queries as refund_queries
+from services.refunds.models import Refund
+
+
+async def _refunds(keys: Sequence[int]) -> list[list[Refund]]:
+    found = await refund_queries.for_complaints(keys)
+    return [found.get(k, []) for k in keys]
+
+
+def refunds_by_complaint(info: Any) -> DataLoader[int, list[Refund]]:
+    """This request's loader of each complaint's refunds, oldest first."""
+    made: dict[str, Any] = vars(info.context).setdefault("frontend_loaders", {})
+    if "refunds" not in made:
+        made["refunds"] = DataLoader(_refunds)
+    loader: DataLoader[int, list[Refund]] = made["refunds"]
+    return loader
