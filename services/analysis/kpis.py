@@ -317,7 +317,8 @@ async def _satisfaction(s: _Scope) -> Rate:
         await _rows(
             "SELECT count(*) AS n, count(*) FILTER (WHERE e.to_value = 'revisited') AS satisfied "
             "FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id "
-            f"WHERE e.action = 'record_revisit' AND e.field = 'status' AND e.at >= ${start} "
+            "WHERE e.action IN ('record_revisit', 'record_unsatisfied_revisit') "
+            f"AND e.field = 'status' AND e.at >= ${start} "
             f"AND e.at < ${end}{s.filters}",
             s.params,
         )

@@ -5,7 +5,6 @@ overdue rectification is flagged to the owner's head by the worker."""
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, timedelta
 
 from tortoise import connections
@@ -22,6 +21,7 @@ from services.analysis.models import (
     RootCause,
 )
 from services.audit.models import AuditFinding
+from services.complaints import supervision
 from services.complaints.models import Complaint
 from services.complaints.notifications import department_head, notify
 from services.errors import ErrorCode, IllegalTransition, InvalidInput, NotFound, Problem
@@ -31,8 +31,6 @@ from services.refunds import clock as local
 from services.refunds.models import Refund
 from services.staff.models import Staff
 from services.thresholds import service as thresholds
-
-log = logging.getLogger(__name__)
 
 REPEATS = "analysis.rectification_repeats"
 DAYS = "analysis.rectification_days"
@@ -146,15 +144,11 @@ async def _open(
 
 async def _supervise(rect: Rectification, *, actor: Staff) -> None:
     """A-3 → C-10: the matter of a rectified problem is handled under supervision."""
-    try:
-        from services.complaints import supervision  # type: ignore[attr-defined]
-    except ImportError:  # TODO(A-3): C-10's supervision.start lands with issue 16's helper A
-        log.warning("rectification %s: supervision is not available yet", rect.id)
-        return
     await supervision.start(
         matter_key=rect.matter_key,
         reason=f"A-3 rectification {rect.id}: {rect.reason}",
         actor=actor,
+        complaint_id=rect.complaint_id,
     )
     rect.supervised_at = clock.now()
     await rect.save(update_fields=["supervised_at"])
