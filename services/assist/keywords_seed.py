@@ -358,6 +358,7 @@ KEYWORDS = """
 包月 | | value_added_service:4 | R-7(a)
 订购 | | value_added_service:3 |
 退订 | | value_added_service:4 | R-7(a)
+退不掉 | | value_added_service:5 | R-7(a)
 sp | | value_added_service:3 | R-7(a)
 信息费 | | value_added_service:4 | R-4
 态度 | | staff_attitude:4 |

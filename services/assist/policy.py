@@ -408,13 +408,20 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[left : min(rights) if rights else len(text)]
 
 
+def _quantified(text: str, start: int, end: int) -> bool:
+    """A number of hours, days, a day or a clock time in the promise's sentence, outside the
+    vague phrase itself ("过两天" stays vague)."""
+    blanked = text[:start] + " " * (end - start) + text[end:]
+    return bool(_QUANTITY.search(fold(_sentence(blanked, start, end))))
+
+
 def check_wording(text: str) -> list[Finding]:
     """S-3: every phrase that breaks a wording rule, with its span and a better phrasing."""
     folded = fold(text)
     findings = []
     for hit in _WORDING.hits(folded):
         rule = hit.keyword.rule or ""
-        if rule == "VAGUE_PROMISE" and _QUANTITY.search(fold(_sentence(text, hit.start, hit.end))):
+        if rule == "VAGUE_PROMISE" and _quantified(text, hit.start, hit.end):
             continue
         findings.append(
             Finding(
