@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tortoise import connections
+from tortoise.expressions import Q
 
 from services import clock
 from services.analysis.models import Rectification, RectificationStatus
@@ -489,8 +490,9 @@ async def _rectifications(month: date, now: datetime) -> list[RectificationLine]
     end = local.local_midnight(local.next_month_start(month))
     today = local.local_date(now)
     rows = (
-        await Rectification.filter(opened_at__lt=end)
-        .exclude(closed_at__lt=start)
+        await Rectification.filter(
+            Q(closed_at__isnull=True) | Q(closed_at__gte=start), opened_at__lt=end
+        )
         .select_related("cause", "owner", "department")
         .order_by("id")
     )
