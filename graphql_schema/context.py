@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -13,14 +13,9 @@ from strawberry.dataloader import DataLoader
 from services.complaints import queries as complaint_queries
 from services.complaints.models import (
     Complaint,
-    ComplaintEvent,
     ComplaintTask,
-    ComplaintUrgency,
-    Deadline,
     SupervisedMatter,
 )
-from services.customers import service as customers
-from services.customers.models import Customer
 from services.errors import Unauthenticated
 from services.notices import service as notices
 from services.notices.models import Notice, NoticeAttempt
@@ -35,8 +30,7 @@ from services.refunds.models import (
     RefundLine,
 )
 from services.refunds.risk_profiles import Profile
-from services.staff import queries as staff_queries
-from services.staff.models import Department, Staff
+from services.staff.models import Staff
 from services.staff.service import staff_for_token
 
 K = TypeVar("K", bound=Hashable)
@@ -67,26 +61,28 @@ def _many_each(
 class Loaders:
     """One of each per request, so a page of complaints costs a constant number of queries."""
 
-    customer_by_id: DataLoader[int, Customer | None] = field(
-        default_factory=lambda: DataLoader(_one_each(customers.by_ids))
+    # customers, staff, departments, history, urgencies, deadlines: display rows
+    # (services.complaints.queries.Row), the columns the types show
+    customer_by_id: DataLoader[int, Any] = field(
+        default_factory=lambda: DataLoader(_one_each(complaint_queries.customers_by_ids))
     )
     # C-12: who handles each customer's complaints (the permission table's facts)
     customer_facts_by_id: DataLoader[int, CustomerFacts | None] = field(
         default_factory=lambda: DataLoader(_one_each(customers_facts))
     )
-    staff_by_id: DataLoader[int, Staff | None] = field(
-        default_factory=lambda: DataLoader(_one_each(staff_queries.staff_by_ids))
+    staff_by_id: DataLoader[int, Any] = field(
+        default_factory=lambda: DataLoader(_one_each(complaint_queries.staff_by_ids))
     )
-    department_by_id: DataLoader[int, Department | None] = field(
-        default_factory=lambda: DataLoader(_one_each(staff_queries.departments_by_ids))
+    department_by_id: DataLoader[int, Any] = field(
+        default_factory=lambda: DataLoader(_one_each(complaint_queries.departments_by_ids))
     )
-    events_by_complaint: DataLoader[int, list[ComplaintEvent]] = field(
+    events_by_complaint: DataLoader[int, list[Any]] = field(
         default_factory=lambda: DataLoader(_many_each(complaint_queries.events_for))
     )
-    urgencies_by_complaint: DataLoader[int, list[ComplaintUrgency]] = field(
+    urgencies_by_complaint: DataLoader[int, list[Any]] = field(
         default_factory=lambda: DataLoader(_many_each(complaint_queries.urgencies_for))
     )
-    deadlines_by_complaint: DataLoader[int, list[Deadline]] = field(
+    deadlines_by_complaint: DataLoader[int, list[Any]] = field(
         default_factory=lambda: DataLoader(_many_each(complaint_queries.deadlines_for))
     )
     complaint_by_id: DataLoader[int, Complaint | None] = field(
@@ -159,3 +155,28 @@ async def build_context(request: Request, response: Response | None) -> Context:
 def viewer(info: Any) -> Staff | None:
     ctx: Context = info.context
     return ctx.staff
+
+
+def now_or_later(loader: DataLoader[K, V], key: K, then: Callable[[V], Any]) -> Any:
+    """`then(value)` at once when the loader holds the value already (a page preloaded it), so
+    the field resolves without a coroutine; otherwise an awaitable that loads it (batched)."""
+    future = loader.cache_map.get(key)
+    if (
+        future is not None
+        and future.done()
+        and not future.cancelled()
+        and future.exception() is None
+    ):
+        return then(future.result())
+    return _later(loader.load(key), then)
+
+
+async def _later(pending: Awaitable[V], then: Callable[[V], Any]) -> Any:
+    return then(await pending)
+
+
+async def fill(loader: DataLoader[K, V], keys: Iterable[K | None]) -> None:
+    """Load these keys in one batch now and keep them in the loader (what is there stays)."""
+    wanted = [k for k in dict.fromkeys(keys) if k is not None and loader.cache_map.get(k) is None]
+    if wanted:
+        loader.prime_many(dict(zip(wanted, await loader.load_fn(wanted), strict=True)))

@@ -8,6 +8,7 @@ from datetime import datetime
 import strawberry
 from graphql import GraphQLError
 
+from graphql_schema.complaints.preload import preload
 from graphql_schema.complaints.types import (
     Complaint,
     ComplaintConnection,
@@ -18,6 +19,7 @@ from graphql_schema.complaints.types import (
 )
 from graphql_schema.ids import parse_id, parse_optional_id
 from graphql_schema.permissions import IsAuthenticated, denied
+from graphql_schema.selections import asked
 from services import validation
 from services.complaints import queries, reads
 from services.errors import NotFound, PermissionDenied
@@ -123,12 +125,15 @@ async def complaint_connection(
         )
         for row in page.rows
     ]
+    if "edges" in asked(info):
+        await preload(info, page.rows, "edges", "node")
     return ComplaintConnection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
         ),
-        total_count=page.total,
+        # counting every match costs more than the page: only when the query asks for it
+        total_count=await page.count() if "totalCount" in asked(info) else 0,
     )
 
 
@@ -149,6 +154,7 @@ class ComplaintQueries:
             return None
         except PermissionDenied as exc:
             raise denied(exc) from None
+        await preload(info, [row])
         return Complaint.from_row(row, info.context.staff)
 
     @strawberry.field(

@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 
+from graphql_schema.context import now_or_later
 from graphql_schema.customers.types import Customer
 from graphql_schema.enums import (
     Category,
@@ -48,11 +49,10 @@ class ComplaintEvent:
     actor_id: strawberry.Private[int | None]
 
     @strawberry.field(description="Who did it; null when the system did it.")
-    async def actor(self, info: strawberry.Info) -> StaffMember | None:
+    def actor(self, info: strawberry.Info) -> StaffMember | None:
         if self.actor_id is None:
             return None
-        row = await info.context.loaders.staff_by_id.load(self.actor_id)
-        return StaffMember.from_row(row) if row else None
+        return now_or_later(info.context.loaders.staff_by_id, self.actor_id, _staff_or_none)
 
     @classmethod
     def from_row(cls, row: EventRow, see: Viewer) -> ComplaintEvent:
@@ -140,8 +140,8 @@ class ComplaintTask:
     owner_id: strawberry.Private[int]
 
     @strawberry.field(description="Who must do it.")
-    async def owner(self, info: strawberry.Info) -> StaffMember:
-        return StaffMember.from_row(await info.context.loaders.staff_by_id.load(self.owner_id))
+    def owner(self, info: strawberry.Info) -> StaffMember:
+        return now_or_later(info.context.loaders.staff_by_id, self.owner_id, StaffMember.from_row)
 
     @classmethod
     def from_row(cls, row: TaskRow, see: Viewer) -> ComplaintTask:
@@ -229,71 +229,94 @@ class Complaint:
     def contact_phone(self) -> str:
         return self.raw_contact_phone if self.phone_visible else mask(self.raw_contact_phone)
 
+    # The relations resolve from what the page preloaded (graphql_schema/complaints/preload.py)
+    # without a coroutine per row; anything not preloaded is loaded, batched, as before.
+
     @strawberry.field(description="The customer (one phone number) the complaint belongs to.")
-    async def customer(self, info: strawberry.Info) -> Customer:
-        row = await info.context.loaders.customer_by_id.load(self.customer_id)
-        return Customer.from_row(row, phone_visible=self.phone_visible, private=self.phone_visible)
+    def customer(self, info: strawberry.Info) -> Customer:
+        visible = self.phone_visible
+        return now_or_later(
+            info.context.loaders.customer_by_id,
+            self.customer_id,
+            lambda row: Customer.from_row(row, phone_visible=visible, private=visible),
+        )
 
     @strawberry.field(description="Who owns it now; changes only by an explicit hand-over.")
-    async def owner(self, info: strawberry.Info) -> StaffMember:
-        return StaffMember.from_row(await info.context.loaders.staff_by_id.load(self.owner_id))
+    def owner(self, info: strawberry.Info) -> StaffMember:
+        return now_or_later(info.context.loaders.staff_by_id, self.owner_id, StaffMember.from_row)
 
     @strawberry.field(description="Who took it first (首问负责人).")
-    async def first_handler(self, info: strawberry.Info) -> StaffMember:
-        row = await info.context.loaders.staff_by_id.load(self.first_handler_id)
-        return StaffMember.from_row(row)
+    def first_handler(self, info: strawberry.Info) -> StaffMember:
+        return now_or_later(
+            info.context.loaders.staff_by_id, self.first_handler_id, StaffMember.from_row
+        )
 
     @strawberry.field(description="The responsible department, if routed.")
-    async def department(self, info: strawberry.Info) -> Department | None:
+    def department(self, info: strawberry.Info) -> Department | None:
         if self.department_id is None:
             return None
-        row = await info.context.loaders.department_by_id.load(self.department_id)
-        return Department.from_row(row) if row else None
+        return now_or_later(
+            info.context.loaders.department_by_id, self.department_id, _department_or_none
+        )
 
     @strawberry.field(description="Urgency reasons (C-3); empty means ordinary.")
-    async def urgency(self, info: strawberry.Info) -> list[Urgency]:
-        rows = await info.context.loaders.urgencies_by_complaint.load(int(self.id))
-        return [Urgency.from_row(r, Viewer(self.phone_visible)) for r in rows]
+    def urgency(self, info: strawberry.Info) -> list[Urgency]:
+        see = Viewer(self.phone_visible)
+        return now_or_later(
+            info.context.loaders.urgencies_by_complaint,
+            int(self.id),
+            lambda rows: [Urgency.from_row(r, see) for r in rows],
+        )
 
     @strawberry.field(description="True when there is at least one urgency reason (C-3).")
-    async def urgent(self, info: strawberry.Info) -> bool:
-        return bool(await info.context.loaders.urgencies_by_complaint.load(int(self.id)))
+    def urgent(self, info: strawberry.Info) -> bool:
+        return now_or_later(info.context.loaders.urgencies_by_complaint, int(self.id), bool)
 
     @strawberry.field(description="Every time limit on this complaint, soonest first.")
-    async def deadlines(self, info: strawberry.Info) -> list[Deadline]:
-        rows = await info.context.loaders.deadlines_by_complaint.load(int(self.id))
-        return [Deadline.from_row(r) for r in rows]
+    def deadlines(self, info: strawberry.Info) -> list[Deadline]:
+        return now_or_later(
+            info.context.loaders.deadlines_by_complaint,
+            int(self.id),
+            lambda rows: [Deadline.from_row(r) for r in rows],
+        )
 
     @strawberry.field(description="The tasks the solution was broken into (C-8), oldest first.")
-    async def tasks(self, info: strawberry.Info) -> list[ComplaintTask]:
-        rows = await info.context.loaders.tasks_by_complaint.load(int(self.id))
-        return [ComplaintTask.from_row(r, Viewer(self.phone_visible)) for r in rows]
+    def tasks(self, info: strawberry.Info) -> list[ComplaintTask]:
+        see = Viewer(self.phone_visible)
+        return now_or_later(
+            info.context.loaders.tasks_by_complaint,
+            int(self.id),
+            lambda rows: [ComplaintTask.from_row(r, see) for r in rows],
+        )
 
     @strawberry.field(
         description="Supervised handling of this complaint's matter (C-10); null if none."
     )
-    async def supervision(self, info: strawberry.Info) -> Supervision | None:
-        row = await info.context.loaders.supervision_by_matter.load(self.matter_key)
-        if row is None:
-            return None
-        return Supervision(
-            since=row.flagged_at,
-            complaints_at_start=row.complaints_at_flag,
-            started_by_complaint_id=strawberry.ID(str(row.flagged_by_complaint_id)),
+    def supervision(self, info: strawberry.Info) -> Supervision | None:
+        return now_or_later(
+            info.context.loaders.supervision_by_matter, self.matter_key, _supervision
         )
 
     @strawberry.field(description="The append-only history, oldest first.")
-    async def history(self, info: strawberry.Info) -> list[ComplaintEvent]:
-        rows = await info.context.loaders.events_by_complaint.load(int(self.id))
-        return [ComplaintEvent.from_row(r, Viewer(self.phone_visible)) for r in rows]
+    def history(self, info: strawberry.Info) -> list[ComplaintEvent]:
+        see = Viewer(self.phone_visible)
+        return now_or_later(
+            info.context.loaders.events_by_complaint,
+            int(self.id),
+            lambda rows: [ComplaintEvent.from_row(r, see) for r in rows],
+        )
 
     @strawberry.field(
         description="SMS to the customer (C-7, C-9, and R-14 for its refunds), oldest first; "
         "texts only if `phoneVisible`."
     )
-    async def notices(self, info: strawberry.Info) -> list[Notice]:
-        rows = await info.context.loaders.notices_by_complaint.load(int(self.id))
-        return [Notice.from_row(r, visible=self.phone_visible) for r in rows]
+    def notices(self, info: strawberry.Info) -> list[Notice]:
+        visible = self.phone_visible
+        return now_or_later(
+            info.context.loaders.notices_by_complaint,
+            int(self.id),
+            lambda rows: [Notice.from_row(r, visible=visible) for r in rows],
+        )
 
     @classmethod
     def from_row(cls, row: ComplaintRow, viewer: Staff) -> Complaint:
@@ -348,6 +371,24 @@ class Complaint:
             customer_id=row.customer_id,
             **ids,
         )
+
+
+def _staff_or_none(row: Any) -> StaffMember | None:
+    return StaffMember.from_row(row) if row else None
+
+
+def _department_or_none(row: Any) -> Department | None:
+    return Department.from_row(row) if row else None
+
+
+def _supervision(row: Any) -> Supervision | None:
+    if row is None:
+        return None
+    return Supervision(
+        since=row.flagged_at,
+        complaints_at_start=row.complaints_at_flag,
+        started_by_complaint_id=strawberry.ID(str(row.flagged_by_complaint_id)),
+    )
 
 
 @strawberry.type(description="A complaint on a page, with the cursor to continue after it.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from graphql_schema.context import now_or_later
 from graphql_schema.enums import Role, Track
 from services.staff.models import Department as DepartmentRow
 from services.staff.models import Staff as StaffRow
@@ -20,6 +21,10 @@ class Department:
         return cls(id=strawberry.ID(str(row.id)), code=row.code, name=row.name)
 
 
+def _or_none(row: DepartmentRow | None) -> Department | None:
+    return Department.from_row(row) if row else None
+
+
 @strawberry.type(description="A member of staff: handler, lead, approver, auditor or admin.")
 class StaffMember:
     id: strawberry.ID = strawberry.field(description="Stable id; pass it to `assignComplaint`.")
@@ -33,11 +38,11 @@ class StaffMember:
     department_id: strawberry.Private[int | None]
 
     @strawberry.field(description="The department this person works in, if any.")
-    async def department(self, info: strawberry.Info) -> Department | None:
+    def department(self, info: strawberry.Info) -> Department | None:
         if self.department_id is None:
             return None
-        row = await info.context.loaders.department_by_id.load(self.department_id)
-        return Department.from_row(row) if row else None
+        # at once when a page preloaded it (graphql_schema/complaints/preload.py)
+        return now_or_later(info.context.loaders.department_by_id, self.department_id, _or_none)
 
     @classmethod
     def from_row(cls, row: StaffRow) -> StaffMember:

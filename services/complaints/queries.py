@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from tortoise.expressions import Q, RawSQL, Subquery
+from tortoise import connections
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -16,10 +17,7 @@ from services.complaints.models import (
     Category,
     Channel,
     Complaint,
-    ComplaintEvent,
     ComplaintTask,
-    ComplaintUrgency,
-    Deadline,
     Status,
     SupervisedMatter,
     UrgencyReason,
@@ -55,99 +53,159 @@ class ComplaintFilter:
 @dataclass
 class Page:
     rows: list[Complaint]
-    total: int
     has_next: bool
+    where: _Sql | None = None  # the filter, for `count()`
     extra: dict[str, int] = field(default_factory=dict)
 
+    async def count(self) -> int:
+        """How many complaints match the filter in all: counted only when asked for."""
+        return await _count(self.where) if self.where is not None else len(self.rows)
 
-def _filtered(f: ComplaintFilter) -> QuerySet[Complaint]:
-    qs = Complaint.all()
-    if f.statuses:
-        qs = qs.filter(status__in=list(f.statuses))
-    if f.channels:
-        qs = qs.filter(channel__in=list(f.channels))
-    if f.categories:
-        qs = qs.filter(category__in=list(f.categories))
-    if f.province:
-        qs = qs.filter(province=f.province)
-    if f.city:
-        qs = qs.filter(city=f.city)
-    if f.owner_id is not None:
-        qs = qs.filter(owner_id=f.owner_id)
-    if f.department_id is not None:
-        qs = qs.filter(department_id=f.department_id)
-    if f.customer_id is not None:
-        qs = qs.filter(customer_id=f.customer_id)
+
+class _Sql:
+    """A WHERE clause built from a filter, its values numbered $1, $2, ... (prepared by asyncpg,
+    so one statement per filter shape, planned once per connection)."""
+
+    def __init__(self) -> None:
+        self.where: list[str] = []
+        self.values: list[Any] = []
+
+    def value(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+    def add(self, clause: str) -> None:
+        self.where.append(clause)
+
+    def copy(self) -> _Sql:
+        made = _Sql()
+        made.where, made.values = list(self.where), list(self.values)
+        return made
+
+    def clause(self) -> str:
+        return " AND ".join(self.where) if self.where else "true"
+
+
+def _where(f: ComplaintFilter) -> _Sql:
+    """The filter as SQL over `complaints c`. Overdue and due-within read the next pending due
+    time kept on the row (migration 0016), so the queue's indexes serve them."""
+    sql = _Sql()
+    for column, chosen in (
+        ("status", f.statuses),
+        ("channel", f.channels),
+        ("category", f.categories),
+        ("warning_colour", f.warning_colours),
+    ):
+        if chosen:
+            sql.add(f"c.{column} = ANY({sql.value(_texts(chosen))}::text[])")
+    for column, text in (("province", f.province), ("city", f.city)):
+        if text:
+            sql.add(f"c.{column} = {sql.value(text)}")
+    for column, key in (
+        ("owner_id", f.owner_id),
+        ("department_id", f.department_id),
+        ("customer_id", f.customer_id),
+    ):
+        if key is not None:
+            sql.add(f"c.{column} = {sql.value(key)}")
     if f.created_from is not None:
-        qs = qs.filter(created_at__gte=f.created_from)
+        sql.add(f"c.created_at >= {sql.value(f.created_from)}")
     if f.created_to is not None:
-        qs = qs.filter(created_at__lt=f.created_to)
-    if f.warning_colours:
-        qs = qs.filter(warning_colour__in=list(f.warning_colours))
+        sql.add(f"c.created_at < {sql.value(f.created_to)}")
     if f.supervised is not None:
-        supervised = Subquery(SupervisedMatter.all().values("matter_key"))
-        qs = (
-            qs.filter(matter_key__in=supervised)
-            if f.supervised
-            else qs.exclude(matter_key__in=supervised)
+        sql.add(
+            ("" if f.supervised else "NOT ")
+            + "EXISTS (SELECT 1 FROM supervised_matters s WHERE s.matter_key = c.matter_key)"
         )
     at = f.at or clock.now()
     if f.overdue is not None:
-        qs = qs.annotate(overdue=RawSQL(_OVERDUE.format(at=_literal(at)))).filter(overdue=f.overdue)
-    if f.due_within_hours is not None:
-        qs = qs.annotate(next_due=RawSQL(_NEXT_DUE)).filter(
-            next_due__lte=at + timedelta(hours=f.due_within_hours)
+        moment = sql.value(at)
+        sql.add(
+            f"(c.breach_open OR c.next_due_at <= {moment})"
+            if f.overdue
+            else f"(NOT c.breach_open AND (c.next_due_at IS NULL OR c.next_due_at > {moment}))"
         )
+    if f.due_within_hours is not None:
+        sql.add(f"c.next_due_at <= {sql.value(at + timedelta(hours=f.due_within_hours))}")
     if f.urgency or f.urgent_only:
-        urgencies = ComplaintUrgency.all()
+        reasons = ""
         if f.urgency:
-            urgencies = urgencies.filter(reason__in=list(f.urgency))
-        qs = qs.filter(id__in=Subquery(urgencies.values("complaint_id")))
-    return qs
+            reasons = f" AND u.reason = ANY({sql.value([str(r.value) for r in f.urgency])}::text[])"
+        sql.add(
+            f"EXISTS (SELECT 1 FROM complaint_urgencies u WHERE u.complaint_id = c.id{reasons})"
+        )
+    return sql
+
+
+def _texts(values: Sequence[Any]) -> list[str]:
+    return [str(getattr(v, "value", v)) for v in values]
+
+
+def _columns() -> str:
+    return ", ".join(f"c.{column}" for column in Complaint._meta.fields_db_projection.values())
+
+
+async def _rows(query: str, values: list[Any]) -> list[dict[str, Any]]:
+    return list(await connections.get("default").execute_query_dict(query, values))
+
+
+def _complaints(rows: list[dict[str, Any]]) -> list[Complaint]:
+    made = []
+    for row in rows:
+        next_due = row.pop("next_due", None)
+        complaint = Complaint._init_from_db(**row)
+        complaint.next_due = next_due  # type: ignore[attr-defined]
+        made.append(complaint)
+    return made
 
 
 async def page(f: ComplaintFilter, *, first: int, after_id: int | None) -> Page:
     """Newest first; `after_id` is the last id of the previous page (keyset, no OFFSET)."""
     first = max(1, min(first, MAX_PAGE))
-    qs = _filtered(f)
-    total = await qs.count()
-    window = qs.filter(id__lt=after_id) if after_id is not None else qs
-    rows = await window.order_by("-id").limit(first + 1)
-    return Page(rows=rows[:first], total=total, has_next=len(rows) > first)
+    sql = _where(f)
+    counted = sql.copy()
+    window = sql.clause()
+    if after_id is not None:
+        window += f" AND c.id < {sql.value(after_id)}"
+    rows = await _rows(
+        f"SELECT {_columns()} FROM complaints c WHERE {window} ORDER BY c.id DESC"
+        f" LIMIT {sql.value(first + 1)}",
+        sql.values,
+    )
+    return Page(rows=_complaints(rows[:first]), has_next=len(rows) > first, where=counted)
 
 
 async def page_due_soonest(
-    f: ComplaintFilter, *, first: int, after: tuple[datetime, int] | None
+    f: ComplaintFilter,
+    *,
+    first: int,
+    after: tuple[datetime, int] | None,
 ) -> Page:
     """A handler's queue: complaints with a pending deadline, the soonest due first.
 
-    Keyset on (next due time, id); `after` is the pair of the previous page's last row.
+    Keyset on (next due time, id); `after` is the pair of the previous page's last row. The
+    next due time is a column with its own indexes (alone, and after owner or department),
+    so the page is an index scan that stops after `first` rows.
     """
     first = max(1, min(first, MAX_PAGE))
-    qs = _filtered(f).annotate(next_due=RawSQL(_NEXT_DUE)).filter(next_due__isnull=False)
-    total = await qs.count()
+    sql = _where(f)
+    sql.add("c.next_due_at IS NOT NULL")
+    counted = sql.copy()
+    window = sql.clause()
     if after is not None:
         due, last_id = after
-        qs = qs.filter(Q(next_due__gt=due) | Q(next_due=due, id__gt=last_id))
-    rows = await qs.order_by("next_due", "id").limit(first + 1)
-    return Page(rows=rows[:first], total=total, has_next=len(rows) > first)
+        window += f" AND (c.next_due_at, c.id) > ({sql.value(due)}, {sql.value(last_id)})"
+    rows = await _rows(
+        f"SELECT {_columns()}, c.next_due_at AS next_due FROM complaints c WHERE {window}"
+        f" ORDER BY c.next_due_at, c.id LIMIT {sql.value(first + 1)}",
+        sql.values,
+    )
+    return Page(rows=_complaints(rows[:first]), has_next=len(rows) > first, where=counted)
 
 
-# the soonest pending limit a handler can miss (the revisit floor is not one)
-_NEXT_DUE = (
-    "(SELECT min(d.due_at) FROM complaint_deadlines d WHERE d.complaint_id = complaints.id"
-    " AND d.state = 'pending' AND d.kind <> 'revisit_opens')"
-)
-_OVERDUE = (
-    "EXISTS (SELECT 1 FROM complaint_deadlines d WHERE d.complaint_id = complaints.id"
-    " AND d.kind <> 'revisit_opens' AND d.met_at IS NULL AND (d.state = 'breached'"
-    " OR (d.state = 'pending' AND d.due_at <= {at})))"
-)
-
-
-def _literal(moment: datetime) -> str:
-    """A timestamp we produced ourselves, as SQL (never user text)."""
-    return f"'{moment.isoformat()}'::timestamptz"
+async def _count(sql: _Sql) -> int:
+    found = await _rows(f"SELECT count(*) AS n FROM complaints c WHERE {sql.clause()}", sql.values)
+    return int(found[0]["n"])
 
 
 async def tasks_for(complaint_ids: Sequence[int]) -> dict[int, list[ComplaintTask]]:
@@ -171,19 +229,84 @@ async def by_ids(ids: Sequence[int]) -> dict[int, Complaint]:
     return {c.id: c for c in await Complaint.filter(id__in=list(ids))}
 
 
-async def events_for(complaint_ids: Sequence[int]) -> dict[int, list[ComplaintEvent]]:
-    return await _by_complaint(
-        ComplaintEvent.filter(complaint_id__in=list(complaint_ids)).order_by("id")
+class Row(dict[str, Any]):
+    """A row read for display: its columns as attributes (what the types' `from_row` read),
+    without building a model object per row."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+async def _grouped(
+    query: str, ids: Sequence[int], key: str = "complaint_id"
+) -> dict[Any, list[Row]]:
+    grouped: dict[Any, list[Row]] = {}
+    for row in await _rows(query, [list(ids)]):
+        grouped.setdefault(row[key], []).append(Row(row))
+    return grouped
+
+
+async def events_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
+    return await _grouped(
+        "SELECT id, complaint_id, at, action, field, from_value, to_value, reason, actor_id"
+        " FROM complaint_events WHERE complaint_id = ANY($1::int[]) ORDER BY id",
+        complaint_ids,
     )
 
 
-async def urgencies_for(complaint_ids: Sequence[int]) -> dict[int, list[ComplaintUrgency]]:
-    return await _by_complaint(
-        ComplaintUrgency.filter(complaint_id__in=list(complaint_ids)).order_by("id")
+async def urgencies_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
+    grouped = await _grouped(
+        "SELECT complaint_id, reason, note, evidence, created_at FROM complaint_urgencies"
+        " WHERE complaint_id = ANY($1::int[]) ORDER BY id",
+        complaint_ids,
+    )
+    for rows in grouped.values():
+        for row in rows:
+            if isinstance(row["evidence"], str):
+                row["evidence"] = json.loads(row["evidence"])
+    return grouped
+
+
+async def deadlines_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
+    return await _grouped(
+        "SELECT complaint_id, kind, key, due_at, state, met_at, breached_at, provisional, note"
+        " FROM complaint_deadlines WHERE complaint_id = ANY($1::int[]) ORDER BY due_at, id",
+        complaint_ids,
     )
 
 
-async def deadlines_for(complaint_ids: Sequence[int]) -> dict[int, list[Deadline]]:
-    return await _by_complaint(
-        Deadline.filter(complaint_id__in=list(complaint_ids)).order_by("due_at", "id")
+async def customers_by_ids(ids: Sequence[int]) -> dict[int, Row]:
+    """What a complaint page shows of its customers (no e-mail, no notes)."""
+    rows = await _rows(
+        "SELECT id, msisdn, name, tier, province, city, joined_on, credit_standing, status,"
+        " sensitive FROM customers WHERE id = ANY($1::int[])",
+        [list(ids)],
     )
+    return {row["id"]: Row(row) for row in rows}
+
+
+async def staff_by_ids(ids: Sequence[int]) -> dict[int, Row]:
+    """What a page shows of staff: never the password hash."""
+    rows = await _rows(
+        "SELECT id, username, display_name, roles, track, is_department_head, department_id"
+        " FROM staff WHERE id = ANY($1::int[])",
+        [list(ids)],
+    )
+    found = {}
+    for row in rows:
+        if isinstance(row["roles"], str):
+            row["roles"] = json.loads(row["roles"])
+        found[row["id"]] = Row(row)
+    return found
+
+
+async def departments_by_ids(ids: Sequence[int]) -> dict[int, Row]:
+    rows = await _rows(
+        "SELECT id, code, name FROM departments WHERE id = ANY($1::int[])", [list(ids)]
+    )
+    return {row["id"]: Row(row) for row in rows}

@@ -4,10 +4,13 @@ that die when the staff member's token version changes (see services/staff/lifec
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import OrderedDict
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from tortoise import connections
 
 from services.config import settings
 from services.errors import ErrorCode, Unauthenticated
@@ -97,20 +100,53 @@ def issue_token(staff: Staff) -> str:
     return _serializer().dumps({"sid": staff.id, "v": staff.token_version})
 
 
+# what a request needs to know of its caller: never the password hash
+_CALLER_SQL = (
+    "SELECT id, username, display_name, roles, track, department_id, is_department_head,"
+    " is_active, token_version FROM staff WHERE id = $1 AND is_active"
+)
+_VERIFIED_MAX = 4096
+# token -> (staff id, version, signed at): a signature checked once is not checked again (the
+# expiry is); the staff row is read on every request all the same, so a revoked token (its
+# version bumped) or a deactivated account stops at once, and roles are always fresh
+_verified: OrderedDict[tuple[str, str], tuple[int, int, float]] = OrderedDict()
+
+
+def _verify(token: str) -> tuple[int, int]:
+    """The (staff id, token version) a token names, or Unauthenticated."""
+    key = (str(settings.secret_key), token)
+    hit = _verified.get(key)
+    if hit is None:
+        try:
+            payload, signed = _serializer().loads(
+                token, max_age=settings.token_ttl_seconds, return_timestamp=True
+            )
+        except SignatureExpired as exc:
+            raise Unauthenticated("The token has expired; log in again.") from exc
+        except BadSignature as exc:
+            raise Unauthenticated("The token is not valid.") from exc
+        staff_id, version = payload.get("sid"), payload.get("v")
+        if not isinstance(staff_id, int) or not isinstance(version, int):
+            raise Unauthenticated("The token is not valid.")
+        hit = (staff_id, version, signed.timestamp())
+        _verified[key] = hit
+        if len(_verified) > _VERIFIED_MAX:
+            _verified.popitem(last=False)
+    elif not 0 <= time.time() - hit[2] <= settings.token_ttl_seconds:
+        del _verified[key]
+        raise Unauthenticated("The token has expired; log in again.")
+    return hit[0], hit[1]
+
+
 async def staff_for_token(token: str) -> Staff:
-    """The staff member a bearer token names; roles come fresh from the database."""
-    try:
-        payload = _serializer().loads(token, max_age=settings.token_ttl_seconds)
-    except SignatureExpired as exc:
-        raise Unauthenticated("The token has expired; log in again.") from exc
-    except BadSignature as exc:
-        raise Unauthenticated("The token is not valid.") from exc
-    staff_id, version = payload.get("sid"), payload.get("v")
-    if not isinstance(staff_id, int) or not isinstance(version, int):
-        raise Unauthenticated("The token is not valid.")
-    staff = await Staff.get_or_none(id=staff_id, is_active=True)
-    if staff is None:
+    """The staff member a bearer token names; roles come fresh from the database (one
+    prepared statement, the columns a request needs; the model is partial: it cannot be saved
+    whole, and has no password hash)."""
+    staff_id, version = _verify(token)
+    rows = await connections.get("default").execute_query_dict(_CALLER_SQL, [staff_id])
+    if not rows:
         raise Unauthenticated("The account behind this token is no longer active.")
+    staff = Staff._init_from_db(**rows[0])
     if staff.token_version != version:
         raise Unauthenticated(
             "This token was revoked (password changed, or logged out everywhere); log in again."
