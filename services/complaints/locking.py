@@ -1,7 +1,7 @@
 """Locks and history shared by every complaint use case.
 
 Lock order (every use case takes them in this order, never the reverse):
-1. matter advisory locks (`urgency.lock_matter`), several in sorted key order;
+1. matter advisory locks (`lock_matter`), several in sorted key order (`lock_matters`);
 2. complaint rows (`locked_for_action`, SELECT … FOR UPDATE), several in id order;
 3. deadline, urgency and history rows of those complaints.
 """
@@ -10,12 +10,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.connection import get_connection
+
 from services.complaints.models import Complaint, ComplaintEvent
 from services.errors import NotFound, PermissionDenied
 from services.permissions import table
 from services.permissions.guard import complaint_facts
 from services.permissions.table import Actor
 from services.staff.models import Staff
+
+
+async def lock_matter(matter_key: str) -> None:
+    """Serialise the work on one matter (intake, key correction, supervision) until the
+    transaction ends. Re-entrant: taking it again in the same transaction does not wait."""
+    await get_connection("default").execute_query(
+        "SELECT pg_advisory_xact_lock(hashtext($1))", [matter_key]
+    )
+
+
+async def lock_matters(*matter_keys: str) -> None:
+    """Several matters' locks, in sorted key order (rule 1 of the lock order)."""
+    for key in sorted(set(matter_keys)):
+        await lock_matter(key)
 
 
 async def locked_for_action(complaint_id: int, actor: Staff) -> Complaint:

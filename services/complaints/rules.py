@@ -43,7 +43,11 @@ thresholds.register(
     REPEAT_WINDOW_MONTHS, 3, "C-3 repeat: months after archiving that count", _at_least(1)
 )
 thresholds.register(
-    SUPERVISION_COMPLAINTS, 3, "C-10: complaints on one matter that start supervision", _at_least(2)
+    SUPERVISION_COMPLAINTS,
+    3,
+    "C-10: one customer's complaints on one matter, linked as repeats (C-3), that start "
+    "supervision",
+    _at_least(2),
 )
 
 thresholds.register(

@@ -1,28 +1,36 @@
 """Urgency detected from the data (C-3 batch and repeat) and classification kept current (C-5).
 
-Runs inside the intake transaction. A transaction-scoped advisory lock per matter key makes
-concurrent intakes of one matter take turns, so a batch threshold crossed by two complaints
-arriving together is never missed. Every look-up is by index: (matter_key, created_at) for the
-batch window, (customer_id, matter_key, archived_at) for repeats.
+Runs inside the intake (or key correction) transaction, under the matter's advisory lock
+(`locking.lock_matter`), so the work on one matter takes turns.
+
+C-3 batch: a complaint is marked batch when SOME window of the configured length (60 minutes)
+that contains it crosses the threshold (`policy.batch_crossed`) — windows before and after it,
+not only the one ending at it. Detection re-runs around a moment (a complaint entering or
+leaving a matter) and adds the marks now due and withdraws those no longer due, each with a
+history event: a complaint's mark can change only if it lies within one window length of that
+moment, and whether it does depends only on complaints within two window lengths. Look-ups
+are by index: (matter_key, created_at) for the batch windows, (customer_id, matter_key,
+archived_at) for repeats.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.connection import get_connection
 from tortoise.functions import Count
 
-from services.complaints import policy, rules
+from services.complaints import policy, rules, supervision
+from services.complaints.locking import lock_matter
 from services.complaints.models import (
     MISSED,
     Complaint,
     ComplaintEvent,
     ComplaintUrgency,
     Deadline,
-    SupervisedMatter,
     UrgencyReason,
     WarningColour,
 )
@@ -33,12 +41,7 @@ from services.thresholds import service as thresholds
 
 AUTO_REASONS = (UrgencyReason.BATCH, UrgencyReason.REPEAT)
 
-
-async def lock_matter(matter_key: str) -> None:
-    """Serialise intakes of one matter until the transaction ends."""
-    await get_connection("default").execute_query(
-        "SELECT pg_advisory_xact_lock(hashtext($1))", [matter_key]
-    )
+__all__ = ["lock_matter"]  # re-exported: intake takes the matter lock from here
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -60,45 +63,179 @@ async def unresolved_of(customer_id: int) -> list[int]:
 
 async def after_intake(complaint: Complaint, *, actor: Staff) -> None:
     """C-3, C-5, C-10 for a complaint just taken, under its matter lock, in its transaction:
-    batch and repeat detection, supervision, and the classification of every complaint whose
-    urgency that changed."""
-    batch = await detect_batch(complaint)
-    await detect_repeat(complaint)
-    await check_supervision(complaint)
+    batch detection over every window around it, repeat detection, supervision when this
+    repeat brings one customer's repeat complaints on the matter to the threshold, and the
+    classification of every complaint whose urgency that changed."""
+    batch = await recheck_batch(complaint.matter_key, complaint.created_at)
+    if await detect_repeat(complaint):
+        await supervision.after_repeat(complaint, actor=actor)
     await refresh_classification(
         [complaint.id, *batch, *await unresolved_of(complaint.customer_id)], actor=actor
     )
 
 
-async def detect_batch(complaint: Complaint) -> list[int]:
-    """Mark every complaint of the window once the batch threshold is crossed; ids newly marked."""
+# --- C-3 batch -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One complaint on a matter's time line, as batch detection sees it."""
+
+    id: int
+    at: datetime
+    customer_id: int
+    vip: bool
+
+
+@dataclass(frozen=True)
+class Window:
+    """A window [start, end] of the configured length that crosses the batch threshold."""
+
+    start: datetime
+    end: datetime
+    ids: tuple[int, ...]
+    customers: int
+    vip_customers: int
+    why: str
+
+
+def crossing_windows(
+    arrivals: Sequence[Arrival],
+    *,
+    length: timedelta,
+    crossed: Callable[[policy.BatchCount], str | None],
+) -> list[Window]:
+    """Every window [t, t + length] starting at an arrival that crosses the threshold.
+
+    Enough to find every crossing window: any window [s, s + length] holds no more than the one
+    starting at its first arrival, and the threshold only rises with the counts. Two pointers
+    over the time line: O(n) window moves."""
+    line = sorted(arrivals, key=lambda a: (a.at, a.id))
+    found: list[Window] = []
+    customers: Counter[int] = Counter()
+    vips: Counter[int] = Counter()
+    j = 0
+    for i, first in enumerate(line):
+        while j < len(line) and line[j].at <= first.at + length:
+            customers[line[j].customer_id] += 1
+            if line[j].vip:
+                vips[line[j].customer_id] += 1
+            j += 1
+        why = crossed(policy.BatchCount(customers=len(customers), vip_customers=len(vips)))
+        if why is not None:
+            found.append(
+                Window(
+                    start=first.at,
+                    end=first.at + length,
+                    ids=tuple(sorted(a.id for a in line[i:j])),
+                    customers=len(customers),
+                    vip_customers=len(vips),
+                    why=why,
+                )
+            )
+        for counter, counts in ((customers, True), (vips, first.vip)):
+            if counts:
+                counter[first.customer_id] -= 1
+                if not counter[first.customer_id]:
+                    del counter[first.customer_id]
+    return found
+
+
+def batch_members(windows: Iterable[Window]) -> dict[int, Window]:
+    """Each complaint in some crossing window, with the widest such window (most customers,
+    then the earliest): the evidence its mark shows."""
+    best: dict[int, Window] = {}
+    for window in windows:
+        for cid in window.ids:
+            held = best.get(cid)
+            if held is None or (window.customers, -window.start.timestamp()) > (
+                held.customers,
+                -held.start.timestamp(),
+            ):
+                best[cid] = window
+    return best
+
+
+async def recheck_batch(matter_key: str, *moments: datetime) -> list[int]:
+    """Add and withdraw the batch marks of `matter_key` around `moments` (where a complaint
+    entered or left the matter); the ids whose marks changed."""
     minutes = await thresholds.current(rules.BATCH_WINDOW_MINUTES)
-    start = complaint.created_at - timedelta(minutes=minutes)
+    customers_over = await thresholds.current(rules.BATCH_CUSTOMERS)
+    vip_at_least = await thresholds.current(rules.BATCH_VIP_CUSTOMERS)
+    length = timedelta(minutes=minutes)
+    lo, hi = min(moments), max(moments)
     rows = await Complaint.filter(
-        matter_key=complaint.matter_key,
-        created_at__gte=start,
-        created_at__lte=complaint.created_at,
-    ).values("id", "customer_id", "customer__tier")
-    customers = {r["customer_id"] for r in rows}
-    vips = {r["customer_id"] for r in rows if r["customer__tier"] in policy.VIP_TIERS}
-    why = policy.batch_crossed(
-        policy.BatchCount(customers=len(customers), vip_customers=len(vips)),
-        customers_over=await thresholds.current(rules.BATCH_CUSTOMERS),
-        vip_at_least=await thresholds.current(rules.BATCH_VIP_CUSTOMERS),
+        matter_key=matter_key,
+        created_at__gte=lo - 2 * length,
+        created_at__lte=hi + 2 * length,
+    ).values("id", "created_at", "customer_id", "customer__tier")
+    arrivals = [
+        Arrival(
+            id=r["id"],
+            at=r["created_at"],
+            customer_id=r["customer_id"],
+            vip=r["customer__tier"] in policy.VIP_TIERS,
+        )
+        for r in rows
+    ]
+    windows = crossing_windows(
+        arrivals,
+        length=length,
+        crossed=lambda count: policy.batch_crossed(
+            count, customers_over=customers_over, vip_at_least=vip_at_least
+        ),
     )
-    if why is None:
-        return []
-    ids = sorted(r["id"] for r in rows)
-    evidence = {
-        "matter_key": complaint.matter_key,
-        "window_start": start.isoformat(),
-        "window_end": complaint.created_at.isoformat(),
-        "window_minutes": minutes,
-        "customers": len(customers),
-        "vip_customers": len(vips),
-        "complaint_ids": ids,
+    members = batch_members(windows)
+    on_matter = {a.id for a in arrivals}
+    # only these can change: a window holding one of the others holds none of the moments
+    scope = [a.id for a in arrivals if lo - length <= a.at <= hi + length]
+    marks = {
+        m.complaint_id: m
+        for m in await ComplaintUrgency.filter(complaint_id__in=scope, reason=UrgencyReason.BATCH)
     }
-    return await _add(ids, UrgencyReason.BATCH, f"batch: {why} within {minutes} minutes", evidence)
+    due = {cid: members[cid] for cid in scope if cid in members}
+    added = [cid for cid in due if cid not in marks]
+    for window in {due[cid] for cid in added}:
+        ids = [cid for cid in added if due[cid] == window]
+        await _add(
+            ids,
+            UrgencyReason.BATCH,
+            _batch_note(window, minutes),
+            _evidence(matter_key, window, minutes),
+        )
+    withdrawn = [cid for cid in marks if cid not in due]
+    await _withdraw(
+        withdrawn,
+        UrgencyReason.BATCH,
+        f"batch withdrawn: no {minutes}-minute window holding this complaint crosses the "
+        "threshold any more (a complaint left the matter, C-4)",
+    )
+    # kept marks whose evidence names a complaint no longer on the matter show the window now
+    for cid, mark in marks.items():
+        if cid in due and not set(mark.evidence.get("complaint_ids", [])) <= on_matter:
+            mark.evidence = _evidence(matter_key, due[cid], minutes)
+            mark.note = _batch_note(due[cid], minutes)
+            await mark.save(update_fields=["evidence", "note"])
+    return sorted([*added, *withdrawn])
+
+
+def _batch_note(window: Window, minutes: int) -> str:
+    return f"batch: {window.why} within {minutes} minutes"
+
+
+def _evidence(matter_key: str, window: Window, minutes: int) -> dict[str, Any]:
+    return {
+        "matter_key": matter_key,
+        "window_start": window.start.isoformat(),
+        "window_end": window.end.isoformat(),
+        "window_minutes": minutes,
+        "customers": window.customers,
+        "vip_customers": window.vip_customers,
+        "complaint_ids": list(window.ids),
+    }
+
+
+# --- C-3 repeat ------------------------------------------------------------------------------
 
 
 async def detect_repeat(complaint: Complaint) -> bool:
@@ -118,13 +255,69 @@ async def detect_repeat(complaint: Complaint) -> bool:
     )
     if earlier is None or earlier.archived_at is None:
         return False
+    return bool(
+        await _add(
+            [complaint.id],
+            UrgencyReason.REPEAT,
+            *_repeat_of(earlier.id, earlier.archived_at, months),
+        )
+    )
+
+
+def _repeat_of(earlier_id: int, archived_at: datetime, months: int) -> tuple[str, dict[str, Any]]:
+    note = f"repeat of complaint {earlier_id}, archived {archived_at.date().isoformat()}"
     evidence = {
-        "earlier_complaint_id": earlier.id,
-        "earlier_archived_at": earlier.archived_at.isoformat(),
+        "earlier_complaint_id": earlier_id,
+        "earlier_archived_at": archived_at.isoformat(),
         "window_months": months,
     }
-    note = f"repeat of complaint {earlier.id}, archived {earlier.archived_at.date().isoformat()}"
-    return bool(await _add([complaint.id], UrgencyReason.REPEAT, note, evidence))
+    return note, evidence
+
+
+async def recheck_repeats(customer_id: int, matter_key: str) -> list[int]:
+    """Repeat marks of one customer's complaints on one matter, made right again after a
+    complaint entered or left it (C-4); the ids whose marks changed."""
+    months = await thresholds.current(rules.REPEAT_WINDOW_MONTHS)
+    rows = await Complaint.filter(customer_id=customer_id, matter_key=matter_key).values(
+        "id", "created_at", "archived_at"
+    )
+    due: dict[int, tuple[int, datetime]] = {}
+    for row in rows:
+        since = months_before(row["created_at"], months)
+        earlier = [
+            (e["archived_at"], e["id"])
+            for e in rows
+            if e["id"] != row["id"]
+            and e["archived_at"] is not None
+            and since <= e["archived_at"] <= row["created_at"]
+        ]
+        if earlier:
+            archived_at, earlier_id = max(earlier)
+            due[row["id"]] = (earlier_id, archived_at)
+    marks = {
+        m.complaint_id: m
+        for m in await ComplaintUrgency.filter(
+            complaint_id__in=[r["id"] for r in rows], reason=UrgencyReason.REPEAT
+        )
+    }
+    added = [cid for cid in due if cid not in marks]
+    for cid in added:
+        await _add([cid], UrgencyReason.REPEAT, *_repeat_of(*due[cid], months))
+    withdrawn = [cid for cid in marks if cid not in due]
+    await _withdraw(
+        withdrawn,
+        UrgencyReason.REPEAT,
+        "repeat withdrawn: no complaint of this customer on this matter was archived within "
+        f"{months} months before it (matter key corrected, C-4)",
+    )
+    for cid, mark in marks.items():
+        if cid in due and mark.evidence.get("earlier_complaint_id") != due[cid][0]:
+            mark.note, mark.evidence = _repeat_of(*due[cid], months)
+            await mark.save(update_fields=["evidence", "note"])
+    return sorted([*added, *withdrawn])
+
+
+# --- marks and their history -----------------------------------------------------------------
 
 
 async def _add(
@@ -157,18 +350,22 @@ async def _add(
     return new
 
 
-async def clear_detected(complaint_id: int) -> None:
-    """Withdraw this complaint's own batch/repeat reasons before detection re-runs (C-4)."""
-    found = ComplaintUrgency.filter(complaint_id=complaint_id, reason__in=list(AUTO_REASONS))
-    for row in await found:
-        await ComplaintEvent.create(
-            complaint_id=complaint_id,
-            action="urgency_removed",
-            field="urgency",
-            from_value=row.reason.value,
-            reason="matter key corrected; detection re-runs (C-4)",
-        )
-    await found.delete()
+async def _withdraw(complaint_ids: list[int], reason: UrgencyReason, why: str) -> None:
+    if not complaint_ids:
+        return
+    await ComplaintEvent.bulk_create(
+        [
+            ComplaintEvent(
+                complaint_id=cid,
+                action="urgency_removed",
+                field="urgency",
+                from_value=reason.value,
+                reason=why,
+            )
+            for cid in complaint_ids
+        ]
+    )
+    await ComplaintUrgency.filter(complaint_id__in=complaint_ids, reason=reason).delete()
 
 
 async def refresh_classification(
@@ -242,25 +439,3 @@ async def _apply(
 
 def _rank(colour: WarningColour) -> int:
     return policy.COLOURS.index(colour)
-
-
-async def check_supervision(complaint: Complaint) -> bool:
-    """C-10: the Nth complaint on one matter puts the matter under supervised handling (督办)."""
-    if await SupervisedMatter.exists(matter_key=complaint.matter_key):
-        return False
-    count = await Complaint.filter(matter_key=complaint.matter_key).count()
-    if count < await thresholds.current(rules.SUPERVISION_COMPLAINTS):
-        return False
-    await SupervisedMatter.create(
-        matter_key=complaint.matter_key,
-        complaints_at_flag=count,
-        flagged_by_complaint_id=complaint.id,
-    )
-    await ComplaintEvent.create(
-        complaint_id=complaint.id,
-        action="supervision_started",
-        field="matter_key",
-        to_value=complaint.matter_key,
-        reason=f"complaint number {count} on this matter: supervised handling (C-10)",
-    )
-    return True

@@ -406,6 +406,10 @@ INTERNAL = {
     "services.complaints.deadlines.recompute_provisional",  # run by CHANGE_CALENDAR
     "services.complaints.urgency.refresh_classification",  # inside every complaint step
     "services.complaints.urgency.after_intake",  # inside create_complaint
+    "services.complaints.supervision.after_repeat",  # inside create_complaint (C-10)
+    "services.complaints.supervision.recheck",  # inside correct_matter_key and archive (C-10)
+    "services.complaints.supervision.start",  # inside A-3 rectification's use cases (C-10)
+    "services.complaints.supervision.end",  # inside A-3 rectification's use cases (C-10)
     "services.complaints.notifications.notify",
     "services.complaints.notifications.escalate_to_department_head",
     "services.analysis.taxonomy.record_root_cause",  # inside resolve (C-11)
