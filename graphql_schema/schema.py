@@ -21,6 +21,8 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from graphql_schema.analysis.mutations import AnalysisMutations
+from graphql_schema.analysis.queries import AnalysisQueries
 from graphql_schema.assist.queries import AssistQueries
 from graphql_schema.complaints.handling import ComplaintHandlingMutations
 from graphql_schema.complaints.inbox import InboxMutations
@@ -51,6 +53,7 @@ class Query(
     NotificationQueries,
     RefundQueries,
     AssistQueries,
+    AnalysisQueries,
 ):
     pass
 
@@ -66,6 +69,7 @@ class Mutation(
     ComplaintHandlingMutations,
     RefundMutations,
     InboxMutations,
+    AnalysisMutations,
 ):
     pass
 

@@ -88,6 +88,15 @@ LENGTHS: dict[str, int] = {
     "specialReason": NOTE,
     "idempotencyKey": MAX_KEY_LENGTH,
     "after": 128,  # a cursor: base64 of a kind, a timestamp and an id
+    # monthly analysis and rectification (C-11, A-3)
+    "month": 16,  # YYYY-MM; parse_month says what else is wrong with it
+    "region": _column(Complaint, "province"),  # a province or a city: 32 either way
+    "rootCause": 32,  # a root-cause code (services.analysis.models.RootCause.code)
+    "causeCode": 32,
+    "code": 32,
+    "name": 100,
+    "departmentCode": 32,
+    "result": TEXT,
     # logging in
     "username": _column(Staff, "username"),
     "password": PASSWORD,
