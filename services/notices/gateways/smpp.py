@@ -203,6 +203,26 @@ class _ScrubbedLog(logging.Handler):
             logging.getLogger("aiosmpplib").log(record.levelno, scrub(record.getMessage())[:500])
 
 
+class _Esme(ESME):
+    """aiosmpplib's ESME, closing the old socket before it connects again (it leaves it open)."""
+
+    async def connect(self) -> None:
+        old = self._writer
+        if old is not None and self.session_state != self.bind_mode.session_state:
+            old.close()
+        await super().connect()
+
+    async def shut(self) -> None:
+        writer = self._writer
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.stop(), 2)
+        for stream in (writer, self._writer):
+            if stream is not None:
+                stream.close()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(stream.wait_closed(), 1)
+
+
 class ReceiptNotStored(ConnectionError):
     """Storing a receipt failed: drop the session unacknowledged, the centre sends it again."""
 
@@ -279,7 +299,7 @@ class SmppGateway:
         self._backoff = _Backoff(throttle_backoff_seconds, 10.0)
         self._enquire_link_seconds = float(enquire_link_seconds)
         self._rebind_min_ms = rebind_min_ms
-        self.esme: ESME | None = None
+        self.esme: _Esme | None = None
 
     @property
     def bound(self) -> bool:
@@ -290,7 +310,7 @@ class SmppGateway:
         if self._task is not None and not self._task.done():
             return
         self._slots = asyncio.Semaphore(self.window)
-        self.esme = ESME(
+        self.esme = _Esme(
             smsc_host=self.host,
             smsc_port=self.port,
             system_id=self.system_id,
@@ -404,8 +424,7 @@ class SmppGateway:
 
     async def close(self) -> None:
         if self.esme is not None and self._task is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.esme.stop(), 2)
+            await self.esme.shut()
             self._task.cancel()
             with contextlib.suppress(BaseException):
                 await self._task
