@@ -169,11 +169,21 @@ class ComplaintMutations:
         )
 
     @strawberry.mutation(
-        description="RESOLVING → RESOLVED, recording cause, solution and prevention (C-7)."
+        description="RESOLVING → RESOLVED, recording cause, solution and prevention (C-7), and "
+        "`rootCause`, a code of `rootCauses` (C-11): an unknown code answers NOT_FOUND, a "
+        "retired one INVALID_INPUT, both with field `rootCause`."
     )
     async def resolve_complaint(
-        self, info: strawberry.Info, id: strawberry.ID, cause: str, solution: str, prevention: str
+        self,
+        info: strawberry.Info,
+        id: strawberry.ID,
+        cause: str,
+        solution: str,
+        prevention: str,
+        root_cause: str | None = None,
     ) -> ComplaintPayload:
+        # C-11: passed only when given, until service.resolve takes root_cause (see the wiring)
+        extra = {"root_cause": root_cause} if root_cause is not None else {}
         return await run_step(
             info,
             lambda a: service.resolve(
@@ -182,6 +192,7 @@ class ComplaintMutations:
                 cause=cause,
                 solution=solution,
                 prevention=prevention,
+                **extra,
             ),
         )
 
