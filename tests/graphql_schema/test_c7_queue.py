@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from services import clock
-from services.complaints import deadlines, service, timekeeping
-from services.complaints.models import Deadline, DeadlineKind, DeadlineState
+from services.complaints import deadlines, timekeeping
+from services.complaints.models import Complaint, Deadline, DeadlineKind, DeadlineState
 from services.staff.models import Role
 from tests import factories as f
 
@@ -35,6 +36,13 @@ async def _column_matches_reference() -> None:
         assert (row["next_due_at"], row["breach_open"]) == (row["expected"], row["breached"]), row
 
 
+async def _meet(complaint_id: int, kind: DeadlineKind) -> None:
+    """What a step does: the complaint locked, the deadline met, in one transaction."""
+    async with in_transaction():
+        await Complaint.select_for_update().get(id=complaint_id)
+        await deadlines.meet(complaint_id, kind, at=clock.now())
+
+
 async def _ids(gql, handler, **filters) -> list[int]:
     data = await gql.data(QUEUE, {"f": filters or None, "first": 50}, as_=handler)
     return [int(e["node"]["id"]) for e in data["complaints"]["edges"]]
@@ -50,8 +58,8 @@ async def test_c7_queue_due_soonest_orders_by_the_next_pending_deadline_and_page
         promise="两小时内回电",
         due_at=clock.now() + timedelta(hours=2),
     )
-    # acknowledging the first moves its next limit to the (later) plan deadline
-    await service.acknowledge(actor=handler, complaint_id=first.id)
+    # meeting the first's acknowledgement moves its next limit to the (later) plan deadline
+    await _meet(first.id, DeadlineKind.ACKNOWLEDGE)
 
     page1 = await gql.data(QUEUE, {"first": 2}, as_=handler)
     after = page1["complaints"]["pageInfo"]["endCursor"]
@@ -90,7 +98,7 @@ async def test_c7_queue_overdue_and_due_within_follow_every_deadline_change(gql)
     await _column_matches_reference()
 
     # met late: no longer an open breach, and no longer overdue
-    await service.acknowledge(actor=handler, complaint_id=late.id)
+    await _meet(late.id, DeadlineKind.ACKNOWLEDGE)
     assert (await Deadline.get(id=ack.id)).state == DeadlineState.MET_LATE
     assert await _ids(gql, handler, overdue=True) == []
     await _column_matches_reference()
