@@ -115,7 +115,8 @@ def _where(f: ComplaintFilter) -> _Sql:
     if f.supervised is not None:
         sql.add(
             ("" if f.supervised else "NOT ")
-            + "EXISTS (SELECT 1 FROM supervised_matters s WHERE s.matter_key = c.matter_key)"
+            + "EXISTS (SELECT 1 FROM supervised_matters s WHERE s.matter_key = c.matter_key"
+            + " AND s.ended_at IS NULL)"  # supervised now: an open period (C-10)
         )
     at = f.at or clock.now()
     if f.overdue is not None:
@@ -215,9 +216,9 @@ async def tasks_for(complaint_ids: Sequence[int]) -> dict[int, list[ComplaintTas
 
 
 async def supervision_for(matter_keys: Sequence[str]) -> dict[str, SupervisedMatter]:
-    return {
-        s.matter_key: s for s in await SupervisedMatter.filter(matter_key__in=list(matter_keys))
-    }
+    """Each matter's latest supervision period (C-10): the open one, else the last ended."""
+    rows = SupervisedMatter.filter(matter_key__in=list(matter_keys)).order_by("id")
+    return {s.matter_key: s for s in await rows}
 
 
 async def _by_complaint(rows: QuerySet[M]) -> dict[int, list[M]]:
