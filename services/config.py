@@ -32,6 +32,8 @@ class Settings:
     db_statement_timeout_ms: int  # the API's PostgreSQL connections only
     db_pool_max: int
     log_level: str
+    log_format: str  # text | json: one JSON object per line, with the request id
+    worker_metrics_port: int  # the worker's Prometheus /metrics; 0: not served
     notice_gateway: str  # outbox | http | smpp: where customer SMS go
     notice_http_url: str
     notice_http_account: str
@@ -116,6 +118,8 @@ def load() -> Settings:
         db_statement_timeout_ms=_config("DB_STATEMENT_TIMEOUT_MS", cast=int, default=5000),
         db_pool_max=_config("DB_POOL_MAX", cast=int, default=20),
         log_level=_config("LOG_LEVEL", default="INFO"),
+        log_format=_config("LOG_FORMAT", default="text"),
+        worker_metrics_port=_config("WORKER_METRICS_PORT", cast=int, default=0),
         notice_gateway=_config("NOTICE_GATEWAY", default="outbox"),
         notice_http_url=_config("NOTICE_HTTP_URL", default=""),
         notice_http_account=_config("NOTICE_HTTP_ACCOUNT", default=""),
