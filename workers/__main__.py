@@ -2,6 +2,10 @@
 
 `python -m workers --check` exits 0 when a worker recorded its health in Redis lately (arq's
 health key), for container health checks.
+
+Every job is timed (`workers.metrics`, served on WORKER_METRICS_PORT when set) and runs with the
+request id of the request that queued it (`workers.queue.serialize_job`), so its log lines can
+be found from the API's.
 """
 
 from __future__ import annotations
@@ -13,15 +17,24 @@ from arq.worker import check_health, get_kwargs
 
 from services import logs
 from services.config import settings
+from workers import metrics
+from workers.queue import deserialize_job, serialize_job
 from workers.resilient import Worker
 from workers.settings import WorkerSettings
 
-SETTINGS: dict[str, Any] = dict(vars(WorkerSettings))
+SETTINGS: dict[str, Any] = metrics.instrument(
+    {
+        **vars(WorkerSettings),
+        "job_serializer": serialize_job,
+        "job_deserializer": deserialize_job,
+    }
+)
 
 
 def run(**overrides: Any) -> None:
     """Run the worker until SIGINT/SIGTERM; `overrides` replace WorkerSettings (tests)."""
     logs.configure(settings.log_level)
+    metrics.serve(settings.worker_metrics_port)
     Worker(**{**get_kwargs(SETTINGS), **overrides}).run()
 
 

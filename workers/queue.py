@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import time
 from datetime import datetime
 from typing import Any
@@ -9,9 +10,29 @@ from typing import Any
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import expires_extra_ms
 
+from services import logs
+
 # arq keeps a job's payload until its run time plus this long; a job whose run time has passed
 # gets the whole grace from now (see `expires_in`)
 GRACE_SECONDS = expires_extra_ms / 1000
+
+
+REQUEST_ID = "tousu_request_id"  # beside arq's own keys in a queued job
+
+
+def serialize_job(data: dict[str, Any]) -> bytes:
+    """arq's pickle, plus the id of the request that queued the job (`services.logs`)."""
+    rid = logs.request_id.get()
+    return pickle.dumps({**data, REQUEST_ID: rid} if rid else data)
+
+
+def deserialize_job(raw: bytes) -> Any:
+    """arq's unpickle; a job's request id becomes the request id of the task running it (arq
+    runs each job in a task of its own), so its log lines carry the request's id."""
+    data = pickle.loads(raw)
+    if isinstance(data, dict) and (rid := data.pop(REQUEST_ID, None)):
+        logs.request_id.set(rid)
+    return data
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -52,6 +73,8 @@ class ArqScheduler:
                 unix_socket_path=settings.unix_socket_path,
                 socket_connect_timeout=settings.conn_timeout,
                 socket_timeout=settings.conn_timeout,
+                job_serializer=serialize_job,
+                job_deserializer=deserialize_job,
             )
         )
 

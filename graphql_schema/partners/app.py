@@ -15,6 +15,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from graphql_schema.graphiql import PARTNER_HEADERS, PARTNER_QUERY, OfflineGraphiQL
+from graphql_schema.ops import Measured
 from graphql_schema.partners.context import PartnerContext, authenticate
 from graphql_schema.partners.ratelimit import RedisRateLimiter
 from graphql_schema.partners.schema import schema as partner_schema
@@ -28,7 +30,12 @@ log = logging.getLogger("tousu.partners")
 _limiters: list[RedisRateLimiter] = []
 
 
-class PartnerGraphQL(GraphQLEndpoint[PartnerContext]):
+class PartnerGraphQL(OfflineGraphiQL, Measured, GraphQLEndpoint[PartnerContext]):
+    graphiql_title = "Tousu partner API"
+    graphiql_query = PARTNER_QUERY
+    graphiql_headers = PARTNER_HEADERS
+    metrics_endpoint = "partner"
+
     def __init__(self, *, limiter: RateLimiter, **kwargs: Any):
         super().__init__(partner_schema, **kwargs)
         self.limiter = limiter
