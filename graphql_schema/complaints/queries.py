@@ -15,6 +15,7 @@ from graphql_schema.complaints.types import (
     ComplaintEdge,
     ComplaintFilterInput,
     ComplaintOrder,
+    ComplaintStatus,
     PageInfo,
 )
 from graphql_schema.ids import parse_id, parse_optional_id
@@ -61,17 +62,44 @@ def decode_due_cursor(cursor: str) -> tuple[datetime, int]:
         raise _bad_cursor() from None
 
 
+# `open: true` (not yet archived, C-6) and `open: false`
+OPEN_STATUSES = tuple(s for s in ComplaintStatus if s is not ComplaintStatus.ARCHIVED)
+CLOSED_STATUSES = (ComplaintStatus.ARCHIVED,)
+
+
+def _invalid(message: str, field: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "INVALID_INPUT", "field": field})
+
+
+def _statuses(f: ComplaintFilterInput) -> list[ComplaintStatus]:
+    """`status` narrowed by `open`; a contradiction is refused rather than answered empty."""
+    statuses = list(f.status or ())
+    if f.open is None:
+        return statuses
+    allowed = OPEN_STATUSES if f.open else CLOSED_STATUSES
+    narrowed = [s for s in (statuses or allowed) if s in allowed]
+    if not narrowed:
+        raise _invalid("`open` and `status` exclude each other: nothing can match.", "open")
+    return narrowed
+
+
 def to_filter(
-    f: ComplaintFilterInput | None, customer_id: int | None = None
+    f: ComplaintFilterInput | None,
+    customer_id: int | None = None,
+    viewer_id: int | None = None,
 ) -> queries.ComplaintFilter:
     f = f or ComplaintFilterInput()
     try:
-        owner_id = parse_optional_id(f.owner_id, field="ownerId")
-        department_id = parse_optional_id(f.department_id, field="departmentId")
+        owner_id = parse_optional_id(f.owner_id, field="ownerId", kind="StaffMember")
+        department_id = parse_optional_id(f.department_id, field="departmentId", kind="Department")
     except NotFound as exc:
         raise GraphQLError(exc.message, extensions={"code": "INVALID_INPUT"}) from None
+    if f.mine and viewer_id is not None:
+        if owner_id not in (None, viewer_id):
+            raise _invalid("`mine` and `ownerId` name different owners.", "mine")
+        owner_id = viewer_id
     return queries.ComplaintFilter(
-        statuses=f.status or (),
+        statuses=_statuses(f),
         urgency=f.urgency or (),
         urgent_only=bool(f.urgent),
         channels=f.channel or (),
@@ -104,7 +132,7 @@ async def complaint_connection(
             f"`first` must be between 1 and {queries.MAX_PAGE}.",
             extensions={"code": "INVALID_INPUT"},
         )
-    criteria = to_filter(f, customer_id)
+    criteria = to_filter(f, customer_id, viewer_id=info.context.staff.id)
     viewer = info.context.staff
     due_soonest = order == ComplaintOrder.DUE_SOONEST
     try:

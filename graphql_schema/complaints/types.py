@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from graphql_schema.abilities import ComplaintViewerCan, complaint_abilities
 from graphql_schema.context import now_or_later
 from graphql_schema.customers.types import Customer
 from graphql_schema.enums import (
@@ -22,17 +23,26 @@ from graphql_schema.enums import (
     UrgencyReason,
     WarningColour,
 )
+from graphql_schema.frontend_loaders import refunds_by_complaint
 from graphql_schema.notices.types import Notice
 from graphql_schema.permissions import sees_complaint_private
 from graphql_schema.staff.types import Department, StaffMember
+from services.complaints.deadlines import NOT_ENFORCED
 from services.complaints.models import Complaint as ComplaintRow
 from services.complaints.models import ComplaintEvent as EventRow
 from services.complaints.models import ComplaintTask as TaskRow
 from services.complaints.models import ComplaintUrgency as UrgencyRow
 from services.complaints.models import Deadline as DeadlineRow
+from services.complaints.models import DeadlineState as DeadlineStateValue
+from services.complaints.models import Status as StatusValue
+from services.permissions.table import Actor, ComplaintFacts
 from services.phones import mask
 from services.privacy import Viewer
 from services.staff.models import Staff
+
+if TYPE_CHECKING:
+    from graphql_schema.refunds.results import Compensation
+    from graphql_schema.refunds.types import Refund
 
 
 @strawberry.type(
@@ -318,6 +328,54 @@ class Complaint:
             lambda rows: [Notice.from_row(r, visible=visible) for r in rows],
         )
 
+    @strawberry.field(
+        description="The soonest pending time limit a handler can miss (the revisit window's "
+        "opening is not one); null when nothing is pending."
+    )
+    async def next_deadline(self, info: strawberry.Info) -> Deadline | None:
+        rows = await info.context.loaders.deadlines_by_complaint.load(int(self.id))  # soonest first
+        pending = (
+            r for r in rows if r.state == DeadlineStateValue.PENDING and r.kind not in NOT_ENFORCED
+        )
+        row = next(pending, None)
+        return None if row is None else Deadline.from_row(row)
+
+    @strawberry.field(description="The refunds requested on this complaint (R-1), oldest first.")
+    async def refunds(
+        self, info: strawberry.Info
+    ) -> list[Annotated[Refund, strawberry.lazy("graphql_schema.refunds.types")]]:
+        from graphql_schema.refunds.types import Refund
+
+        rows = await refunds_by_complaint(info).load(int(self.id))
+        return [Refund.from_row(r) for r in rows]
+
+    @strawberry.field(description="The R-10 compensation recorded on this complaint, oldest first.")
+    async def compensations(
+        self, info: strawberry.Info
+    ) -> list[Annotated[Compensation, strawberry.lazy("graphql_schema.refunds.results")]]:
+        from graphql_schema.refunds.results import Compensation
+
+        rows = await info.context.loaders.compensations_by_complaint.load(int(self.id))
+        return [Compensation.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="What you may do to it now: the permission table and the life cycle."
+    )
+    def viewer_can(self, info: strawberry.Info) -> ComplaintViewerCan:
+        facts = ComplaintFacts(
+            owner_id=self.owner_id,
+            first_handler_id=self.first_handler_id,
+            department_id=self.department_id,
+        )
+        return ComplaintViewerCan(
+            **complaint_abilities(
+                Actor.of(info.context.staff),
+                facts,
+                StatusValue(self.status.value),
+                paused=self.paused_since is not None,
+            )
+        )
+
     @classmethod
     def from_row(cls, row: ComplaintRow, viewer: Staff) -> Complaint:
         ids: dict[str, Any] = {
@@ -451,6 +509,14 @@ class ComplaintFilterInput:
         default=None,
         description="true: a deadline has passed unmet (breached, or pending past due); "
         "false: none has.",
+    )
+    mine: bool | None = strawberry.field(
+        default=None,
+        description="true: only complaints you own (as `ownerId` set to your own id).",
+    )
+    open: bool | None = strawberry.field(
+        default=None,
+        description="true: only open complaints (not yet archived); false: only archived ones.",
     )
     due_within_hours: int | None = strawberry.field(
         default=None,

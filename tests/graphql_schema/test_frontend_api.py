@@ -98,3 +98,46 @@ async def test_c12_customer_by_id_is_masked_for_a_handler_who_did_not_type_the_n
         as_=owner,
     )
     assert both["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+LIST = """query($f: ComplaintFilterInput) { complaints(first: 50, filter: $f) { totalCount
+  edges { node { id refunds { id } compensations { id } nextDeadline { kind }
+  viewerCan { acknowledge } } } } }"""
+
+
+async def test_mine_and_open_filters(gql):
+    me, other = await f.staff(Role.HANDLER), await f.staff(Role.HANDLER)
+    mine = await f.complaint(me, await f.customer())
+    await f.complaint(other, await f.customer())
+
+    async def ids(criteria: dict[str, object]) -> list[str]:
+        data = await gql.data(LIST, {"f": criteria}, as_=me)
+        return [e["node"]["id"] for e in data["complaints"]["edges"]]
+
+    assert await ids({"mine": True}) == [str(mine.id)]
+    assert await ids({"mine": True, "open": True}) == [str(mine.id)]
+    assert await ids({"open": False}) == []  # nothing archived
+    assert len(await ids({"open": True, "status": ["RECEIVED", "ARCHIVED"]})) == 2
+    for contradiction in (
+        {"open": False, "status": ["RECEIVED"]},
+        {"mine": True, "ownerId": str(me.id)},
+    ):
+        body = await gql.post(LIST, {"f": contradiction}, as_=other)
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT", contradiction
+
+
+async def test_a_page_of_complaints_with_refunds_costs_the_same_queries_for_1_or_10(
+    gql, count_queries
+):
+    handler = await f.staff(Role.HANDLER)
+
+    async def statements() -> int:
+        count_queries.queries.clear()
+        await gql.data(LIST, {"f": {"mine": True}}, as_=handler)
+        return len(count_queries.queries)
+
+    await f.refund(handler)
+    one = await statements()
+    for _ in range(9):
+        await f.refund(handler)
+    assert await statements() == one
