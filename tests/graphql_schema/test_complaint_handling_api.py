@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services import clock
-from services.complaints import deadlines
+from services.complaints import deadlines, supervision
 from services.complaints.models import Complaint, Deadline, DeadlineKind
 from services.customers.models import Tier
 from services.staff.models import Role
@@ -125,8 +125,7 @@ async def test_c8_tasks_and_c10_supervision_over_graphql(gql):
     handler = await f.staff(Role.HANDLER)
     technician = await f.staff(Role.HANDLER, username="tech")
     complaint = await f.complaint(handler)
-    for _ in range(2):
-        await f.complaint(handler)
+    await supervision.start(matter_key=complaint.matter_key, reason="整改升级 (A-3)", actor=None)
     due = (clock.now() + timedelta(days=2)).isoformat()
 
     added = await gql.data(
@@ -146,11 +145,11 @@ async def test_c8_tasks_and_c10_supervision_over_graphql(gql):
 
     result = added["addComplaintTask"]["complaint"]
     assert result["tasks"] == [{"title": "更换板卡", "done": None, "owner": {"username": "tech"}}]
-    assert result["supervision"] == {"complaintsAtStart": 3}
+    assert result["supervision"] == {"complaintsAtStart": 0}  # started by A-3, not by repeats
     assert bad_owner["addComplaintTask"]["__typename"] == "NotFoundError"
     assert (
         await Complaint.filter(matter_key=(await Complaint.get(id=complaint.id)).matter_key).count()
-        == 3
+        == 1
     )
 
 
