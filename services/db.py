@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "services.staff.models",
     "services.customers.models",
     "services.complaints.models",
+    "services.complaints.routing_models",
     "services.calendar.models",
     "services.thresholds.models",
     "services.refunds.models",
