@@ -1,6 +1,7 @@
 """Every string the console shows comes from a gettext catalog: zh-CN, or English on request.
 
-The catalogs are `admin_ui/locale/<locale>/LC_MESSAGES/messages.po`, read with Babel when the
+The catalogs are `admin_ui/locale/<locale>/LC_MESSAGES/messages.po` (and one `<concern>.po`
+beside it per console concern, merged into it), read with Babel when the
 module is imported and compiled in memory into gettext translations. Message ids are stable
 keys ("nav.complaints"); each catalog holds that key's text, with `{name}` placeholders.
 Templates and views only ever call `_()`, `label()` and the formatting helpers below; a test
@@ -29,9 +30,17 @@ _DIRECTORY = {"zh-CN": "zh_CN", "en": "en"}
 
 
 def _load(locale: str) -> tuple[Translations, frozenset[str]]:
-    path = LOCALE_DIR / _DIRECTORY[locale] / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as po:
+    """messages.po, and beside it one catalog per concern (e.g. analysis.po), merged."""
+    folder = LOCALE_DIR / _DIRECTORY[locale] / "LC_MESSAGES"
+    with (folder / "messages.po").open("rb") as po:
         catalog = read_po(po, locale=_BABEL_LOCALE[locale])
+    for path in sorted(folder.glob("*.po")):
+        if path.name == "messages.po":
+            continue
+        with path.open("rb") as po:
+            for message in read_po(po, locale=_BABEL_LOCALE[locale]):
+                if message.id:
+                    catalog[message.id] = message
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)

@@ -109,9 +109,9 @@ async def overview(request: Request, staff: Staff) -> Response:
         _chart(i18n._("overview.by_colour", locale), labels, colours, empty),
         *compliance,
         _chart(
-            i18n._("overview.band_count", locale, days=BAND_DAYS), band_labels, band_count, empty
+            i18n._("overview.paid_count", locale, days=BAND_DAYS), band_labels, band_count, empty
         ),
-        _chart(i18n._("overview.band_yuan", locale, days=BAND_DAYS), band_labels, band_yuan, empty),
+        _chart(i18n._("overview.paid_yuan", locale, days=BAND_DAYS), band_labels, band_yuan, empty),
     ]
     context = {
         "staff": staff,

@@ -44,13 +44,16 @@ async def complaints_by(column: str, since: datetime) -> Counts:
 
 
 async def deadline_compliance(since: datetime, now: datetime) -> Counts:
-    """Complaint time limits (C-7) that fell due per month: met in time, or not."""
+    """Complaint time limits (C-7) that fell due per month: met in time, or not (met late,
+    breached, or still pending past due). The revisit window's opening is when a revisit may
+    start, not a limit anyone can miss, and a waived limit was set aside: neither is counted."""
     rows = await _rows(
         "SELECT to_char(due_at AT TIME ZONE $1, 'YYYY-MM') AS month, "
-        "count(*) FILTER (WHERE state = 'met' AND met_at <= due_at) AS on_time, "
-        "count(*) FILTER (WHERE state = 'breached' OR (state = 'met' AND met_at > due_at) "
+        "count(*) FILTER (WHERE state = 'met') AS on_time, "
+        "count(*) FILTER (WHERE state IN ('met_late', 'breached') "
         "OR (state = 'pending' AND due_at < $3)) AS late "
-        "FROM complaint_deadlines WHERE due_at >= $2 AND due_at < $3 GROUP BY 1",
+        "FROM complaint_deadlines WHERE due_at >= $2 AND due_at < $3 "
+        "AND kind <> 'revisit_opens' GROUP BY 1",
         [settings.timezone, since, now],
     )
     return {
@@ -75,10 +78,11 @@ async def refund_execution_compliance(since: datetime) -> Counts:
 
 
 async def refunds_by_band(since: datetime) -> dict[int, tuple[int, int]]:
-    """Refunds requested since `since` per R-12 band: (how many, how much in fen)."""
+    """Refunds paid (executed) since `since` per R-12 band: (how many, how much in fen).
+    Rejected, declined, cancelled and still open requests paid nothing and are not counted."""
     rows = await _rows(
         "SELECT band, count(*) AS n, coalesce(sum(refund_fen), 0) AS fen FROM refunds "
-        "WHERE created_at >= $1 GROUP BY band",
+        "WHERE status = 'executed' AND executed_at >= $1 GROUP BY band",
         [since],
     )
     return {int(str(row["band"])): (int(str(row["n"])), int(str(row["fen"]))) for row in rows}
