@@ -45,6 +45,14 @@ strawberry.enum(
 WarningColour = c.WarningColour
 Severity = c.Severity
 strawberry.enum(
+    c.SupervisionCause,
+    name="SupervisionCause",
+    description="Why a matter went under supervised handling (C-10): REPEAT_COMPLAINTS, one "
+    "customer's repeat complaints on it reached the threshold; RECTIFICATION, an A-3 "
+    "rectification escalated it.",
+)
+SupervisionCause = c.SupervisionCause
+strawberry.enum(
     c.DeadlineKind, name="DeadlineKind", description="Which time limit of C-7 / C-9 this is."
 )
 DeadlineKind = c.DeadlineKind

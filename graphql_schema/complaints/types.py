@@ -19,6 +19,7 @@ from graphql_schema.enums import (
     DeadlineKind,
     DeadlineState,
     Severity,
+    SupervisionCause,
     TaskKind,
     UrgencyReason,
     WarningColour,
@@ -166,15 +167,53 @@ class ComplaintTask:
         )
 
 
-@strawberry.type(description="The matter is under supervised handling (督办, C-10).")
+@strawberry.type(
+    description="A period of supervised handling (督办, C-10) of the complaint's matter: why and "
+    "when it started, who owns it, and when and why it ended (null while it lasts)."
+)
 class Supervision:
     since: datetime = strawberry.field(description="When supervision started.")
+    active: bool = strawberry.field(description="true while the matter is under supervision.")
+    cause: SupervisionCause = strawberry.field(description="What started it.")
+    reason: str = strawberry.field(
+        description="Why it started, e.g. the repeat complaints that reached the threshold."
+    )
     complaints_at_start: int = strawberry.field(
-        description="How many complaints on the matter there were when it started."
+        description="One customer's repeat complaints on the matter when it started "
+        "(0 when a rectification started it)."
     )
-    started_by_complaint_id: strawberry.ID = strawberry.field(
-        description="The complaint whose intake started it."
+    started_by_complaint_id: strawberry.ID | None = strawberry.field(
+        description="The complaint whose intake started it; null if none did."
     )
+    ended_at: datetime | None = strawberry.field(
+        description="When it ended: the matter's complaints resolved and verified (archived), "
+        "a key correction, or by hand; null while it lasts."
+    )
+    end_reason: str = strawberry.field(description="Why it ended; empty while it lasts.")
+    owner_id: strawberry.Private[int | None]
+    started_by_id: strawberry.Private[int | None]
+    ended_by_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="Who owns it: the complaint manager (投诉主管), else the head of the "
+        "matter's department; null if there was neither."
+    )
+    def owner(self, info: strawberry.Info) -> StaffMember | None:
+        return _staff_or_none_later(info, self.owner_id)
+
+    @strawberry.field(description="Who started it; null when the system did (repeat complaints).")
+    def started_by(self, info: strawberry.Info) -> StaffMember | None:
+        return _staff_or_none_later(info, self.started_by_id)
+
+    @strawberry.field(description="Who ended it; null while it lasts or when the system did.")
+    def ended_by(self, info: strawberry.Info) -> StaffMember | None:
+        return _staff_or_none_later(info, self.ended_by_id)
+
+
+def _staff_or_none_later(info: strawberry.Info, staff_id: int | None) -> Any:
+    if staff_id is None:
+        return None
+    return now_or_later(info.context.loaders.staff_by_id, staff_id, _staff_or_none)
 
 
 @strawberry.type(description="A customer complaint and everything needed to handle it.")
@@ -303,8 +342,11 @@ class Complaint:
         description="Supervised handling of this complaint's matter (C-10); null if none."
     )
     def supervision(self, info: strawberry.Info) -> Supervision | None:
+        see = Viewer(self.phone_visible)
         return now_or_later(
-            info.context.loaders.supervision_by_matter, self.matter_key, _supervision
+            info.context.loaders.supervision_by_matter,
+            self.matter_key,
+            lambda row: _supervision(row, see),
         )
 
     @strawberry.field(description="The append-only history, oldest first.")
@@ -439,13 +481,22 @@ def _department_or_none(row: Any) -> Department | None:
     return Department.from_row(row) if row else None
 
 
-def _supervision(row: Any) -> Supervision | None:
+def _supervision(row: Any, see: Viewer) -> Supervision | None:
     if row is None:
         return None
+    started_by = row.flagged_by_complaint_id
     return Supervision(
         since=row.flagged_at,
+        active=row.ended_at is None,
+        cause=SupervisionCause(row.cause),
+        reason=see.text(row.reason),
         complaints_at_start=row.complaints_at_flag,
-        started_by_complaint_id=strawberry.ID(str(row.flagged_by_complaint_id)),
+        started_by_complaint_id=strawberry.ID(str(started_by)) if started_by else None,
+        ended_at=row.ended_at,
+        end_reason=see.text(row.end_reason),
+        owner_id=row.owner_id,
+        started_by_id=row.started_by_id,
+        ended_by_id=row.ended_by_id,
     )
 
 
