@@ -121,12 +121,12 @@ async def prepare(servers: Servers) -> None:
     os.environ["ENV"] = "bench"  # not "dev": the production schema (introspection off)
     os.environ["SECRET_KEY"] = "bench-only-secret-key"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    from services import db
+    from services import db, runtime
     from services.calendar.seed import seed_years
 
     note(f"migrating {DATABASE}")
     await db.migrate()
-    await db.init()
+    await runtime.start()
     await seed_years()
 
 
@@ -147,12 +147,12 @@ async def extra_database(name: str) -> str:
 async def use_database(url: str | None = None) -> None:
     """Point Tortoise at another database (`tousu_bench` when None); a few milliseconds.
     The per-process caches of thresholds and calendar are dropped: they belong to a database."""
-    from services import db
+    from services import db, runtime
     from services.calendar.service import forget_calendar
     from services.thresholds import service as thresholds
 
     await db.close()
-    await db.init(url)
+    await runtime.start(url)
     thresholds.forget()
     forget_calendar()
 

@@ -18,7 +18,7 @@ from graphql_schema.context import Context, build_context
 from graphql_schema.partners import app as partner_api
 from graphql_schema.schema import schema as default_schema
 from graphql_schema.transport import EdgeLimits, GraphQLEndpoint, unavailable
-from services import db, logs, scheduling
+from services import db, logs, runtime, scheduling
 from services.calendar.service import calendar_status
 from services.config import settings
 
@@ -36,7 +36,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
     owns_db = not Tortoise._inited
     if owns_db:
-        await db.init(statement_timeout_ms=settings.db_statement_timeout_ms)
+        await runtime.start(statement_timeout_ms=settings.db_statement_timeout_ms)
     queue = await ArqScheduler.connect(settings.redis_url)
     scheduling.install(queue)
     try:

@@ -23,7 +23,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from services import db
+from services import db, runtime
 from services.calendar import seed
 from services.calendar.policy import YearExceptions
 from services.calendar.service import CalendarStatus, calendar_status
@@ -105,7 +105,7 @@ def report(year: int, stored: YearExceptions) -> str:
 
 async def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    await db.init()
+    await runtime.start()
     try:
         print(await run(args))
     except DomainError as exc:

@@ -17,7 +17,7 @@ import getpass
 import sys
 from collections.abc import Awaitable, Callable
 
-from services import db, demo, logs
+from services import db, demo, logs, runtime
 from services.calendar.seed import seed_years
 from services.errors import DomainError, InvalidInput
 from services.staff import lifecycle
@@ -28,7 +28,7 @@ from services.staff.service import hash_password
 async def migrate() -> None:
     """Apply migrations and make sure the shipped working-day calendar is present."""
     await db.migrate()
-    await db.init()
+    await runtime.start()
     try:
         years = await seed_years()
         print(f"migrations applied; calendar years added: {years or 'none (already there)'}")
@@ -111,7 +111,7 @@ def parser() -> argparse.ArgumentParser:
 async def _run(
     command: Callable[[argparse.Namespace], Awaitable[None]], args: argparse.Namespace
 ) -> None:
-    await db.init()
+    await runtime.start()
     try:
         await command(args)
     finally:

@@ -81,11 +81,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 async def database() -> AsyncIterator[None]:
     from tortoise import Tortoise
 
-    from services import db
+    from services import db, runtime
     from services.calendar.seed import seed_years
 
     await db.migrate()
-    await db.init()
+    await runtime.start()
     await seed_years()
     yield
     await Tortoise.close_connections()

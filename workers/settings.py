@@ -10,7 +10,7 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob
 from arq.worker import Function, func
 
-from services import clock, db, logs
+from services import clock, db, logs, runtime
 from services.audit import service as audit
 from services.calendar.service import calendar_status
 from services.complaints import deadlines
@@ -28,7 +28,7 @@ log = logging.getLogger("workers.calendar")
 
 async def startup(ctx: dict[str, Any]) -> None:
     logs.configure(settings.log_level)
-    await db.init()
+    await runtime.start()
     await notices.startup(ctx)
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from services.audit.kinds import ApprovalFact, RefundFacts
 from services.notices.models import Notice
+from services.notices.service import refund_key
 from services.refunds import limits, policy
-from services.refunds.execution import notice_key
 from services.refunds.models import LedgerEntry, Refund, RefundApproval, RefundEvent
 from services.thresholds import service as thresholds
 from services.thresholds.models import ThresholdVersion
@@ -71,7 +71,7 @@ async def load(refunds: Sequence[Refund]) -> dict[int, tuple[RefundFacts, dateti
         if action in BAND_DECISIONS:
             decided[refund_id] = at
     ledger = {e.refund_id: e for e in await LedgerEntry.filter(refund_id__in=ids) if e.refund_id}
-    keys = {notice_key(refund_id): refund_id for refund_id in ids}
+    keys = {refund_key(refund_id): refund_id for refund_id in ids}
     notices: dict[int, int] = defaultdict(int)
     for key in await Notice.filter(key__in=list(keys)).values_list("key", flat=True):
         notices[keys[str(key)]] += 1

@@ -9,7 +9,6 @@ from services.complaints.models import (
     Category,
     Channel,
     Severity,
-    Status,
     UrgencyReason,
     WarningColour,
 )
@@ -20,47 +19,6 @@ from services.permissions.facts import (  # noqa: F401 - the rule facts, re-expo
     LEAD_ROLES,
     VIP_TIERS,
 )
-
-
-@dataclass(frozen=True)
-class Step:
-    """One life-cycle step of C-6: the statuses it may start from and where it leads."""
-
-    action: str
-    sources: frozenset[Status]
-    target: Status
-    timestamp: str | None  # the Complaint field that records when it happened
-
-
-STEPS: dict[str, Step] = {
-    s.action: s
-    for s in (
-        Step("acknowledge", frozenset({Status.RECEIVED}), Status.ACKNOWLEDGED, "acknowledged_at"),
-        Step(
-            "start_investigation",
-            frozenset({Status.ACKNOWLEDGED}),
-            Status.INVESTIGATING,
-            "investigation_started_at",
-        ),
-        Step(
-            "propose_plan",
-            frozenset({Status.INVESTIGATING}),
-            Status.PLAN_PROPOSED,
-            "plan_proposed_at",
-        ),
-        Step(
-            "start_resolution",
-            frozenset({Status.PLAN_PROPOSED}),
-            Status.RESOLVING,
-            "resolution_started_at",
-        ),
-        Step("resolve", frozenset({Status.RESOLVING}), Status.RESOLVED, "resolved_at"),
-        Step("record_revisit", frozenset({Status.RESOLVED}), Status.REVISITED, "revisited_at"),
-        Step("archive", frozenset({Status.REVISITED}), Status.ARCHIVED, "archived_at"),
-        # an objection after the result re-opens it for a second investigation (C-6)
-        Step("reopen", frozenset({Status.RESOLVED, Status.REVISITED}), Status.INVESTIGATING, None),
-    )
-}
 
 
 def matter_key(

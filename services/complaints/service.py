@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from services import clock, phones
-from services.calendar.service import operator_zone
-from services.complaints import deadlines, policy, rules, urgency
+from services.complaints import deadlines, lifecycle, policy, routing, rules, urgency
 from services.complaints.locking import changes, locked_for_action
 from services.complaints.models import (
     Category,
@@ -19,22 +18,18 @@ from services.complaints.models import (
     ComplaintEvent,
     ComplaintUrgency,
     ContactPreference,
-    Deadline,
     DeadlineKind,
-    DeadlineState,
     Status,
     UrgencyReason,
 )
 from services.customers.models import Customer
 from services.errors import (
     ErrorCode,
-    IllegalTransition,
     InvalidInput,
     NotFound,
     PermissionDenied,
     Problem,
 )
-from services.notices import service as notices
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
 from services.phones import normalize_msisdn
@@ -196,6 +191,7 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
             await deadlines.add(
                 complaint.id, DeadlineKind.INITIAL_PLAN, plan_due, "propose an initial plan (C-7)"
             ),
+            *await routing.route_at_intake(complaint, actor=actor, at=received),
         ]
     await deadlines.schedule(created)
     return complaint
@@ -215,133 +211,12 @@ async def _step(
     action: str,
     values: dict[str, Any] | None = None,
     reason: str = "",
-    target: Status | None = None,
 ) -> Complaint:
-    """Move a complaint one step along C-6, recording who, when and why; locks the row."""
+    """Move a complaint one step along C-6 by its row of the life-cycle table."""
     require_handler(actor)
-    step = policy.STEPS[action]
-    at = now()
-    async with in_transaction():
-        complaint = await locked_for_action(complaint_id, actor)
-        if complaint.status not in step.sources:
-            allowed = ", ".join(sorted(s.value for s in step.sources))
-            raise IllegalTransition(
-                f"Cannot {action.replace('_', ' ')} a complaint that is {complaint.status.value}; "
-                f"it must be {allowed}.",
-                current=complaint.status.value,
-                attempted=action,
-            )
-        if action == "record_revisit":
-            await _require_revisit_window_open(complaint, at)
-        events = changes(complaint, actor, action, values or {}, reason)
-        new_status = target or step.target
-        events.insert(
-            0,
-            ComplaintEvent(
-                complaint=complaint,
-                actor=actor,
-                action=action,
-                field="status",
-                from_value=complaint.status.value,
-                to_value=new_status.value,
-                reason=reason,
-            ),
-        )
-        complaint.status = new_status
-        if step.timestamp and new_status == step.target:
-            setattr(complaint, step.timestamp, at)
-        await complaint.save()
-        await ComplaintEvent.bulk_create(events)
-        created = await _deadlines_after(complaint, action, new_status, at)
-        written = await notices.after_step(complaint, action, at=at)  # C-7 notices
-        # only this (already locked) row: locking the customer's others here could deadlock
-        await urgency.refresh_classification([complaint.id], actor=actor)
-        await complaint.refresh_from_db()
-    await deadlines.schedule(created)
-    await notices.kick(*written)
-    return complaint
-
-
-AFTER_RESOLUTION = (
-    DeadlineKind.RESULT_FEEDBACK,
-    DeadlineKind.REVISIT_OPENS,
-    DeadlineKind.REVISIT_CLOSES,
-)
-
-
-async def _deadlines_after(
-    complaint: Complaint, action: str, status: Status, at: datetime
-) -> list[Deadline]:
-    """C-7: what each step meets, and the limits that start when the result is reached."""
-    if action == "acknowledge":
-        await deadlines.meet(complaint.id, DeadlineKind.ACKNOWLEDGE, at=at)
-    elif action == "propose_plan":
-        await deadlines.meet(
-            complaint.id, DeadlineKind.INITIAL_PLAN, DeadlineKind.DEPARTMENT_FEEDBACK, at=at
-        )
-    elif action == "start_resolution":
-        # a department handed the complaint after the plan feeds back by carrying it forward (C-8)
-        await deadlines.meet(complaint.id, DeadlineKind.DEPARTMENT_FEEDBACK, at=at)
-    elif action == "archive":
-        await deadlines.waive_pending(complaint.id, reason="archived: nothing is due any more")
-    elif action == "resolve":
-        await deadlines.meet(complaint.id, DeadlineKind.DEPARTMENT_FEEDBACK, at=at)
-        round_ = complaint.reopen_count
-        hours = await thresholds.current(rules.RESULT_FEEDBACK_HOURS)
-        opens = await deadlines.working_days_after(at, rules.REVISIT_OPENS_WORKING_DAYS)
-        closes = await deadlines.working_days_after(at, rules.REVISIT_CLOSES_WORKING_DAYS)
-        return [
-            await deadlines.add(
-                complaint.id,
-                DeadlineKind.RESULT_FEEDBACK,
-                at + timedelta(hours=hours),
-                f"tell the result (cause, solution, prevention) within {hours} hours (C-7)",
-                key=f"result_feedback:{round_}",
-            ),
-            await deadlines.add(
-                complaint.id,
-                DeadlineKind.REVISIT_OPENS,
-                opens,
-                "revisit no earlier than this (C-7)",
-                key=f"revisit_opens:{round_}",
-            ),
-            await deadlines.add(
-                complaint.id,
-                DeadlineKind.REVISIT_CLOSES,
-                closes,
-                "revisit no later than this (C-7)",
-                key=f"revisit_closes:{round_}",
-            ),
-        ]
-    elif action == "record_revisit" and status == Status.REVISITED:
-        await deadlines.meet(
-            complaint.id, DeadlineKind.REVISIT_OPENS, DeadlineKind.REVISIT_CLOSES, at=at
-        )
-    if status == Status.INVESTIGATING and action in ("reopen", "record_revisit"):
-        # back to investigation: the limits that followed the result no longer apply
-        await Deadline.filter(
-            complaint_id=complaint.id, kind__in=list(AFTER_RESOLUTION), state=DeadlineState.PENDING
-        ).update(state=DeadlineState.WAIVED)
-    return []
-
-
-async def _require_revisit_window_open(complaint: Complaint, at: datetime) -> None:
-    """C-7: a revisit before the window opens is refused."""
-    opens = (
-        await Deadline.filter(
-            complaint_id=complaint.id, kind=DeadlineKind.REVISIT_OPENS, state=DeadlineState.PENDING
-        )
-        .order_by("-id")
-        .first()
+    return await lifecycle.take(
+        actor=actor, complaint_id=complaint_id, action=action, values=values, reason=reason
     )
-    if opens is not None and opens.due_at > at:
-        raise IllegalTransition(
-            "The revisit window opens "
-            f"{opens.due_at.astimezone(operator_zone()).strftime('%Y-%m-%d %H:%M')}"
-            " (3 working days after the result); a revisit before then is refused.",
-            current=complaint.status.value,
-            attempted="record_revisit",
-        )
 
 
 @guarded(UseCase.ACKNOWLEDGE)
@@ -415,38 +290,13 @@ async def record_revisit(
         raise InvalidInput(
             "Say why the customer is not satisfied.", code=ErrorCode.REQUIRED, field="note"
         )
-    complaint = await _step(
+    return await _step(
         actor=actor,
         complaint_id=complaint_id,
-        action="record_revisit",
+        action="record_unsatisfied_revisit",
         values={"revisit_satisfied": False, "revisit_note": note.strip()},
-        reason=note,
-        target=Status.INVESTIGATING,
+        reason=note.strip(),
     )
-    await _escalate_after_unsatisfied_revisit(actor=actor, complaint=complaint, note=note)
-    return complaint
-
-
-async def _escalate_after_unsatisfied_revisit(
-    *, actor: Staff, complaint: Complaint, note: str
-) -> None:
-    async with in_transaction():
-        await Complaint.filter(id=complaint.id).update(reopen_count=complaint.reopen_count + 1)
-        _, created = await ComplaintUrgency.get_or_create(
-            complaint_id=complaint.id,
-            reason=UrgencyReason.ESCALATED,
-            defaults={"note": f"unsatisfied revisit: {note.strip()}", "set_by": actor},
-        )
-        if created:
-            await ComplaintEvent.create(
-                complaint_id=complaint.id,
-                actor=actor,
-                action="urgency_added",
-                field="urgency",
-                to_value=UrgencyReason.ESCALATED.value,
-                reason="unsatisfied revisit (C-6)",
-            )
-    complaint.reopen_count += 1
 
 
 @guarded(UseCase.ARCHIVE)
@@ -461,12 +311,9 @@ async def reopen(*, actor: Staff, complaint_id: int, reason: str) -> Complaint:
         raise InvalidInput(
             "Say what the customer objects to.", code=ErrorCode.REQUIRED, field="reason"
         )
-    complaint = await _step(
+    return await _step(
         actor=actor, complaint_id=complaint_id, action="reopen", reason=reason.strip()
     )
-    await Complaint.filter(id=complaint.id).update(reopen_count=complaint.reopen_count + 1)
-    complaint.reopen_count += 1
-    return complaint
 
 
 @guarded(UseCase.ASSIGN)
@@ -484,38 +331,41 @@ async def assign(
         raise NotFound("No department has this id.", field="departmentId")
     async with in_transaction():
         complaint = await locked_for_action(complaint_id, actor)
-        if complaint.status == Status.ARCHIVED:
-            raise IllegalTransition(
-                "An archived complaint cannot be handed over.",
-                current=complaint.status.value,
-                attempted="assign",
-            )
+        row = lifecycle.ACTIONS["assign"]
+        if complaint.status not in row.sources:
+            raise lifecycle.refuse(row, complaint)
         values: dict[str, Any] = {"owner_id": new_owner.id}
         values["department_id"] = (
             department_id if department_id is not None else new_owner.department_id
         )
         moved = values["department_id"] != complaint.department_id
-        events = changes(complaint, actor, "assign", values, reason.strip())
-        created: list[Deadline] = []
-        if events:
+        history = changes(complaint, actor, "assign", values, reason.strip())
+        if history:
             await complaint.save()
-            await ComplaintEvent.bulk_create(events)
-        if moved and values["department_id"] is not None and complaint.status in urgency.UNRESOLVED:
-            number = await Deadline.filter(
-                complaint_id=complaint.id, kind=DeadlineKind.DEPARTMENT_FEEDBACK
-            ).count()
-            created.append(
-                await deadlines.add(
-                    complaint.id,
-                    DeadlineKind.DEPARTMENT_FEEDBACK,
-                    await deadlines.working_days_after(
-                        now(), rules.DEPARTMENT_FEEDBACK_WORKING_DAYS
-                    ),
-                    f"the department's investigator ({new_owner.username}) feeds back (C-8)",
-                    key=f"department_feedback:{number + 1}",
-                )
+            await ComplaintEvent.bulk_create(history)
+        if values["department_id"] is not None:
+            await routing.hand_over(
+                complaint,
+                department_id=values["department_id"],
+                investigator=new_owner,
+                actor=actor,
             )
-    await deadlines.schedule(created)
+        effects = await lifecycle.apply_effects(
+            row,
+            complaint,
+            actor=actor,
+            at=now(),
+            reason=reason.strip(),
+            context={
+                "note:department_feedback": (
+                    f"the department's investigator ({new_owner.username}) feeds back (C-8)"
+                ),
+                "department changed, before the result": moved
+                and values["department_id"] is not None
+                and complaint.status in lifecycle.UNRESOLVED,
+            },
+        )
+    await deadlines.schedule(effects.created)
     return complaint
 
 

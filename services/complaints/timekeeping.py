@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from services import events
 from services.calendar import service as calendar
-from services.complaints import deadlines, rules
+from services.complaints import deadlines, lifecycle, rules
 from services.complaints.locking import locked_for_action
 from services.complaints.models import (
     Complaint,
@@ -23,22 +24,10 @@ from services.complaints.models import (
     Deadline,
     DeadlineKind,
     DeadlineState,
-    Status,
 )
 from services.complaints.service import now, require_handler
 from services.errors import ErrorCode, IllegalTransition, InvalidInput, NotFound
-from services.notices import service as notices
 from services.staff.models import Staff
-
-OPEN = (
-    Status.RECEIVED,
-    Status.ACKNOWLEDGED,
-    Status.INVESTIGATING,
-    Status.PLAN_PROPOSED,
-    Status.RESOLVING,
-    Status.RESOLVED,
-    Status.REVISITED,
-)
 
 
 def _reason(text: str, field: str = "reason") -> str:
@@ -59,7 +48,7 @@ async def pause_clock(*, actor: Staff, complaint_id: int, reason: str) -> Compla
         complaint = await locked_for_action(complaint_id, actor)
         if complaint.paused_since is not None:
             raise _refuse(complaint, "pause_clock", "The clock is already paused.")
-        if complaint.status not in OPEN:
+        if complaint.status not in lifecycle.ACTIONS["pause_clock"].sources:
             raise _refuse(complaint, "pause_clock", "An archived complaint has no clock.")
         complaint.paused_since = now()
         complaint.paused_reason = why
@@ -155,11 +144,16 @@ async def extend_plan_deadline(
             to_value=plan.due_at.isoformat(),
             reason=f"{why} (customer told via {customer_told_via.value})",
         )
-        notice = await notices.plan_extended(
-            complaint, before=before, after=plan.due_at, via=customer_told_via, at=at
+        effects = await lifecycle.apply_effects(
+            lifecycle.ACTIONS["extend_plan_deadline"],
+            complaint,
+            actor=actor,
+            at=at,
+            reason=why,
+            context={"before": before, "after": plan.due_at, "via": customer_told_via},
         )
     await deadlines.schedule([plan])
-    await notices.kick(notice)
+    await events.after_commit(effects.published)
     return complaint
 
 
@@ -175,12 +169,17 @@ async def record_promise(
         raise InvalidInput("A promise is due in the future.", field="dueAt")
     async with in_transaction():
         complaint = await locked_for_action(complaint_id, actor)
-        if complaint.status == Status.ARCHIVED:
+        if complaint.status not in lifecycle.ACTIONS["record_promise"].sources:
             raise _refuse(complaint, "record_promise", "An archived complaint takes no promises.")
-        number = await Deadline.filter(complaint_id=complaint.id, kind=DeadlineKind.PROMISE).count()
-        deadline = await deadlines.add(
-            complaint.id, DeadlineKind.PROMISE, due_at, text, key=f"promise:{number + 1}"
+        effects = await lifecycle.apply_effects(
+            lifecycle.ACTIONS["record_promise"],
+            complaint,
+            actor=actor,
+            at=now(),
+            reason=text,
+            context={"due_at": due_at, "note": text},  # C-9: confirmed in writing
         )
+        (deadline,) = effects.created
         await ComplaintEvent.create(
             complaint=complaint,
             actor=actor,
@@ -189,9 +188,8 @@ async def record_promise(
             to_value=due_at.isoformat(),
             reason=text,
         )
-        notice = await notices.promise_made(complaint, deadline, at=now())  # C-9 in writing
-    await deadlines.schedule([deadline])
-    await notices.kick(notice)
+    await deadlines.schedule(effects.created)
+    await events.after_commit(effects.published)
     return deadline
 
 
@@ -206,7 +204,13 @@ async def keep_promise(*, actor: Staff, complaint_id: int, key: str, note: str =
             raise NotFound("No promise has this key on this complaint.", field="key")
         if deadline.met_at is not None:
             raise _refuse(complaint, "keep_promise", "This promise was kept already.")
-        await deadlines.meet(complaint.id, DeadlineKind.PROMISE, at=now(), key=key)
+        await lifecycle.apply_effects(
+            lifecycle.ACTIONS["keep_promise"],
+            complaint,
+            actor=actor,
+            at=now(),
+            context={"meets_key": key},
+        )
         await ComplaintEvent.create(
             complaint=complaint,
             actor=actor,
@@ -218,16 +222,29 @@ async def keep_promise(*, actor: Staff, complaint_id: int, key: str, note: str =
     return deadline
 
 
+WRITTEN = (ContactPreference.SMS, ContactPreference.EMAIL)
+
+
 async def record_result_told(
     *, actor: Staff, complaint_id: int, via: ContactPreference, note: str = ""
 ) -> Complaint:
-    """C-7: the result (cause, solution, prevention) was told to the customer."""
+    """C-7, C-9: the result (cause, solution, prevention) is told by the customer's preferred
+    channel. In writing (SMS, e-mail) the notice is written now and the result deadline is met
+    when it is delivered; by phone (or letter) the handler records that it was told, and the
+    deadline is met now. Another channel than the preferred one needs a note saying why."""
     require_handler(actor)
+    row = lifecycle.ACTIONS["record_result_told"]
     async with in_transaction():
         complaint = await locked_for_action(complaint_id, actor)
-        if complaint.status not in (Status.RESOLVED, Status.REVISITED, Status.ARCHIVED):
+        if complaint.status not in row.sources:
             raise _refuse(complaint, "record_result_told", "There is no result to tell yet.")
-        await deadlines.meet(complaint.id, DeadlineKind.RESULT_FEEDBACK, at=now())
+        if via != complaint.contact_preference and not note.strip():
+            raise InvalidInput(
+                f"The customer prefers {complaint.contact_preference.value}: say why the result "
+                f"is told by {via.value}.",
+                code=ErrorCode.REQUIRED,
+                field="note",
+            )
         await ComplaintEvent.create(
             complaint=complaint,
             actor=actor,
@@ -236,6 +253,13 @@ async def record_result_told(
             to_value=via.value,
             reason=note.strip(),
         )
-        notice = await notices.result_told(complaint, via=via, at=now())
-    await notices.kick(notice)
+        effects = await lifecycle.apply_effects(
+            row,
+            complaint,
+            actor=actor,
+            at=now(),
+            reason=note.strip(),
+            context={"via": via, "meet": via not in WRITTEN},
+        )
+    await events.after_commit(effects.published)
     return complaint

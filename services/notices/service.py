@@ -1,10 +1,12 @@
-"""Which event writes which customer notice (R-14, C-7, C-9), and what a person may do next.
+"""The customer notices (R-14, C-7, C-9), and what a person may do next.
 
-Every writer runs inside the transaction of its event and returns the notice (or None when
-the event sends none); the caller passes it to `kick` after the commit. Keys are deterministic,
-one per event: `refund:{id}:executed`, `refund:{id}:stopped`, `complaint:{id}:acknowledged`,
-`complaint:{id}:plan_extended`, `complaint:{id}:result:{round}`, `complaint:{id}:revisit:{round}`,
-`complaint:{id}:promise:{n}`.
+Which event writes which notice is decided by the life-cycle table
+(services.complaints.lifecycle) and the refund use cases; the writers here run inside the
+transaction of the event, called by the reactions (reactions.py), and return the notice (or
+None when the event sends none); the reaction wakes the outbox after the commit. Keys are
+deterministic, one per event: `refund:{id}:executed`, `refund:{id}:stopped`,
+`complaint:{id}:acknowledged`, `complaint:{id}:plan_extended`,
+`complaint:{id}:result:{round}`, `complaint:{id}:revisit:{round}`, `complaint:{id}:promise:{n}`.
 
 Urgency: only a plan-extension notice can be urgent: C-7 wants the customer told before the
 plan deadline, so when quiet hours would hold it past that deadline it goes at once. Every
@@ -33,7 +35,7 @@ from services.notices.models import Notice, NoticeAttempt, NoticeStatus
 from services.notices.templates import TemplateKind
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
-from services.refunds.models import Refund
+from services.refunds.models import Compensation, Refund
 from services.refunds.notice_text import yuan_digits
 from services.staff.models import Staff
 
@@ -148,8 +150,10 @@ async def plan_extended(
 async def result_told(
     complaint: Complaint, *, via: ContactPreference, at: datetime
 ) -> Notice | None:
-    """C-7: the result by SMS when that is how it is told: cause, solution, prevention."""
-    if via != ContactPreference.SMS:
+    """C-7: the result in writing (SMS or e-mail, the outbox picks the customer's channel) when
+    that is how it is told: cause, solution, prevention. Its delivery meets the result
+    deadline (confirmations.on_delivered)."""
+    if via not in (ContactPreference.SMS, ContactPreference.EMAIL):
         return None
     return await _to_customer(
         complaint,
@@ -174,29 +178,30 @@ async def promise_made(complaint: Complaint, promise: Deadline, *, at: datetime)
     )
 
 
-async def after_step(complaint: Complaint, action: str, *, at: datetime) -> list[Notice]:
-    """The notices a life-cycle step (C-6) causes, inside its transaction."""
-    if action == "acknowledge":
-        return [await complaint_acknowledged(complaint, at=at)]
-    if action == "resolve":
-        opens = await _pending(complaint.id, DeadlineKind.REVISIT_OPENS)
-        return [
-            await _to_customer(
-                complaint,
-                TemplateKind.REVISIT_INVITATION,
-                f"revisit:{complaint.reopen_count}",
-                at,
-                not_before=opens.due_at if opens else None,
-            )
-        ]
-    if action in ("reopen", "record_revisit"):
-        # back to investigation: an invitation not yet sent is no longer due
-        await Notice.filter(
-            complaint_id=complaint.id,
-            template=TemplateKind.REVISIT_INVITATION.value,
-            status=NoticeStatus.PENDING,
-        ).update(status=NoticeStatus.CANCELLED)
-    return []
+async def compensation_confirmed(compensation: Compensation, *, at: datetime) -> Notice:
+    """C-9: a compensation given (R-10) is confirmed to the customer in writing, once."""
+    complaint = await Complaint.get(id=compensation.complaint_id)
+    return await _to_customer(
+        complaint,
+        TemplateKind.COMPENSATION_CONFIRMED,
+        f"compensation:{compensation.id}",
+        at,
+        compensation=compensation.description,
+        amount=yuan_digits(compensation.value_fen),
+    )
+
+
+async def revisit_invitation(
+    complaint: Complaint, *, opens: Deadline | None, at: datetime
+) -> Notice:
+    """C-7: the invitation to the revisit, held until the revisit window opens."""
+    return await _to_customer(
+        complaint,
+        TemplateKind.REVISIT_INVITATION,
+        f"revisit:{complaint.reopen_count}",
+        at,
+        not_before=opens.due_at if opens else None,
+    )
 
 
 @guarded(UseCase.RESEND_NOTICE)

@@ -33,6 +33,7 @@ class TemplateKind(StrEnum):
     REVISIT_INVITATION = "revisit_invitation"  # C-7, when the revisit window opens
     PROMISE_CONFIRMED = "promise_confirmed"  # C-9 a promise or compensation, in writing
     REFUND_STOPPED = "refund_stopped"  # verification found nothing due before execution
+    COMPENSATION_CONFIRMED = "compensation_confirmed"  # C-9, R-10 a compensation, in writing
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,14 @@ SPECS: dict[TemplateKind, Spec] = {
         default=(
             "尊敬的客户,您反映的{matter}问题经核查:{cause},本次不予退费。如有疑问,请与我们"
             "联系,感谢您的支持与关注。{signature}"
+        ),
+    ),
+    TemplateKind.COMPENSATION_CONFIRMED: Spec(
+        allowed=_COMPLAINT | {"compensation", "amount"},
+        required=frozenset({"compensation", "amount"}),
+        default=(
+            "尊敬的客户,关于您反映的{matter}问题(受理编号{complaint_no}),我们为您办理了补偿:"
+            "{compensation},价值{amount}元,特此书面确认。{signature}"
         ),
     ),
 }

@@ -17,7 +17,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-from services import db, logs
+from services import db, logs, runtime
 from services.errors import DomainError
 from services.partners import keys, service, webhooks
 from services.partners.models import PartnerStatus
@@ -136,7 +136,7 @@ def parser() -> argparse.ArgumentParser:
 async def _run(
     command: Callable[[argparse.Namespace], Awaitable[None]], args: argparse.Namespace
 ) -> None:
-    await db.init()
+    await runtime.start()
     try:
         await command(args)
     finally:

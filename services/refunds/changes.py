@@ -10,11 +10,9 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from services.audit import recovery
-from services.audit.models import AuditFinding
+from services import events
 from services.customers.models import Customer
 from services.errors import ErrorCode, InvalidInput
-from services.notices import service as notices
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
 from services.refunds import (
@@ -35,6 +33,7 @@ from services.refunds.common import (
     require_handling,
 )
 from services.refunds.decisions import RefundRequest, reprice
+from services.refunds.events import PaidBeyondDue, RefundStopped
 from services.refunds.models import Refund, RefundStatus
 from services.refunds.policy import Flow
 from services.refunds.service import by_id
@@ -54,7 +53,7 @@ async def verify_refund(*, actor: Staff, refund_id: int, outcome: Verification) 
     execution, what was paid beyond the amount due is opened as a recovery finding (A-1)."""
     require_handler(actor)
     at = clock.now()
-    notice = None
+    told = None
     async with in_transaction():
         refund = await locked(refund_id)
         verification.check_verifiable(refund)
@@ -68,14 +67,14 @@ async def verify_refund(*, actor: Staff, refund_id: int, outcome: Verification) 
             await _decide(refund, due, at)
         elif before is RefundStatus.EXECUTED:
             action = "verified_after_refund"
-            data |= _recovery(await recovery.open_recovery(refund, due_fen=due.fen))
+            data |= (await events.publish(PaidBeyondDue(refund=refund, due_fen=due.fen))).records
         elif due.amount is None or due.band is None:
             action = "stopped_by_verification"
             _take_findings(refund, due)
             _close(refund, RefundStatus.DECLINED, due.why, at)
             customer = await Customer.get(id=refund.customer_id)
-            notice = await notices.refund_stopped(refund=refund, customer=customer, at=at)
-            data["notice_id"] = notice.id
+            told = await events.publish(RefundStopped(refund=refund, customer=customer, at=at))
+            data |= told.records
         else:
             repriced = _follow_verification(refund, due)
             action = "verified" if repriced else "verified_after_refund"
@@ -84,14 +83,8 @@ async def verify_refund(*, actor: Staff, refund_id: int, outcome: Verification) 
         await event(refund, actor, action, before=before, reason=due.why, data=data).save()
         running = await enforcement.track(refund, at=at)
     await enforcement.schedule(running)
-    await notices.kick(notice)
+    await events.after_commit(told)
     return refund
-
-
-def _recovery(finding: AuditFinding | None) -> dict[str, Any]:
-    if finding is None:
-        return {}
-    return {"finding_id": finding.id, "recover_fen": finding.params["recover_fen"]}
 
 
 async def _decide(refund: Refund, due: Due, at: datetime) -> None:

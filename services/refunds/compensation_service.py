@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from tortoise.transactions import in_transaction
 
+from services import events
 from services.complaints.models import (
     Category,
     Complaint,
@@ -32,6 +33,7 @@ from services.permissions.guard import guarded
 from services.permissions.table import UseCase
 from services.refunds import clock, compensation, idempotency, limits, policy
 from services.refunds.common import complaint_for, require_handler, require_handling
+from services.refunds.events import CompensationGranted
 from services.refunds.kinds import Liability
 from services.refunds.models import (
     Compensation,
@@ -156,8 +158,7 @@ async def _record(actor: Staff, complaint_id: int, given: CompensationInput) -> 
             special_band=band,
             recorded_by=actor,
         )
-        if status is CompensationStatus.RECORDED:
-            await credit_fare(row)
+        told = await grant(row) if status is CompensationStatus.RECORDED else None
         await ComplaintEvent.create(
             complaint=complaint,
             actor=actor,
@@ -168,7 +169,16 @@ async def _record(actor: Staff, complaint_id: int, given: CompensationInput) -> 
             to_value=f"{given.kind.value}:{value}",
             reason=f"{row.description} ({reasons[0]})",
         )
+    await events.after_commit(told)
     return row
+
+
+async def grant(row: Compensation) -> events.Published:
+    """The compensation is given (recorded within the rules, or its special decision
+    approved): a travel fare is credited, and the customer is told in writing (C-9). Inside the
+    caller's transaction; pass the result to `events.after_commit` after it."""
+    await credit_fare(row)
+    return await events.publish(CompensationGranted(compensation=row, at=clock.now()))
 
 
 async def credit_fare(row: Compensation) -> None:

@@ -12,8 +12,8 @@ from datetime import date
 
 from tortoise.transactions import in_transaction
 
+from services import events
 from services.customers.models import Customer
-from services.notices import service as notices
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
 from services.refunds import (
@@ -25,6 +25,7 @@ from services.refunds import (
     workflow,
 )
 from services.refunds.common import complaint_for, due_from, event, locked, require_handling
+from services.refunds.events import RefundExecuted
 from services.refunds.models import LedgerEntry, LedgerKind, Refund, RefundStatus
 from services.refunds.service import by_id
 from services.staff.models import Staff
@@ -35,10 +36,6 @@ _LEDGER_KIND = {
     policy.RefundMethod.BILL_ADJUSTMENT: LedgerKind.BILL_ADJUSTMENT,
     policy.RefundMethod.CASH: LedgerKind.CASH,
 }
-
-
-def notice_key(refund_id: int) -> str:
-    return notices.refund_key(refund_id)
 
 
 @guarded(UseCase.CONFIRM_REFUND_AMOUNT)
@@ -99,7 +96,7 @@ async def _execute(actor: Staff, refund_id: int) -> Refund:
             refund=refund,
             note=f"refund {refund.id}: {refund.matter}",
         )
-        notice = await notices.refund_executed(refund=refund, customer=customer, at=at)
+        told = await events.publish(RefundExecuted(refund=refund, customer=customer, at=at))
         profile = await risk_profiles.refresh(customer, at=at, refund_id=refund.id)
         await event(
             refund,
@@ -108,12 +105,12 @@ async def _execute(actor: Staff, refund_id: int) -> Refund:
             before=before,
             data={
                 "ledger_entry_id": entry.id,
-                "notice_id": notice.id,
+                "notice_id": told.records.get("notice_id"),
                 "special_customer": profile.special,
             },
         ).save()
         await enforcement.track(refund, at=at)
-    await notices.kick(notice)
+    await events.after_commit(told)
     return refund
 
 

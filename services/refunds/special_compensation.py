@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from services import events
 from services.complaints.models import ComplaintEvent
 from services.errors import ErrorCode, IllegalTransition, InvalidInput, NotFound
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
 from services.refunds import clock, policy
-from services.refunds.compensation_service import credit_fare
+from services.refunds.compensation_service import grant
 from services.refunds.models import Compensation, CompensationStatus
 from services.staff.models import Staff
 
@@ -65,8 +66,7 @@ async def _decide(
         row.status, row.decided_by, row.decided_at = to, actor, clock.now()
         row.decision_note = note
         await row.save(update_fields=["status", "decided_by_id", "decided_at", "decision_note"])
-        if to is CompensationStatus.APPROVED:
-            await credit_fare(row)
+        told = await grant(row) if to is CompensationStatus.APPROVED else None
         await ComplaintEvent.create(
             complaint_id=row.complaint_id,
             actor=actor,
@@ -75,4 +75,5 @@ async def _decide(
             to_value=f"{row.kind.value}:{row.value_fen}",
             reason=note or f"band {row.special_band} special decision {to.value}",
         )
+    await events.after_commit(told)
     return row

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services import clock
-from services.complaints import deadlines, rules, service, tasks, timekeeping
+from services.complaints import deadlines, lifecycle, rules, service, tasks, timekeeping
 from services.complaints.models import (
     Category,
     Complaint,
@@ -24,6 +24,8 @@ from services.complaints.models import (
     WarningColour,
 )
 from services.errors import IllegalTransition, InvalidInput
+from services.notices import confirmations
+from services.notices.models import Notice
 from services.staff.models import Role
 from services.thresholds import service as thresholds
 from tests import factories as f
@@ -77,15 +79,58 @@ async def test_c7_result_feedback_is_due_24_hours_after_the_result_and_met_when_
     frozen(local(2026, 3, 2, 9))
     handler = await f.staff(Role.HANDLER)
     complaint = await f.complaint(handler)
+    await Complaint.filter(id=complaint.id).update(contact_preference=ContactPreference.PHONE)
     await walk_to_resolved(handler, complaint.id, revisit_window_open=False)
 
     feedback = await due(complaint.id, DeadlineKind.RESULT_FEEDBACK)
     assert feedback.due_at == local(2026, 3, 3, 9)
     await timekeeping.record_result_told(
-        actor=handler, complaint_id=complaint.id, via=ContactPreference.SMS
+        actor=handler, complaint_id=complaint.id, via=ContactPreference.PHONE
     )
 
     await feedback.refresh_from_db()
+    assert feedback.state == DeadlineState.MET  # told by phone: met when the call is recorded
+
+
+async def test_c9_a_result_told_by_sms_is_met_when_the_notice_is_delivered(frozen):
+    frozen(local(2026, 3, 2, 9))
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler)  # prefers SMS
+    await walk_to_resolved(handler, complaint.id, revisit_window_open=False)
+    feedback = await due(complaint.id, DeadlineKind.RESULT_FEEDBACK)
+
+    await timekeeping.record_result_told(
+        actor=handler, complaint_id=complaint.id, via=ContactPreference.SMS
+    )
+    await feedback.refresh_from_db()
+    written_only = feedback.state
+    notice = await Notice.get(key=f"complaint:{complaint.id}:result:0")
+    await confirmations.on_delivered(notice, at=local(2026, 3, 2, 15))
+    await feedback.refresh_from_db()
+
+    assert written_only == DeadlineState.PENDING  # written is not told
+    assert (feedback.state, feedback.met_at) == (DeadlineState.MET, local(2026, 3, 2, 15))
+
+
+async def test_c9_the_result_by_another_channel_than_the_preferred_one_needs_a_reason(frozen):
+    frozen(local(2026, 3, 2, 9))
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler)  # prefers SMS
+    await walk_to_resolved(handler, complaint.id, revisit_window_open=False)
+
+    with pytest.raises(InvalidInput) as refused:
+        await timekeeping.record_result_told(
+            actor=handler, complaint_id=complaint.id, via=ContactPreference.PHONE
+        )
+    await timekeeping.record_result_told(
+        actor=handler,
+        complaint_id=complaint.id,
+        via=ContactPreference.PHONE,
+        note="客户来电询问，电话告知结果",
+    )
+
+    assert refused.value.field == "note"
+    feedback = await Deadline.get(complaint_id=complaint.id, kind=DeadlineKind.RESULT_FEEDBACK)
     assert feedback.state == DeadlineState.MET
 
 
@@ -278,7 +323,7 @@ async def test_c7_reopening_waives_the_revisit_limits_of_the_first_result(frozen
     states = {
         d.kind: d.state
         for d in await Deadline.filter(
-            complaint_id=complaint.id, kind__in=list(service.AFTER_RESOLUTION)
+            complaint_id=complaint.id, kind__in=list(lifecycle.AFTER_RESULT)
         )
     }
     assert set(states.values()) == {DeadlineState.WAIVED}

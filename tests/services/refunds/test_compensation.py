@@ -17,6 +17,7 @@ from services.complaints.models import (
 )
 from services.customers.models import Tier
 from services.errors import Conflict, ErrorCode, IllegalTransition, InvalidInput, PermissionDenied
+from services.notices.models import Notice, NoticeStatus
 from services.refunds import clock
 from services.refunds.compensation_service import CompensationInput, record_compensation
 from services.refunds.models import (
@@ -444,3 +445,35 @@ async def test_r10_a_special_travel_fare_is_credited_only_once_approved_and_neve
 
     assert (credited_before, rejected.status) == (0, CompensationStatus.REJECTED)
     assert await LedgerEntry.filter(compensation_id=row.id).count() == 0
+
+
+async def test_c9_a_compensation_given_is_confirmed_to_the_customer_in_writing_once():
+    handler, complaint = await complaint_of(Tier.ORDINARY)
+
+    row = await record_compensation(
+        actor=handler, complaint_id=complaint.id, given=gift(8000), idempotency_key="g-1"
+    )
+    again = await record_compensation(
+        actor=handler, complaint_id=complaint.id, given=gift(8000), idempotency_key="g-1"
+    )
+
+    (notice,) = await Notice.filter(complaint_id=complaint.id, template="compensation_confirmed")
+    assert again.id == row.id and notice.key == f"complaint:{complaint.id}:compensation:{row.id}"
+    assert "上门礼品" in notice.body and "80.00元" in notice.body
+    assert notice.status == NoticeStatus.PENDING  # in the outbox, sent by the worker
+
+
+async def test_c9_a_special_compensation_is_confirmed_when_approved_not_when_asked():
+    handler, complaint = await complaint_of(Tier.ORDINARY)
+    demand = CompensationInput(
+        **{**gift(30000).__dict__, "special_reason": "客户长期投诉未决,经部门会议决定特批"}
+    )
+    row = await record_compensation(actor=handler, complaint_id=complaint.id, given=demand)
+    asked = await Notice.filter(
+        complaint_id=complaint.id, template="compensation_confirmed"
+    ).count()
+
+    await approve_special_compensation(actor=await f.approver(3), compensation_id=row.id)
+
+    told = await Notice.filter(complaint_id=complaint.id, template="compensation_confirmed").count()
+    assert (asked, told) == (0, 1)
