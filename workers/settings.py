@@ -20,7 +20,7 @@ from services.notices.outbox import DELIVER_NOTICE_JOB
 from services.partners.webhooks import DELIVER_WEBHOOK_JOB
 from services.refunds import enforcement as refund_deadlines
 from services.refunds import risk_recompute
-from workers import notices, webhooks
+from workers import analysis, notices, webhooks
 from workers.queue import redis_settings
 
 log = logging.getLogger("workers.calendar")
@@ -103,6 +103,8 @@ class WorkerSettings:
         cron(webhooks.relay_webhooks, second=set(range(0, 60, 10)), unique=True, timeout=55),
         cron(audit_executed_refunds, minute=set(range(0, 60, 5)), second=30, unique=True),
         cron(check_calendar, hour=1, minute=0, second=0, unique=True),
+        # an overdue rectification told to the owner's head, once per due date
+        cron(analysis.sweep_rectifications, minute={5, 35}, second=10, unique=True),
     ]
     redis_settings: ClassVar[RedisSettings] = redis_settings(settings.redis_url)
     on_startup = startup
