@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from admin_ui import (
+    assist_views,
     audit_views,
     calendar_views,
     config_templates,
@@ -47,6 +48,7 @@ def create_admin(*, mount_path: str = "/admin") -> Starlette:
             *daily_lists.routes,
             *overview_views.routes,
             *config_templates.routes,
+            *assist_views.routes,
             *config_views.routes,
             *calendar_views.routes,
             *audit_views.routes,
