@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from graphql_schema.abilities import ComplaintViewerCan, complaint_abilities
+from graphql_schema.assist.types import Assist, assist_for_text
 from graphql_schema.context import now_or_later
 from graphql_schema.customers.types import Customer
 from graphql_schema.enums import (
@@ -293,6 +294,15 @@ class Complaint:
     @strawberry.field(description="Who owns it now; changes only by an explicit hand-over.")
     def owner(self, info: strawberry.Info) -> StaffMember:
         return now_or_later(info.context.loaders.staff_by_id, self.owner_id, StaffMember.from_row)
+
+    @strawberry.field(
+        description="Handler assist (S-2): the scenarios (with what to say), categories and "
+        "rules that the customer's words (summary, details, request, revisit note) point at. "
+        "Computed from the texts as you see them: masked texts (C-12) suggest nothing."
+    )
+    async def assist(self) -> Assist:
+        texts = (self.summary, self.details, self.customer_request, self.revisit_note)
+        return await assist_for_text("\n".join(t for t in texts if t))
 
     @strawberry.field(description="Who took it first (首问负责人).")
     def first_handler(self, info: strawberry.Info) -> StaffMember:
