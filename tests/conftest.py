@@ -95,6 +95,7 @@ async def database() -> AsyncIterator[None]:
 async def clean_tables(database: None) -> None:
     from tortoise import Tortoise
 
+    from services.assist import library as assist_library
     from services.thresholds import service as thresholds
 
     conn = Tortoise.get_connection("default")
@@ -111,6 +112,7 @@ async def clean_tables(database: None) -> None:
         )
     await _forget_years_beyond_the_seed(conn)
     thresholds.forget()
+    assist_library.forget()
 
 
 async def _forget_years_beyond_the_seed(conn: Any) -> None:

@@ -3,15 +3,8 @@ library as versions with history, and check a reply."""
 
 from __future__ import annotations
 
-import pytest
-
 from services.assist import library
 from tests.admin_ui.conftest import Console, text_of
-
-
-@pytest.fixture(autouse=True)
-def fresh_assist_library() -> None:
-    library.forget()
 
 
 async def test_s3_check_my_reply_marks_each_phrase_with_a_better_one(auditor: Console):

@@ -3,10 +3,7 @@ typing at intake, and when checking a reply."""
 
 from __future__ import annotations
 
-import pytest
-
 from graphql_schema.ids import global_id
-from services.assist import library
 from services.staff.models import Role
 from tests import factories as f
 from tests.graphql_schema.conftest import Client
@@ -18,11 +15,6 @@ SUGGEST = """query($t: String!) { suggestScenarios(text: $t) {
   scenarios { code title special matched examples escalation } categories { category matched }
   rules { id } negated intensity } }"""
 CHECK = """query($t: String!) { checkWording(text: $t) { rule advice start end text better } }"""
-
-
-@pytest.fixture(autouse=True)
-def fresh_assist_library() -> None:
-    library.forget()
 
 
 async def test_s2_a_complaint_shows_its_scenarios_scripts_and_the_rule(gql: Client):
