@@ -193,6 +193,10 @@ class MonthlyAnalysis:
     refunds_by_rule: list[RefundRuleKpi] = strawberry.field(description="Refunds by clause.")
     departments: list[DepartmentKpi] = strawberry.field(description=KPI["departments"])
     rectifications: list[Rectification] = strawberry.field(description=KPI["rectifications"])
+    computed_at: datetime | None = strawberry.field(
+        description="When the worker rolled these figures up (at most 15 minutes ago); null "
+        "when they were computed for this request."
+    )
 
     @classmethod
     def of(cls, a: kpis.MonthlyAnalysis) -> MonthlyAnalysis:
@@ -236,4 +240,5 @@ class MonthlyAnalysis:
                 for d in a.departments
             ],
             rectifications=[Rectification.of(r) for r in a.rectifications],
+            computed_at=a.computed_at,
         )

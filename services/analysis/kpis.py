@@ -16,7 +16,7 @@ from tortoise.expressions import Q
 from services import clock
 from services.analysis.models import Rectification, RectificationStatus
 from services.complaints.models import DeadlineKind
-from services.errors import InvalidInput
+from services.errors import InvalidInput, NotFound
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
 from services.refunds import clock as local
@@ -145,6 +145,7 @@ class MonthlyAnalysis:
     refunds_by_rule: list[RefundRule]
     departments: list[DepartmentKpi]
     rectifications: list[RectificationLine] = field(default_factory=list)
+    computed_at: datetime | None = None  # the worker's rollup; None: computed for this read
 
     @property
     def on_time_total(self) -> Rate:
@@ -207,8 +208,15 @@ def _int(value: Any) -> int:
 async def monthly_analysis(
     *, actor: Staff, month: date, region: str = "", department_id: int | None = None
 ) -> MonthlyAnalysis:
-    """C-11 for one month, optionally one region (province or city) or one department."""
-    return await analyse(month, region=region.strip(), department_id=department_id)
+    """C-11 for one month, optionally one region (province or city) or one department: from the
+    worker's rollup while it is fresh, else computed now."""
+    from services.analysis import rollup
+
+    region = region.strip()
+    if department_id is not None and not await Department.exists(id=department_id):
+        raise NotFound("No department has this id.", field="department")
+    kept = await rollup.read(month, region=region, department_id=department_id)
+    return kept or await analyse(month, region=region, department_id=department_id)
 
 
 async def analyse(
@@ -216,8 +224,6 @@ async def analyse(
 ) -> MonthlyAnalysis:
     month = month.replace(day=1)
     if department_id is not None and not await Department.exists(id=department_id):
-        from services.errors import NotFound
-
         raise NotFound("No department has this id.", field="department")
     now = clock.now()
     categories, channels, totals = await _distribution(month, region, department_id)

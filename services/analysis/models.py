@@ -4,7 +4,7 @@ and rectifications of problems that keep causing complaints (C-11, A-3)."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.indexes import Index
@@ -174,3 +174,18 @@ class RectificationEvent(Model):
     class Meta:
         table = "rectification_events"
         indexes = (Index(fields=("rectification_id", "id")),)
+
+
+class AnalysisRollup(Model):
+    """A month's analysis for one scope, kept by the worker so reads stay fast as history grows
+    (C-11): scope "" is the whole operator, "department:<id>" and "region:<province>" the rest."""
+
+    id = fields.IntField(primary_key=True)
+    month = fields.DateField()
+    scope = fields.CharField(max_length=64)
+    payload: fields.Field[dict[str, Any]] = fields.JSONField()
+    computed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "analysis_rollups"
+        unique_together = (("month", "scope"),)

@@ -4,6 +4,7 @@
 - complaint_root_causes: the root cause recorded when a complaint is resolved.
 - rectifications (+ rectification_events): A-3, one open rectification per problem (a partial
   unique index).
+- analysis_rollups: a month's figures per scope, kept by the worker (C-11 reads stay fast).
 - indexes the month's aggregates read by: deadlines by due time, history by action and time.
 """
 
@@ -94,6 +95,18 @@ class Migration(migrations.Migration):
                 ('note', fields.TextField(default='')),
             ],
             options={'table': 'rectification_events', 'app': 'models', 'indexes': [Index(fields=['rectification_id', 'id'])], 'pk_attr': 'id', 'table_description': 'Append-only history of a rectification: who did what, when, why.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='AnalysisRollup',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('month', fields.DateField()),
+                ('scope', fields.CharField(max_length=64)),
+                ('payload', fields.JSONField()),
+                ('computed_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'analysis_rollups', 'app': 'models', 'unique_together': (('month', 'scope'),), 'pk_attr': 'id', 'table_description': 'A month\'s analysis for one scope, kept by the worker so reads stay fast as history grows (C-11).'},
             bases=['Model'],
         ),
         ops.RunSQL(
