@@ -28,6 +28,7 @@ from admin_ui import (
     summary_views,
     views,
 )
+from admin_ui.analysis import views as analysis_views
 from admin_ui.rendering import STATIC_DIR, ConsoleRootMiddleware, csrf_failure, http_error
 from admin_ui.security import CSRFMiddleware, SecurityHeadersMiddleware
 from services.config import settings
@@ -47,6 +48,7 @@ def create_admin(*, mount_path: str = "/admin") -> Starlette:
             *daily_views.routes,
             *daily_lists.routes,
             *overview_views.routes,
+            *analysis_views.routes,
             *config_templates.routes,
             *assist_views.routes,
             *config_views.routes,
