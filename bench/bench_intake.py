@@ -101,19 +101,6 @@ FROM generate_series(1, $2::int) AS g
 """
 
 
-# The state the app keeps (C-10): a matter with N complaints or more is under supervision for
-# good, so a generated table has those rows too (without them every intake on a known matter
-# would count all of the matter's complaints, which the app never does once it is supervised).
-SUPERVISION_SQL = """
-INSERT INTO supervised_matters (matter_key, complaints_at_flag, flagged_by_complaint_id,
-                                flagged_at)
-SELECT matter_key, $1::int, (array_agg(id ORDER BY created_at, id))[$1::int],
-       (array_agg(created_at ORDER BY created_at, id))[$1::int]
-FROM complaints GROUP BY matter_key HAVING count(*) >= $1::int
-ON CONFLICT (matter_key) DO NOTHING
-"""
-
-
 def _conn() -> Any:
     from tortoise import Tortoise
 
@@ -123,13 +110,6 @@ def _conn() -> Any:
 async def _one(sql: str, *values: Any) -> Any:
     rows = await _conn().execute_query_dict(sql, list(values))
     return next(iter(rows[0].values())) if rows else None
-
-
-async def _supervision_threshold() -> int:
-    from services.complaints import rules
-    from services.thresholds import service as thresholds
-
-    return int(await thresholds.current(rules.SUPERVISION_COMPLAINTS))
 
 
 class Table:
@@ -221,12 +201,10 @@ class Table:
                         await conn.execute_script("SET LOCAL session_replication_role = replica")
                 await conn.execute_query(sql, values)
             self.generated += rows - have
-        await _conn().execute_query(SUPERVISION_SQL, [await _supervision_threshold()])
         seconds = time.monotonic() - started
         # as after a bulk load in production: statistics current, visibility map set, and no
         # autovacuum of the new rows starting in the middle of the measurement
         await _conn().execute_script("VACUUM (ANALYZE) complaints")
-        await _conn().execute_script("VACUUM (ANALYZE) supervised_matters")
         return seconds
 
 
@@ -471,7 +449,7 @@ async def run() -> dict[str, Any]:
         "notes": [
             "x baseline = median at this size / median at 10,000 rows, blocks alternating "
             "in the same run",
-            "known matter: the key has history (at 1,000,000 rows ~200 complaints, supervised); "
+            "known matter: the key has history (at 1,000,000 rows ~200 complaints); "
             "new matter: a key never seen (identical work at both sizes)",
             "`complaints page(50)` = services.complaints.queries.page with no filter "
             "(its total count reads every row)",

@@ -66,7 +66,11 @@ async def after_intake(complaint: Complaint, *, actor: Staff) -> None:
     batch detection over every window around it, repeat detection, supervision when this
     repeat brings one customer's repeat complaints on the matter to the threshold, and the
     classification of every complaint whose urgency that changed."""
-    batch = await recheck_batch(complaint.matter_key, complaint.created_at)
+    batch = await recheck_batch(
+        complaint.matter_key,
+        complaint.created_at,
+        cause=f"re-checked at the intake of complaint {complaint.id}; thresholds may have changed",
+    )
     if await detect_repeat(complaint):
         await supervision.after_repeat(complaint, actor=actor)
     await refresh_classification(
@@ -156,9 +160,12 @@ def batch_members(windows: Iterable[Window]) -> dict[int, Window]:
     return best
 
 
-async def recheck_batch(matter_key: str, *moments: datetime) -> list[int]:
+async def recheck_batch(
+    matter_key: str, *moments: datetime, cause: str = "a complaint left the matter, C-4"
+) -> list[int]:
     """Add and withdraw the batch marks of `matter_key` around `moments` (where a complaint
-    entered or left the matter); the ids whose marks changed."""
+    entered or left the matter); the ids whose marks changed. `cause` goes into the history
+    of a withdrawn mark."""
     minutes = await thresholds.current(rules.BATCH_WINDOW_MINUTES)
     customers_over = await thresholds.current(rules.BATCH_CUSTOMERS)
     vip_at_least = await thresholds.current(rules.BATCH_VIP_CUSTOMERS)
@@ -195,7 +202,7 @@ async def recheck_batch(matter_key: str, *moments: datetime) -> list[int]:
     }
     due = {cid: members[cid] for cid in scope if cid in members}
     added = [cid for cid in due if cid not in marks]
-    for window in {due[cid] for cid in added}:
+    for window in sorted({due[cid] for cid in added}, key=lambda w: (w.start, w.ids)):
         ids = [cid for cid in added if due[cid] == window]
         await _add(
             ids,
@@ -208,7 +215,7 @@ async def recheck_batch(matter_key: str, *moments: datetime) -> list[int]:
         withdrawn,
         UrgencyReason.BATCH,
         f"batch withdrawn: no {minutes}-minute window holding this complaint crosses the "
-        "threshold any more (a complaint left the matter, C-4)",
+        f"threshold any more ({cause})",
     )
     # kept marks whose evidence names a complaint no longer on the matter show the window now
     for cid, mark in marks.items():
