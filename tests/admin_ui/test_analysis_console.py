@@ -4,7 +4,12 @@ its printable page."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
 
 from admin_ui import stats
 from services import clock
@@ -52,3 +57,109 @@ async def test_c11_refunds_by_band_shows_what_was_paid_not_what_was_asked(admin:
     assert "近 90 天已执行退费金额（元，按审批档位）" in text
     assert f"第{paid.band}档 · 金额（元）: {paid.refund_fen / 100:,.1f}" in page.text
     assert "400" not in text_of(page.text.split("已执行退费金额")[1])  # the rejected 400 yuan
+
+
+async def graphql_analysis(month: str, staff) -> dict:
+    """The same month over GraphQL, as a front end asks for it."""
+    import httpx
+
+    from graphql_schema.app import create_app
+    from services.staff.service import issue_token
+
+    query = """query($m: String!) { monthlyAnalysis(month: $m) {
+      complaints resolution { rate numerator denominator } satisfaction { rate }
+      byCategory { key count lastMonth } refunds { paid paidFen requested }
+      topRootCauses { code count } onTimeTotal { numerator denominator } } }"""
+    app = create_app(with_lifespan=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": query, "variables": {"m": month}},
+            headers={"Authorization": f"Bearer {issue_token(staff)}"},
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    return dict(body["data"]["monthlyAnalysis"])
+
+
+@pytest.fixture
+async def march() -> None:
+    """Two complaints, one resolved with its root cause, one refund paid."""
+    dept = await f.department("A", "营业一部")
+    handler = await f.staff(Role.HANDLER, dept=dept)
+    first = await f.complaint(handler, await f.customer(credit_standing="good"))
+    await resolve(handler, first)
+    await f.complaint(handler, service_code="OTHER")
+    await f.executed_refund(handler, await f.refund(handler, first))
+
+
+async def test_c11_the_analysis_page_shows_each_kpi_with_its_definition(auditor: Console, march):
+    page = await auditor.get("/admin/analysis?month=2026-03")
+
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "月度投诉分析" in text and "2026年3月" in text
+    assert 'title="本月受理的投诉中，目前已有处理结果' in page.text  # the tooltip of 解决率
+    assert "解决率" in text and "50.0%" in text and "1 / 2" in text
+    assert page.text.count("<svg") == 5
+    for heading in (
+        "投诉类型分布",
+        "主要根因",
+        "各类时限按时情况",
+        "各部门指标",
+        "整改跟踪（A-3）",
+    ):
+        assert heading in text
+    assert "计费系统差错" in text
+    assert "<script" not in page.text and "style=" not in page.text
+    assert 'href="/admin/analysis.xlsx?month=2026-03"' in page.text
+
+
+async def test_c11_the_csv_and_the_excel_file_hold_the_numbers_graphql_answers(
+    auditor: Console, march
+):
+    answer = await graphql_analysis("2026-03", auditor.staff)
+
+    csv_file = await auditor.get("/admin/analysis.csv?month=2026-03")
+    xlsx_file = await auditor.get("/admin/analysis.xlsx?month=2026-03")
+
+    assert csv_file.headers["content-disposition"] == 'attachment; filename="analysis-2026-03.csv"'
+    rows = list(csv.reader(io.StringIO(csv_file.text.lstrip("\ufeff"))))
+    assert ["投诉量", str(answer["complaints"]), "", ""] in rows
+    assert xlsx_file.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    book = load_workbook(io.BytesIO(xlsx_file.content))
+    assert book.sheetnames[:3] == ["summary", "by_category", "by_channel"]
+    summary = {row[0]: row[1:] for row in book["summary"].iter_rows(min_row=3, values_only=True)}
+    assert summary["投诉量"][0] == answer["complaints"] == 2
+    resolution = answer["resolution"]
+    assert summary["解决率"] == (
+        resolution["rate"],
+        resolution["numerator"],
+        resolution["denominator"],
+    )
+    assert book["summary"]["B7"].number_format == "0.0%"  # a share is a number, shown as %
+    categories = list(book["by_category"].iter_rows(min_row=3, values_only=True))
+    assert [(r[1], r[2]) for r in categories] == [
+        (c["count"], c["lastMonth"]) for c in answer["byCategory"]
+    ]
+    refunds = {r[0]: r[1:] for r in book["refunds"].iter_rows(min_row=3, values_only=True)}
+    assert refunds["已执行退费"][0] == answer["refunds"]["paid"] == 1
+    assert refunds["已执行退费"][1] * 100 == answer["refunds"]["paidFen"]
+    causes = list(book["root_causes"].iter_rows(min_row=3, values_only=True))
+    assert [(r[1], r[3]) for r in causes] == [
+        (c["code"], c["count"]) for c in answer["topRootCauses"]
+    ]
+
+
+async def test_c11_the_printable_page_has_no_console_chrome(auditor: Console, march):
+    page = await auditor.get("/admin/analysis/print?month=2026-03")
+
+    assert page.status_code == 200
+    assert 'class="topbar"' not in page.text and "analysis.css" in page.text
+    text = text_of(page.text)
+    assert "2026-03 月度投诉分析" in text and "编制" in text and "审核" in text
+    assert page.text.count("<svg") == 5
