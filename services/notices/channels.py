@@ -64,10 +64,10 @@ async def choose(
     if via is None:
         if complaint_id is None:
             return Route(Channel.SMS)
-        rows = await Complaint.filter(id=complaint_id).values_list("contact_preference", flat=True)
-        via = ContactPreference(rows[0]) if rows else ContactPreference.SMS
+        complaint = await Complaint.get_or_none(id=complaint_id).only("id", "contact_preference")
+        via = complaint.contact_preference if complaint else ContactPreference.SMS
     if via != ContactPreference.EMAIL:
         return Route(Channel.SMS)
-    emails = await Customer.filter(id=customer_id).values_list("email", flat=True)
-    address = (emails[0] if emails else "").strip()
+    customer = await Customer.get_or_none(id=customer_id).only("id", "email")
+    address = customer.email.strip() if customer else ""
     return Route(Channel.EMAIL, address) if address else Route(Channel.SMS)

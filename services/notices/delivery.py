@@ -367,7 +367,8 @@ async def _settle(notice_id: int) -> Notice | None:
             fields += ["flagged_at", "last_error"]
         elif delivered and len(delivered) >= max(1, notice.parts):
             notice.receipt = Receipt.DELIVERED
-            notice.receipt_at = max(p.receipt_at or notice.sent_at for p in delivered)
+            times = [p.receipt_at for p in delivered if p.receipt_at is not None]
+            notice.receipt_at = max(times) if times else notice.sent_at
             if notice.flagged_at is not None and notice.last_error.startswith(NO_RECEIPT):
                 notice.flagged_at, notice.last_error = None, ""
                 fields += ["flagged_at", "last_error"]
