@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 from tortoise import Tortoise
 
+from graphql_schema import notice_receipts
 from graphql_schema.context import Context, build_context
 from graphql_schema.partners import app as partner_api
 from graphql_schema.schema import schema as default_schema
@@ -88,6 +89,7 @@ def create_app(*, with_lifespan: bool = True, limits: EdgeLimits | None = None) 
         routes=[
             Route("/", lambda r: RedirectResponse("/admin/")),
             Route("/healthz", health),
+            notice_receipts.route(),  # the HTTP SMS gateway's delivery receipts
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route(
                 "/partner/graphql",
