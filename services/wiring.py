@@ -1,20 +1,23 @@
 """The composition root of the services: which package reacts to which event.
 
-complaints and refunds publish (services.events); notices and audit, which sit above them,
-react. This is the only module that knows both sides, and nothing in services imports it but
+complaints and refunds publish (services.events); notices, audit and analysis, which sit above
+them, react. This is the only module that knows both sides, and nothing in services imports it but
 `services.runtime`. The import-layering test (tests/test_layering.py) keeps it that way.
 """
 
 from __future__ import annotations
 
 from services import events
+from services.analysis import reactions as analysis_reactions
+from services.audit import reactions as audit_reactions
+from services.notices import confirmations, delivery
+from services.notices import reactions as notice_reactions
 
 
 def install() -> None:
     """Subscribe every reaction (idempotent)."""
-    from services.audit import reactions as audit_reactions
-    from services.notices import reactions as notice_reactions
-
     notice_reactions.subscribe_all(events.subscribe)
     audit_reactions.subscribe_all(events.subscribe)
+    analysis_reactions.subscribe_all(events.subscribe)
+    delivery.on_delivered(confirmations.on_delivered)  # C-9: the result told when delivered
     events.mark_wired()

@@ -23,9 +23,9 @@ from tortoise.transactions import in_transaction
 
 from services import clock, events
 from services.calendar.service import operator_zone
-from services.complaints import deadlines, rules, urgency
+from services.complaints import deadlines, rules, supervision, urgency
 from services.complaints.events import StepTaken
-from services.complaints.locking import changes, locked_for_action
+from services.complaints.locking import changes, lock_matters, locked_for_action
 from services.complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -147,6 +147,7 @@ class Action:
     new_round: bool = False  # a second handling round (reopen_count + 1)
     check: Check | None = None
     classifies: bool = True  # refreshes the colour and severity (C-5)
+    rechecks_supervision: bool = False  # C-10: supervision may end (takes the matter lock)
     notes: tuple[str, ...] = field(default=())  # what the table cannot say by itself
 
 
@@ -280,6 +281,8 @@ ROWS: tuple[Action, ...] = (
         S.ARCHIVED,
         "archived_at",
         waives=ALL,
+        rechecks_supervision=True,
+        notes=("the matter's supervision ends when every complaint of it is archived",),
     ),
     Action(
         "assign",
@@ -461,18 +464,20 @@ async def _apply(
             )
     if row.classifies:
         await urgency.refresh_classification([complaint.id], actor=actor)
-    if row.sends or row.withdraws:
-        effects.published = await events.publish(
-            StepTaken(
-                complaint=complaint,
-                action=row.name,
-                sends=row.sends,
-                withdraws=row.withdraws,
-                at=at,
-                created=tuple(effects.created),
-                context=context,
-            )
+    effects.published = await events.publish(
+        StepTaken(
+            complaint=complaint,
+            action=row.name,
+            sends=row.sends,
+            withdraws=row.withdraws,
+            at=at,
+            actor=actor,
+            created=tuple(effects.created),
+            context=context,
         )
+    )
+    if row.rechecks_supervision:  # C-10: the matter may be done
+        await supervision.recheck(complaint.matter_key, actor=actor, complaint_id=complaint.id)
     return effects
 
 
@@ -491,6 +496,9 @@ async def take(
     assert row.target is not None, f"{action} does not move the status: use apply_effects"
     at = clock.now()
     async with in_transaction():
+        if row.rechecks_supervision:  # lock order: the matter before the complaint row
+            keys = await Complaint.filter(id=complaint_id).values_list("matter_key", flat=True)
+            await lock_matters(*keys)
         complaint = await locked_for_action(complaint_id, actor)
         check_source(row, complaint)
         if row.check is not None:
@@ -562,6 +570,8 @@ def markdown() -> str:
             effect = f"adds {row.adds_urgency.value}; recomputed"
         if row.new_round:
             effect += "; a new round"
+        if row.rechecks_supervision:
+            effect += "; supervision rechecked (C-10)"
         says = row.says + "".join(f" ({n})" for n in row.notes)
         lines.append(
             f"| `{row.name}`: {says} | {row.rule} | {sources} | "

@@ -211,11 +211,17 @@ async def _step(
     action: str,
     values: dict[str, Any] | None = None,
     reason: str = "",
+    context: dict[str, Any] | None = None,
 ) -> Complaint:
     """Move a complaint one step along C-6 by its row of the life-cycle table."""
     require_handler(actor)
     return await lifecycle.take(
-        actor=actor, complaint_id=complaint_id, action=action, values=values, reason=reason
+        actor=actor,
+        complaint_id=complaint_id,
+        action=action,
+        values=values,
+        reason=reason,
+        context=context,
     )
 
 
@@ -251,9 +257,17 @@ async def start_resolution(*, actor: Staff, complaint_id: int, note: str = "") -
 
 @guarded(UseCase.RESOLVE)
 async def resolve(
-    *, actor: Staff, complaint_id: int, cause: str, solution: str, prevention: str
+    *,
+    actor: Staff,
+    complaint_id: int,
+    cause: str,
+    solution: str,
+    prevention: str,
+    root_cause: str | None = None,
 ) -> Complaint:
-    """Record the result told to the customer: cause, solution, what prevents recurrence (C-7)."""
+    """Record the result told to the customer: cause, solution, what prevents recurrence (C-7),
+    and the root cause from the taxonomy (C-11; recorded by the analysis in the same
+    transaction, an unknown code refusing the whole step)."""
     problems: list[Problem] = []
     for field, value in (("cause", cause), ("solution", solution), ("prevention", prevention)):
         _require(value, field, problems)
@@ -270,6 +284,7 @@ async def resolve(
             "result_solution": solution.strip(),
             "result_prevention": prevention.strip(),
         },
+        context={"root_cause": (root_cause or "").strip() or None},
     )
 
 

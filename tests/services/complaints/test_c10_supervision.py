@@ -110,24 +110,22 @@ async def test_c10_the_threshold_is_configurable(people):
 
 
 async def test_c10_supervision_ends_once_every_complaint_of_the_matter_is_archived(people):
-    """archive calls supervision.recheck (wired by the lead in the archive step); here it is
-    called as archive will, after each archive."""
     handler, customer = people["handler"], await f.customer()
     await archived_chain(handler, customer, 2)
     third = await f.complaint(handler, customer)
     other = await f.complaint(handler)  # another customer's open complaint on the matter
 
     await archive(handler, third.id)
-    assert await supervision.recheck(third.matter_key, actor=handler, complaint_id=third.id) is None
     assert (await supervision.open_period(third.matter_key)) is not None  # `other` is open
 
     await archive(handler, other.id)
-    ended = await supervision.recheck(third.matter_key, actor=handler, complaint_id=other.id)
 
-    assert ended is not None and ended.ended_at is not None and ended.ended_by_id == handler.id
+    ended = await SupervisedMatter.get(matter_key=third.matter_key)
+    assert ended.ended_at is not None and ended.ended_by_id == handler.id
+    assert ended.ended_by_complaint_id == other.id
     assert "revisited with the customer satisfied and archived" in ended.end_reason
     event = await ComplaintEvent.get(complaint_id=other.id, action="supervision_ended")
-    assert event.from_value == "repeat_complaints"
+    assert event.from_value == "repeat_complaints" and event.actor_id == handler.id
     assert await Notification.filter(key=f"supervision:{ended.id}:ended").count() == 2
     # resolved and verified: rechecking again starts nothing, a new repeat starts a new period
     assert await supervision.recheck(third.matter_key, actor=handler) is None
@@ -154,8 +152,8 @@ async def test_c10_a3_rectification_starts_supervision_with_who_and_why(people):
 
     # it ends when the matter's complaints are archived after it started, or by hand
     await archive(handler, complaint.id)
-    ended = await supervision.recheck(complaint.matter_key, actor=handler)
-    assert ended is not None and ended.id == period.id
+    ended = await SupervisedMatter.get(id=period.id)
+    assert ended.ended_at is not None  # the archive step ended it
     await supervision.start(matter_key=complaint.matter_key, reason="复查", actor=lead)
     assert await supervision.recheck(complaint.matter_key, actor=handler) is None  # nothing new
     by_hand = await supervision.end(

@@ -19,7 +19,6 @@ from services.complaints.models import (
     DeadlineKind,
     DeadlineState,
     Notification,
-    SupervisedMatter,
     TaskKind,
     WarningColour,
 )
@@ -297,19 +296,6 @@ async def test_c8_a_solution_is_broken_into_owned_tasks_tracked_to_done(frozen):
     assert await ComplaintTask.filter(complaint_id=complaint.id).count() == 1
     with pytest.raises(IllegalTransition):
         await tasks.complete_task(actor=technician, task_id=task.id)
-
-
-async def test_c10_the_third_complaint_on_a_matter_starts_supervised_handling():
-    handler = await f.staff(Role.HANDLER)
-    first = await f.complaint(handler)
-    await f.complaint(handler)
-    assert not await SupervisedMatter.exists()
-
-    third = await f.complaint(handler)
-
-    flag = await SupervisedMatter.get(matter_key=first.matter_key)
-    assert (flag.complaints_at_flag, flag.flagged_by_complaint_id) == (3, third.id)
-    assert await ComplaintEvent.exists(complaint_id=third.id, action="supervision_started")
 
 
 async def test_c7_reopening_waives_the_revisit_limits_of_the_first_result(frozen):
