@@ -17,6 +17,7 @@ from admin_ui import i18n
 from admin_ui.auth import admin_only, console_page
 from admin_ui.forms import Form
 from admin_ui.rendering import error_page, flash, path_for, render
+from services.assist import policy as wording
 from services.errors import DomainError, InvalidInput
 from services.notices import templates
 from services.notices.models import NoticeTemplate
@@ -104,6 +105,8 @@ async def _page(
                 "required": _braced(SPECS[k].required),
                 "errors": form.errors if form and kind == k.value else {},
                 "reason": form.value("reason") if form and kind == k.value else "",
+                # S-3: a warning with the phrase and a better one, never a block
+                "wording": wording.check_wording(typed),
             }
         )
     context: dict[str, Any] = {"staff": staff, "nav": "config", "rows": rows}

@@ -91,3 +91,19 @@ async def test_s1_the_assist_pages_render_in_english(admin: Console):
     await admin.post("/admin/locale", {"locale": "en", "next": "/config/assist"})
     page = await admin.get("/admin/config/assist")
     assert "Handler assist" in page.text and "Check my reply" in page.text
+
+
+async def test_s3_a_saved_sms_text_with_a_vague_promise_is_warned_with_its_span(admin: Console):
+    body = "尊敬的客户，您反映的{matter}问题已受理，我们会尽快处理。{signature}"
+    saved = await admin.post(
+        "/admin/config/sms/templates/complaint_acknowledged", {"body": body, "reason": "试"}
+    )
+    page = await admin.get("/admin/config/sms/templates")
+    seen = text_of(page.text)
+    assert saved.status_code == 303  # a warning, never a block
+    assert "措辞提示" in seen and "“尽快”" in seen and "VAGUE_PROMISE" in seen
+
+
+async def test_s3_the_shipped_sms_texts_show_no_wording_warning(admin: Console):
+    page = await admin.get("/admin/config/sms/templates")
+    assert "措辞提示" not in text_of(page.text)
