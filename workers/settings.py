@@ -17,6 +17,7 @@ from services.complaints import deadlines
 from services.complaints.service import ENFORCE_DEADLINE_JOB
 from services.config import settings
 from services.notices.outbox import DELIVER_NOTICE_JOB
+from services.partners.disputes import OPEN_DISPUTE_JOB
 from services.partners.webhooks import DELIVER_WEBHOOK_JOB
 from services.refunds import enforcement as refund_deadlines
 from services.refunds import risk_recompute
@@ -89,6 +90,7 @@ class WorkerSettings:
         func(recompute_risk_profiles, name=risk_recompute.RECOMPUTE_JOB, keep_result=0),
         func(notices.deliver_notice, name=DELIVER_NOTICE_JOB, keep_result=0),
         func(webhooks.deliver_webhook, name=DELIVER_WEBHOOK_JOB, keep_result=0),
+        func(webhooks.open_dispute, name=OPEN_DISPUTE_JOB, keep_result=0),
     ]
     cron_jobs: ClassVar[list[CronJob]] = [
         cron(sweep_deadlines, second=0, run_at_startup=True, unique=True),

@@ -101,10 +101,16 @@ async def deliver_webhook(ctx: dict[str, Any], event_id: int) -> str | None:
     return state.value if state else None
 
 
+async def open_dispute(ctx: dict[str, Any], dispute_id: int) -> bool:
+    """Right after a customer's dispute is submitted: its complaint and refund (R-2)."""
+    return await disputes.open_dispute(dispute_id)
+
+
 async def relay_webhooks(ctx: dict[str, Any]) -> int:
-    """Every 10 s: refuse the due disputes of numbers that are no customer's, then each due
-    event (new status changes, retries, lost jobs): disputes a few at a time, each
-    dispute's events in the order they happened."""
+    """Every 10 s: open the customers' disputes whose job was lost, refuse the due disputes of
+    numbers that are no customer's, then each due event (new status changes, retries, lost
+    jobs): disputes a few at a time, each dispute's events in the order they happened."""
+    await disputes.open_waiting(at=clock.now(), limit=RELAY_BATCH)
     await disputes.refuse_unmatched(at=clock.now(), limit=RELAY_BATCH)
     due = await webhooks.due(at=clock.now(), limit=RELAY_BATCH)
     if not due:

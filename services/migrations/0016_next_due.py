@@ -9,6 +9,8 @@
   department) by an index scan: (next_due_at, id), (owner_id, next_due_at, id),
   (department_id, next_due_at, id), all partial on `next_due_at IS NOT NULL`, and the few
   complaints with an open breach.
+- partner_disputes_unopened: the customers' disputes whose complaint and refund the worker has
+  not yet opened (services.partners.disputes.open_waiting).
 
 Every writer of a deadline locks its complaint first (the steps' lock order), so the trigger's
 UPDATE of that row takes no new lock.
@@ -94,8 +96,12 @@ class Migration(migrations.Migration):
                 "CREATE INDEX complaints_queue_department ON complaints"
                 " (department_id, next_due_at, id) WHERE next_due_at IS NOT NULL",
                 "CREATE INDEX complaints_breach_open ON complaints (id) WHERE breach_open",
+                # partner disputes waiting for the worker to open their complaint and refund
+                "CREATE INDEX partner_disputes_unopened ON partner_disputes (id)"
+                " WHERE customer_id IS NOT NULL AND complaint_id IS NULL",
             ],
             reverse_sql=[
+                "DROP INDEX IF EXISTS partner_disputes_unopened",
                 "DROP INDEX IF EXISTS complaints_breach_open",
                 "DROP INDEX IF EXISTS complaints_queue_department",
                 "DROP INDEX IF EXISTS complaints_queue_owner",

@@ -4,7 +4,10 @@
 services, takes a complaint for it under the partner's intake account and a refund work order
 on it through `services.refunds.service.create_refund`: R-7(a) makes a Monternet service
 refund first, R-9 makes a special customer (K-1) verify first, R-8 the rest unless R-7(b)-(d)
-hold. Every query filters by the partner in the query itself: another partner's dispute is
+hold. The submission writes the dispute only (a dozen statements: what the partner is told
+is made from it); the complaint and the refund are taken right after the commit by the
+worker's `open_dispute` job, and its sweep (`open_waiting`) opens one whose job was lost.
+Every query filters by the partner in the query itself: another partner's dispute is
 indistinguishable from one that does not exist.
 
 What the partner learns reveals nothing about the customer (C-12): the answer and every later
@@ -23,6 +26,7 @@ duplicates make one dispute (the unique (scope, key) index decides).
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import secrets
@@ -33,10 +37,11 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from services import scheduling
 from services.complaints import service as complaints
-from services.complaints.models import Category, Channel
+from services.complaints.models import Category, Channel, Complaint
 from services.customers.models import Customer
-from services.errors import ErrorCode, InvalidInput, NotFound, Problem
+from services.errors import DomainError, ErrorCode, InvalidInput, NotFound, Problem
 from services.partners import limits, webhooks
 from services.partners.models import (
     DisputeReason,
@@ -49,10 +54,14 @@ from services.phones import normalize_msisdn
 from services.refunds import clock, idempotency, policy
 from services.refunds import service as refunds
 from services.refunds.decisions import RefundRequest
-from services.refunds.models import IdempotencyKey
+from services.refunds.models import IdempotencyKey, Refund
 from services.refunds.policy import BusinessType, ChargeCategory, Flow, Liability, yuan
 from services.staff.models import Staff
 
+log = logging.getLogger(__name__)
+OPEN_DISPUTE_JOB = "open_dispute"
+# the sweep opens a customer's dispute whose job was lost once it is this old
+OPEN_AFTER = timedelta(seconds=30)
 MAX_LINES = 24
 MAX_LINE_FEN = 10_000_000  # 100,000 yuan: a line above this is a typo, not a charge
 MAX_DESCRIPTION = 2000
@@ -235,10 +244,12 @@ async def submit(
     scope, key = _scope(partner_id), idempotency_key.strip()
     request = asdict(sub)
 
-    partner = await Partner.get(id=partner_id)
-    service = await PartnerService.get_or_none(partner_id=partner_id, service_code=sub.service_code)
+    service = await PartnerService.get_or_none(
+        partner_id=partner_id, service_code=sub.service_code
+    ).select_related("partner")
     if service is None:
         raise NotFound("None of your services has this service code.", field="serviceCode")
+    partner = service.partner
     customer = await Customer.get_or_none(msisdn=sub.msisdn)  # None: accepted all the same
     created: list[PartnerDispute] = []
 
@@ -268,6 +279,10 @@ async def submit(
         raise
     if created:
         await webhooks.schedule_created(dispute.id)
+        if dispute.customer_id is not None:
+            await scheduling.schedule(
+                OPEN_DISPUTE_JOB, key=f"dispute-open:{dispute.id}", run_at=at, dispute_id=dispute.id
+            )
     else:  # a concurrent duplicate made it; this request replayed it
         await limits.release_dispute(partner_id, day)
     return dispute
@@ -330,26 +345,83 @@ async def _create(
     }
     if customer is None:
         low, high = UNMATCHED_REFUSAL_AFTER
-        refuse_at = at + low + (high - low) * _draw.random()
-        async with in_transaction():
-            dispute = await PartnerDispute.create(**fields, refuse_at=refuse_at)
-            await webhooks.record_created(dispute, at=at)
-        dispute.service = service
-        return dispute
-    return await _open(partner, service, customer, sub, request, fields, at=at)
+        fields["refuse_at"] = at + low + (high - low) * _draw.random()
+    else:
+        fields["customer"] = customer
+    async with in_transaction():
+        dispute = await PartnerDispute.create(**fields)
+        await webhooks.record_created(dispute, at=at)
+    dispute.service = service
+    dispute.refund = None
+    return dispute
+
+
+async def open_dispute(dispute_id: int) -> bool:
+    """The worker, right after the submission's commit: a customer's dispute gets its
+    complaint and refund, decided by the rules like any other (R-2). True when it opened them
+    now; a dispute opened already, or refused, is left alone. A refund the rules refuse
+    refuses the dispute (REFUSED, a `dispute.status_changed` event), as a refusal reads."""
+    async with in_transaction():
+        dispute = await PartnerDispute.select_for_update().get_or_none(id=dispute_id)
+        if (
+            dispute is None
+            or dispute.customer_id is None
+            or dispute.complaint_id is not None
+            or dispute.stage is not DisputeStage.OPEN
+        ):
+            return False
+        service = await PartnerService.get(id=dispute.service_id).select_related("partner")
+        customer = await Customer.get(id=dispute.customer_id)
+        sub = Submission(
+            msisdn=dispute.msisdn,
+            service_code=service.service_code,
+            charge_lines=tuple(ChargeLine(**line) for line in dispute.charge_lines),
+            reason=DisputeReason(dispute.reason),
+            description=dispute.description,
+            evidence=tuple(dispute.evidence),
+        )
+        try:
+            async with in_transaction():
+                complaint, refund = await _open(service.partner, service, customer, sub)
+        except DomainError as exc:
+            log.warning("dispute %s refused on opening: %s", dispute.id, exc.code)
+            at = clock.now()
+            dispute.stage, dispute.stage_changed_at = DisputeStage.REFUSED, at
+            await dispute.save(update_fields=["stage", "stage_changed_at"])
+            await webhooks.record_status_changed(
+                dispute, DisputeStage.OPEN, DisputeStage.REFUSED, at=at
+            )
+            return False
+        dispute.complaint, dispute.refund = complaint, refund
+        await dispute.save(update_fields=["complaint_id", "refund_id"])
+    return True
+
+
+async def open_waiting(*, at: datetime, limit: int = 100) -> int:
+    """The worker's sweep: open every customer's dispute whose job was lost (older than
+    OPEN_AFTER and still without its complaint)."""
+    waiting = (
+        await PartnerDispute.filter(
+            customer_id__not_isnull=True,
+            complaint_id=None,
+            stage=DisputeStage.OPEN,
+            created_at__lte=at - OPEN_AFTER,
+        )
+        .order_by("id")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+    opened = 0
+    for dispute_id in waiting:
+        opened += await open_dispute(dispute_id)
+    return opened
 
 
 async def _open(
-    partner: Partner,
-    service: PartnerService,
-    customer: Customer,
-    sub: Submission,
-    request: RefundRequest,
-    fields: dict[str, Any],
-    *,
-    at: datetime,
-) -> PartnerDispute:
-    """A customer's dispute: its complaint and refund, decided by the rules like any other."""
+    partner: Partner, service: PartnerService, customer: Customer, sub: Submission
+) -> tuple[Complaint, Refund]:
+    """A customer's dispute: its complaint and refund (inside the caller's transaction)."""
+    request = _request(service, sub)
     staff = await Staff.get(id=partner.intake_staff_id)
     claimed = request.charged_fen
     label = LABEL[sub.reason]
@@ -362,39 +434,31 @@ async def _open(
             *(f"凭证：{ref}" for ref in sub.evidence),
         ]
     )
-    async with in_transaction():
-        complaint = await complaints.create_complaint(
-            actor=staff,
-            intake=complaints.Intake(
-                msisdn=customer.msisdn,
-                contact_name=customer.name,
-                channel=Channel.APP_WEB,
-                category=Category.VALUE_ADDED_SERVICE,
-                summary=f"{service.name}（{service.service_code}）{label}",
-                customer_request=f"退还争议费用 {yuan(claimed)}",
-                service_code=service.service_code,
-                sp_code=partner.sp_code,
-                details=details,
-            ),
-        )
-        refund = await refunds.create_refund(
-            actor=staff,
-            complaint_id=complaint.id,
-            request=request,
-            order=refunds.WorkOrder(
-                matter=f"{service.name}{label}"[:200],
-                sp_code=partner.sp_code,
-                service_code=service.service_code,
-            ),
-        )
-        dispute = await PartnerDispute.create(
-            **fields, customer=customer, complaint=complaint, refund=refund
-        )
-        await webhooks.record_created(dispute, at=at)
-    dispute.refund = refund
-    dispute.customer = customer
-    dispute.service = service
-    return dispute
+    complaint = await complaints.create_complaint(
+        actor=staff,
+        intake=complaints.Intake(
+            msisdn=customer.msisdn,
+            contact_name=customer.name,
+            channel=Channel.APP_WEB,
+            category=Category.VALUE_ADDED_SERVICE,
+            summary=f"{service.name}（{service.service_code}）{label}",
+            customer_request=f"退还争议费用 {yuan(claimed)}",
+            service_code=service.service_code,
+            sp_code=partner.sp_code,
+            details=details,
+        ),
+    )
+    refund = await refunds.create_refund(
+        actor=staff,
+        complaint_id=complaint.id,
+        request=request,
+        order=refunds.WorkOrder(
+            matter=f"{service.name}{label}"[:200],
+            sp_code=partner.sp_code,
+            service_code=service.service_code,
+        ),
+    )
+    return complaint, refund
 
 
 async def refuse_unmatched(*, at: datetime, limit: int = 100) -> int:

@@ -108,6 +108,7 @@ async def test_c7_queue_total_count_is_counted_only_when_asked(gql, caplog):
     handler = await f.staff(Role.HANDLER)
     await f.complaint(handler)
     caplog.set_level("DEBUG", logger="tortoise.db_client")
+    caplog.clear()
     await gql.data("{ complaints(first: 5) { edges { node { id } } } }", as_=handler)
     without = [r.getMessage() for r in caplog.records if "count(*)" in r.getMessage()]
     caplog.clear()

@@ -15,7 +15,7 @@ from graphql_schema.app import create_app
 from graphql_schema.partners import app as partner_api
 from graphql_schema.partners.export import SDL_PATH, sdl
 from graphql_schema.partners.schema import schema as partner_schema
-from services.partners import keys, limits, webhooks
+from services.partners import disputes, keys, limits, webhooks
 from services.partners.models import PartnerDispute, WebhookEvent
 from services.refunds import clock
 from services.thresholds import service as thresholds
@@ -109,7 +109,11 @@ def dispute_input(msisdn: str, service: str = "MUSIC-VIP", **overrides: Any) -> 
 
 async def submit(api: PartnerClient, key: str, msisdn: str, idem: str = "k-1", **kw: Any) -> Any:
     body = await api.post(SUBMIT, {"input": dispute_input(msisdn, **kw), "key": idem}, key=key)
-    return body["data"]["submitRefundDispute"]
+    made = body["data"]["submitRefundDispute"]
+    if made.get("dispute"):  # the worker, right after the commit: its complaint and refund
+        row = await PartnerDispute.get(public_id=made["dispute"]["id"])
+        await disputes.open_dispute(row.id)
+    return made
 
 
 async def test_r2_a_partner_submits_a_dispute_and_follows_it(api):

@@ -98,9 +98,12 @@ async def disputed(receiver: Receiver) -> Any:
     registered = await webhooks.register(partner_id=partner.id, url=receiver.url)
     receiver.secret = registered.secret
     customer = await f.customer()
-    return await disputes.submit(
+    dispute = await disputes.submit(
         partner_id=partner.id, submission=f.submission(customer.msisdn), idempotency_key="1"
     )
+    await disputes.open_dispute(dispute.id)  # the worker, right after the commit
+    await dispute.refresh_from_db()
+    return dispute
 
 
 async def log_of(event: WebhookEvent) -> list[tuple[int | None, str]]:

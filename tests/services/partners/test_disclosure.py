@@ -34,6 +34,12 @@ async def special_customer(msisdn: str):
     return customer
 
 
+async def opened(dispute: PartnerDispute) -> PartnerDispute:
+    """What the worker does right after the submission's commit (`open_dispute`)."""
+    await disputes.open_dispute(dispute.id)
+    return await PartnerDispute.get(id=dispute.id).select_related("refund", "service")
+
+
 async def events_of(dispute: PartnerDispute) -> list[tuple[str, str, str]]:
     rows = await WebhookEvent.filter(dispute_id=dispute.id).order_by("id")
     return [(e.type, e.previous_status, e.status) for e in rows]
@@ -57,6 +63,7 @@ async def test_r9_a_special_customers_dispute_is_verified_first_inside_and_open_
     b = await disputes.submit(
         partner_id=partner.id, submission=f.submission(special.msisdn), idempotency_key="b"
     )
+    a, b = await opened(a), await opened(b)
 
     inside = [(r.flow, r.status) for r in (a.refund, b.refund)]
     assert inside[0][0] is Flow.REFUND_FIRST
@@ -74,6 +81,7 @@ async def test_c12_the_refunds_steps_before_its_outcome_write_no_partner_event()
         submission=f.submission(special.msisdn, charge_lines=BIG),
         idempotency_key="v",
     )
+    dispute = await opened(dispute)
     handler = await handled_by_a_handler(dispute)
 
     verified = await changes.verify_refund(
@@ -101,6 +109,7 @@ async def test_c12_a_number_that_is_no_customers_is_accepted_then_refused_like_a
         submission=f.submission(customer.msisdn, charge_lines=BIG),
         idempotency_key="c",
     )
+    taken = await opened(taken)
     nobody = await disputes.submit(
         partner_id=partner.id,
         submission=f.submission("13899991234", charge_lines=BIG),

@@ -17,7 +17,10 @@ from tests import factories as f
 
 
 async def submit(partner, sub, key="k-1"):
-    return await disputes.submit(partner_id=partner.id, submission=sub, idempotency_key=key)
+    """The submission, then what the worker does right after its commit (`open_dispute`)."""
+    dispute = await disputes.submit(partner_id=partner.id, submission=sub, idempotency_key=key)
+    await disputes.open_dispute(dispute.id)
+    return await PartnerDispute.get(id=dispute.id).select_related("refund", "service")
 
 
 async def test_r2_partner_dispute_creates_a_partner_refund():
@@ -218,3 +221,43 @@ async def test_disputes_page_newest_first_and_filter_by_status_service_and_numbe
     assert [d.id for d in by_b.rows] == [third.id, second.id]
     assert [d.id for d in by_number.rows] == [third.id, first.id]
     assert by_status.rows == []
+
+
+async def test_r2_the_submission_writes_the_dispute_and_the_worker_opens_its_complaint():
+    partner = await f.partner()
+    customer = await f.customer()
+
+    dispute = await disputes.submit(
+        partner_id=partner.id, submission=f.submission(customer.msisdn), idempotency_key="w"
+    )
+    waiting = await PartnerDispute.get(id=dispute.id)
+    # the job was lost (no queue here): the sweep opens it once it is OPEN_AFTER old
+    too_soon = await disputes.open_waiting(at=waiting.created_at)
+    opened = await disputes.open_waiting(at=waiting.created_at + disputes.OPEN_AFTER)
+    again = await disputes.open_waiting(at=waiting.created_at + 2 * disputes.OPEN_AFTER)
+
+    assert (waiting.stage, waiting.complaint_id, waiting.refund_id) == (
+        DisputeStage.OPEN,
+        None,
+        None,
+    )
+    assert (too_soon, opened, again) == (0, 1, 0)
+    done = await PartnerDispute.get(id=dispute.id)
+    refund = await Refund.get(id=done.refund_id)
+    assert (done.stage, refund.complaint_id) == (DisputeStage.OPEN, done.complaint_id)
+    assert await Complaint.filter(id=done.complaint_id).count() == 1
+
+
+async def test_r2_a_submission_sends_at_most_15_sql_statements(caplog):
+    partner = await f.partner()
+    customer = await f.customer()
+    await submit(partner, f.submission(customer.msisdn), key="warm")  # caches filled
+    caplog.set_level("DEBUG", logger="tortoise.db_client")
+    caplog.clear()
+
+    await disputes.submit(
+        partner_id=partner.id, submission=f.submission(customer.msisdn), idempotency_key="n"
+    )
+
+    statements = [r for r in caplog.records if r.name == "tortoise.db_client"]
+    assert 0 < len(statements) <= 15, [r.getMessage()[:80] for r in statements]

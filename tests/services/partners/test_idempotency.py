@@ -63,6 +63,9 @@ async def test_twenty_concurrent_duplicates_make_one_dispute():
         *(submit(partner, f.submission(customer.msisdn), "burst") for _ in range(20))
     )
 
+    # the worker's job, run as often as the duplicates queued it, opens one complaint
+    await asyncio.gather(*(disputes.open_dispute(r.id) for r in results))
+
     assert {r.id for r in results} == {results[0].id}
     assert await PartnerDispute.all().count() == 1
     assert await Complaint.all().count() == 1 and await Refund.all().count() == 1
