@@ -124,10 +124,16 @@ class WordingFinding:
     end: int = strawberry.field(description="Where it ends (exclusive).")
     text: str = strawberry.field(description="The phrase as written.")
     better: str = strawberry.field(description="A better phrasing to use instead.")
+    field: str | None = strawberry.field(
+        default=None,
+        description="For a complaint's texts: which one (plan, resultCause, resultSolution, "
+        "resultPrevention); null for checkWording.",
+    )
 
     @classmethod
-    def of(cls, finding: policy.Finding) -> WordingFinding:
+    def of(cls, finding: policy.Finding, field: str | None = None) -> WordingFinding:
         return cls(
+            field=field,
             rule=WordingRule(finding.rule),
             advice=policy.WORDING_RULES[finding.rule],
             start=finding.start,
@@ -139,3 +145,12 @@ class WordingFinding:
 
 async def assist_for_text(text: str) -> Assist:
     return Assist.of(await assist.assist_text(text))
+
+
+def reply_wording(texts: dict[str, str]) -> list[WordingFinding]:
+    """S-3 on the texts a complaint tells its customer, each finding naming its field."""
+    return [
+        WordingFinding.of(finding, field)
+        for field, text in texts.items()
+        for finding in policy.check_wording(text)
+    ]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from graphql_schema.abilities import ComplaintViewerCan, complaint_abilities
-from graphql_schema.assist.types import Assist, assist_for_text
+from graphql_schema.assist.types import Assist, WordingFinding, assist_for_text, reply_wording
 from graphql_schema.context import now_or_later
 from graphql_schema.customers.types import Customer
 from graphql_schema.enums import (
@@ -303,6 +303,21 @@ class Complaint:
     async def assist(self) -> Assist:
         texts = (self.summary, self.details, self.customer_request, self.revisit_note)
         return await assist_for_text("\n".join(t for t in texts if t))
+
+    @strawberry.field(
+        description="S-3 on what this complaint tells its customer (the plan and the result's "
+        "cause, solution and prevention): each phrase that breaks a wording rule, with a better "
+        "one. Ask for it in the payload of proposePlan or resolve: a warning, never a block."
+    )
+    def reply_wording(self) -> list[WordingFinding]:
+        return reply_wording(
+            {
+                "plan": self.plan,
+                "resultCause": self.result_cause,
+                "resultSolution": self.result_solution,
+                "resultPrevention": self.result_prevention,
+            }
+        )
 
     @strawberry.field(description="Who took it first (首问负责人).")
     def first_handler(self, info: strawberry.Info) -> StaffMember:

@@ -108,3 +108,32 @@ async def test_s1_the_library_lists_every_scenario(gql: Client):
     rows = data["assistScenarios"]
     assert len(rows) == 25 and rows[0] == {"code": "RATIONAL", "special": False, "version": 1}
     assert sum(r["special"] for r in rows) == 6
+
+
+async def test_s3_a_plan_with_a_vague_promise_is_saved_and_warned_in_the_payload(gql: Client):
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler)
+    cid = {"id": str(complaint.id)}
+    for step in ("acknowledgeComplaint", "startInvestigation"):
+        await gql.data(
+            f"mutation($id: ID!) {{ {step}(id: $id) {{ __typename }} }}", cid, as_=handler
+        )
+    data = await gql.data(
+        """mutation($id: ID!) { proposePlan(id: $id, plan: "我们会尽快为您退费") {
+          __typename ... on ComplaintResult { complaint { status
+            replyWording { field rule text start end better } } } } }""",
+        cid,
+        as_=handler,
+    )
+    complaint_seen = data["proposePlan"]["complaint"]
+    assert complaint_seen["status"] == "PLAN_PROPOSED"  # never a block
+    assert complaint_seen["replyWording"] == [
+        {
+            "field": "plan",
+            "rule": "VAGUE_PROMISE",
+            "text": "尽快",
+            "start": 3,
+            "end": 5,
+            "better": "我们将在24小时内给您答复",
+        }
+    ]
