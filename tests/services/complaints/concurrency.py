@@ -70,12 +70,15 @@ class Pause:
         await self.release.wait()
 
 
-async def lock_waiters() -> int:
-    """Sessions waiting for an advisory lock or a row lock right now."""
+ROW_LOCKS = ("transactionid", "tuple")
+
+
+async def lock_waiters(*kinds: str) -> int:
+    """Sessions waiting for a lock of these pg_locks types (advisory or row locks) right now."""
     conn = Tortoise.get_connection("default")
     rows = await conn.execute_query_dict(
-        "SELECT count(*) AS n FROM pg_locks WHERE NOT granted "
-        "AND locktype IN ('advisory', 'transactionid', 'tuple')"
+        "SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND locktype = ANY($1::text[])",
+        [list(kinds or ("advisory", *ROW_LOCKS))],
     )
     return int(rows[0]["n"])
 

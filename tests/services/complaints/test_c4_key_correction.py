@@ -21,7 +21,14 @@ from services.complaints.models import (
 from services.errors import ErrorCode, InvalidInput
 from services.staff.models import Role, Track
 from tests import factories as f
-from tests.services.complaints.concurrency import Pause, per_task_clock, run_as, until_blocked
+from tests.services.complaints.concurrency import (
+    ROW_LOCKS,
+    Pause,
+    lock_waiters,
+    per_task_clock,
+    run_as,
+    until_blocked,
+)
 from tests.services.complaints.test_lifecycle import walk_to_resolved
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -199,6 +206,37 @@ async def test_c4_a_correction_and_a_concurrent_intake_take_turns_and_see_each_o
 
     assert corrected.matter_key == key == taken.matter_key
     assert await marked(UrgencyReason.BATCH) == {earlier.id, *nine, taken.id}
+
+
+async def test_c4_a_correction_waits_for_the_matter_lock_before_any_row_lock(monkeypatch):
+    """An intake of the customer's complaint on the OLD matter holds that matter's lock and
+    the customer's complaint rows (its C-5 refresh), paused before committing. The correction
+    of the customer's earlier complaint waits on the matter lock (lock order rule 1) and holds
+    no row the intake could need; the intake commits, then the correction runs."""
+    handler = await f.staff(Role.HANDLER)
+    customer = await f.customer()
+    earlier = await f.complaint(handler, customer)
+    per_task_clock(monkeypatch)
+    hold = Pause("intake")
+    hold.wrap(monkeypatch, urgency, "after_intake")  # rows of the customer locked by now
+
+    intake = run_as("intake", clock.now(), lambda: f.complaint(handler, customer))
+    await hold.reached.wait()
+    correction = run_as(
+        "correction",
+        clock.now(),
+        lambda: matters.correct_matter_key(
+            actor=handler, complaint_id=earlier.id, matter_key="other|-|广东/广州|-", reason="误归"
+        ),
+    )
+    await until_blocked(correction)
+
+    assert await lock_waiters("advisory") == 1 and await lock_waiters(*ROW_LOCKS) == 0
+    hold.release.set()
+    taken, corrected = await asyncio.wait_for(asyncio.gather(intake, correction), 60)
+    assert corrected.matter_key == "other|-|广东/广州|-" and taken.matter_key == earlier.matter_key
+    # the intake saw the earlier complaint unresolved on its matter: both yellow (C-5)
+    assert (await Complaint.get(id=taken.id)).warning_colour == "yellow"
 
 
 async def _reasons(complaint_id: int) -> set[str]:
