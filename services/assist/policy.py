@@ -219,7 +219,7 @@ def _negation_start(folded: str, start: int) -> int:
     return -1
 
 
-def intensity(text: str) -> int:
+def intensity(text: str, folded: str | None = None) -> int:
     """0-3: how heated the text is (repeated exclamation marks, heated words)."""
     folded_marks = text.replace("！", "!")
     bangs = folded_marks.count("!")
@@ -229,7 +229,7 @@ def intensity(text: str) -> int:
         level += 1
     if bangs >= 6 or longest >= 3:
         level += 1
-    simple = fold(text)
+    simple = fold(text) if folded is None else folded
     level += min(2, sum(1 for word in INTENSIFIERS if word in simple))
     return min(3, level)
 
@@ -278,7 +278,7 @@ def suggest(matcher: Matcher, text: str) -> Suggestions:
                     entry.matched.append(shown)
         if hit.keyword.rule and hit.keyword.rule not in rules:
             rules.append(hit.keyword.rule)
-    level = intensity(text)
+    level = intensity(text, folded)
     if level:
         entry = scen.setdefault("AGITATED", Scored("AGITATED", 0.0))
         entry.score += INTENSITY_BONUS * level
