@@ -8,10 +8,14 @@ import csv
 import io
 from datetime import timedelta
 
+import httpx
 import pytest
 from openpyxl import load_workbook
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from admin_ui import stats
+from admin_ui.app import create_admin
 from services import clock
 from services.complaints.models import Deadline, DeadlineKind, DeadlineState
 from services.refunds import approvals, changes
@@ -163,3 +167,49 @@ async def test_c11_the_printable_page_has_no_console_chrome(auditor: Console, ma
     text = text_of(page.text)
     assert "2026-03 月度投诉分析" in text and "编制" in text and "审核" in text
     assert page.text.count("<svg") == 5
+
+
+async def test_c11_admins_maintain_the_root_cause_taxonomy(admin: Console):
+    await f.department("NET", "网络部")
+    outer = Starlette(routes=[Mount("/admin", app=create_admin())])
+    other = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=outer), base_url="https://testserver"
+    )
+    auditor = await Console(other).sign_in(await f.staff(Role.AUDITOR))
+
+    saved = await admin.post(
+        "/admin/analysis/root-causes",
+        {
+            "code": "roaming_tariff",
+            "name": "漫游资费规则",
+            "group": "product_rule",
+            "department": "NET",
+            "active": "on",
+        },
+    )
+    bad = await admin.post(
+        "/admin/analysis/root-causes", {"code": "Bad Code!", "name": "x", "group": "other"}
+    )
+    retired = await admin.post(
+        "/admin/analysis/root-causes", {"code": "other", "name": "其他", "group": "other"}
+    )
+    refused = await auditor.post(
+        "/admin/analysis/root-causes", {"code": "x_y", "name": "x", "group": "other"}
+    )
+    page = await auditor.get("/admin/analysis/root-causes")
+
+    assert saved.status_code == retired.status_code == 303
+    assert bad.status_code == 400 and "代码只能用小写字母、数字和下划线" in bad.text
+    assert refused.status_code == 403
+    text = text_of(page.text)
+    assert "roaming_tariff 漫游资费规则 产品规则 NET 网络部 是" in text
+    assert "other 其他 其他 投诉所在部门 已停用" in text
+    assert 'id="root-cause-form"' not in page.text  # auditors read, admins edit
+    assert (await taxonomy_codes()) >= {"roaming_tariff", "billing_system_error"}
+    await other.aclose()
+
+
+async def taxonomy_codes() -> set[str]:
+    from services.analysis import taxonomy
+
+    return {c.code for c in await taxonomy.taxonomy()}
