@@ -108,7 +108,13 @@ class WorkerSettings:
         # an overdue rectification told to the owner's head, once per due date
         cron(analysis.sweep_rectifications, minute={5, 35}, second=10, unique=True),
         # C-11: the rollup of the current and the last month the analysis reads answer from
-        cron(analysis.refresh_analysis, minute=set(range(0, 60, 10)), second=50, unique=True),
+        cron(
+            analysis.refresh_analysis,
+            minute=set(range(0, 60, 10)),
+            second=50,
+            unique=True,
+            timeout=540,  # every scope of two months: seconds at 100,000 complaints a month
+        ),
     ]
     redis_settings: ClassVar[RedisSettings] = redis_settings(settings.redis_url)
     on_startup = startup
