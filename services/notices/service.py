@@ -92,8 +92,11 @@ async def _to_customer(
     at: datetime,
     urgent: bool = False,
     not_before: datetime | None = None,
+    via: ContactPreference | None = None,
     **values: str,
 ) -> Notice:
+    """A notice about a complaint, by the channel the step names (`via`), else the
+    complaint's preferred one (the outbox falls back to SMS without an e-mail address)."""
     customer = await Customer.get(id=complaint.customer_id).only("id", "msisdn")
     return await outbox.write(
         key=f"complaint:{complaint.id}:{key}",
@@ -105,7 +108,11 @@ async def _to_customer(
         complaint_id=complaint.id,
         urgent=urgent,
         not_before=not_before,
+        via=via,
     )
+
+
+WRITTEN = (ContactPreference.SMS, ContactPreference.EMAIL)
 
 
 async def _pending(complaint_id: int, kind: DeadlineKind) -> Deadline | None:
@@ -133,8 +140,9 @@ async def plan_extended(
     via: ContactPreference,
     at: datetime,
 ) -> Notice | None:
-    """C-7: told before the plan deadline; urgent if quiet hours would hold it past `before`."""
-    if via != ContactPreference.SMS:
+    """C-7: told before the plan deadline (in writing when the handler told the customer by SMS
+    or e-mail); urgent if quiet hours would hold it past `before`."""
+    if via not in WRITTEN:
         return None
     morning = policy.release_at(at, await rules.quiet_hours(), rules.zone())
     return await _to_customer(
@@ -143,6 +151,7 @@ async def plan_extended(
         "plan_extended",
         at,
         urgent=morning >= before,
+        via=via,
         plan_due=policy.customer_time(after, rules.zone()),
     )
 
@@ -153,13 +162,14 @@ async def result_told(
     """C-7: the result in writing (SMS or e-mail, the outbox picks the customer's channel) when
     that is how it is told: cause, solution, prevention. Its delivery meets the result
     deadline (confirmations.on_delivered)."""
-    if via not in (ContactPreference.SMS, ContactPreference.EMAIL):
+    if via not in WRITTEN:
         return None
     return await _to_customer(
         complaint,
         TemplateKind.RESULT_FEEDBACK,
         f"result:{complaint.reopen_count}",
         at,
+        via=via,
         cause=complaint.result_cause,
         solution=complaint.result_solution,
         prevention=complaint.result_prevention,

@@ -3,20 +3,25 @@ transaction: its history, its round count, its deadlines and its notices togethe
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from services import events
-from services.complaints import lifecycle, service
+from services import clock, events
+from services.complaints import deadlines, lifecycle, service, timekeeping
 from services.complaints.models import (
     Complaint,
     ComplaintEvent,
+    ContactPreference,
     Deadline,
     DeadlineKind,
     DeadlineState,
     Status,
+    WarningColour,
 )
+from services.notices import delivery
+from services.notices.gateways.outbox import OutboxGateway
 from services.notices.models import Notice, NoticeStatus
 from services.permissions.table import TABLE
 from services.staff.models import Role
@@ -118,3 +123,34 @@ async def test_c7_an_unsatisfied_revisit_starts_a_new_round_with_new_limits():
         ("result_feedback:0", DeadlineState.WAIVED),
         ("result_feedback:1", DeadlineState.PENDING),
     ]
+
+
+async def test_c9_the_result_deadline_is_met_when_the_worker_delivers_the_result_sms():
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler)  # prefers SMS
+    await walk_to_resolved(handler, complaint.id)
+    await timekeeping.record_result_told(
+        actor=handler, complaint_id=complaint.id, via=ContactPreference.SMS
+    )
+    notice = await Notice.get(key=f"complaint:{complaint.id}:result:0")
+    sent_at = clock.now() + timedelta(minutes=5)
+
+    await delivery.deliver(notice.id, gateway=OutboxGateway(), at=sent_at)
+
+    feedback = await Deadline.get(complaint_id=complaint.id, kind=DeadlineKind.RESULT_FEEDBACK)
+    assert feedback.state == DeadlineState.MET
+    assert feedback.met_at is not None and abs(feedback.met_at - sent_at) < timedelta(seconds=1)
+
+
+async def test_c5_a_missed_deadline_keeps_its_colour_through_every_later_step():
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler)
+    assert await deadlines.sweep(at=clock.now() + timedelta(days=2)) == 1  # acknowledge missed
+    colours = [(await Complaint.get(id=complaint.id)).warning_colour]
+
+    await walk_to_resolved(handler, complaint.id)
+    colours.append((await Complaint.get(id=complaint.id)).warning_colour)
+    await service.reopen(actor=handler, complaint_id=complaint.id, reason="客户不认可")
+    colours.append((await Complaint.get(id=complaint.id)).warning_colour)
+
+    assert colours == [WarningColour.YELLOW] * 3

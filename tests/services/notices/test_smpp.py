@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from aiosmpplib import SmppCommandStatus as S
 
+from services import wiring
 from services.notices import delivery, outbox
 from services.notices.delivery import Result
 from services.notices.gateways.smpp import SmppGateway, parts_of, split_ucs2
@@ -368,6 +369,7 @@ async def test_r14_the_delivered_hook_is_called_once_with_the_receipts_time(smsc
             assert await smsc.receipt(part.message_id, done=datetime(2026, 3, 5, 10, 4))
     finally:
         delivery.forget_delivered_listeners()
+        wiring.install()  # the service's own listeners back (C-9 result told on delivery)
 
     assert heard == [(notice.id, shanghai(10, 4))]
 
