@@ -56,6 +56,7 @@ LENGTHS: dict[str, int] = {
     "msisdn": 32,  # normalised to 11 digits; spaces, dashes and +86 are tolerated on the way
     "contactName": _column(Complaint, "contact_name"),
     "contactPhone": _column(Complaint, "contact_phone"),
+    "contactEmail": 254,  # customers.email
     "serviceCode": _column(Complaint, "service_code"),  # 64 on every table that has one
     "spCode": _column(Complaint, "sp_code"),  # 32 likewise
     "province": _column(Complaint, "province"),
