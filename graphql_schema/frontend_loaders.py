@@ -27,3 +27,17 @@ def refunds_by_complaint(info: Any) -> DataLoader[int, list[Refund]]:
         made["refunds"] = DataLoader(_refunds)
     loader: DataLoader[int, list[Refund]] = made["refunds"]
     return loader
+
+
+async def _refunds_by_id(keys: Sequence[int]) -> list[Refund | None]:
+    found = await refund_queries.by_ids(keys)
+    return [found.get(k) for k in keys]
+
+
+def refund_by_id(info: Any) -> DataLoader[int, Refund | None]:
+    """This request's loader of refunds by id."""
+    made: dict[str, Any] = vars(info.context).setdefault("frontend_loaders", {})
+    if "refund" not in made:
+        made["refund"] = DataLoader(_refunds_by_id)
+    loader: DataLoader[int, Refund | None] = made["refund"]
+    return loader

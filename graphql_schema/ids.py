@@ -60,3 +60,13 @@ def parse_optional_id(
     value: str | int | None, *, field: str, kind: str | None = None
 ) -> int | None:
     return None if value is None else parse_id(value, field=field, kind=kind)
+
+
+@strawberry.interface(
+    description="An object with a global id (Relay): fetch it again with `node(id:)`, or many "
+    "with `nodes(ids:)`."
+)
+class Node:
+    id: strawberry.ID = strawberry.field(
+        description="Global id: unique across every type; pass it back as any id argument."
+    )

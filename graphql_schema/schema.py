@@ -32,6 +32,7 @@ from graphql_schema.complaints.queries import ComplaintQueries
 from graphql_schema.cost import QueryCostLimiter
 from graphql_schema.customers.queries import CustomerQueries
 from graphql_schema.limits import DatabaseFaults, ResponseSizeLimiter
+from graphql_schema.node import NodeQueries
 from graphql_schema.refunds.mutations import RefundMutations
 from graphql_schema.refunds.queries import RefundQueries
 from graphql_schema.staff.directory import DirectoryQueries
@@ -46,6 +47,7 @@ log = logging.getLogger("tousu.graphql")
 @limit_inputs
 @strawberry.type(description="Everything you can read. All fields need a login.")
 class Query(
+    NodeQueries,
     StaffQueries,
     DirectoryQueries,
     ComplaintQueries,

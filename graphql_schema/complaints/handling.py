@@ -33,7 +33,7 @@ class ComplaintHandlingMutations:
         return await run_step(
             info,
             lambda a: service.set_urgency(
-                actor=a, complaint_id=parse_id(id), reason=reason, note=note
+                actor=a, complaint_id=parse_id(id, kind="Complaint"), reason=reason, note=note
             ),
         )
 
@@ -46,7 +46,10 @@ class ComplaintHandlingMutations:
         return await run_step(
             info,
             lambda a: matters.correct_matter_key(
-                actor=a, complaint_id=parse_id(id), matter_key=matter_key, reason=reason
+                actor=a,
+                complaint_id=parse_id(id, kind="Complaint"),
+                matter_key=matter_key,
+                reason=reason,
             ),
         )
 
@@ -58,7 +61,9 @@ class ComplaintHandlingMutations:
     ) -> ComplaintPayload:
         return await run_step(
             info,
-            lambda a: timekeeping.pause_clock(actor=a, complaint_id=parse_id(id), reason=reason),
+            lambda a: timekeeping.pause_clock(
+                actor=a, complaint_id=parse_id(id, kind="Complaint"), reason=reason
+            ),
         )
 
     @strawberry.mutation(
@@ -68,7 +73,10 @@ class ComplaintHandlingMutations:
         self, info: strawberry.Info, id: strawberry.ID
     ) -> ComplaintPayload:
         return await run_step(
-            info, lambda a: timekeeping.resume_clock(actor=a, complaint_id=parse_id(id))
+            info,
+            lambda a: timekeeping.resume_clock(
+                actor=a, complaint_id=parse_id(id, kind="Complaint")
+            ),
         )
 
     @strawberry.mutation(
@@ -86,7 +94,7 @@ class ComplaintHandlingMutations:
             info,
             lambda a: timekeeping.extend_plan_deadline(
                 actor=a,
-                complaint_id=parse_id(id),
+                complaint_id=parse_id(id, kind="Complaint"),
                 reason=reason,
                 customer_told_via=customer_told_via,
             ),
@@ -103,7 +111,10 @@ class ComplaintHandlingMutations:
             info,
             lambda a: _complaint_of(
                 timekeeping.record_promise(
-                    actor=a, complaint_id=parse_id(id), promise=promise, due_at=due_at
+                    actor=a,
+                    complaint_id=parse_id(id, kind="Complaint"),
+                    promise=promise,
+                    due_at=due_at,
                 )
             ),
         )
@@ -116,7 +127,7 @@ class ComplaintHandlingMutations:
             info,
             lambda a: _complaint_of(
                 timekeeping.keep_promise(
-                    actor=a, complaint_id=parse_id(id), key=key, note=note or ""
+                    actor=a, complaint_id=parse_id(id, kind="Complaint"), key=key, note=note or ""
                 )
             ),
         )
@@ -134,7 +145,7 @@ class ComplaintHandlingMutations:
         return await run_step(
             info,
             lambda a: timekeeping.record_result_told(
-                actor=a, complaint_id=parse_id(id), via=via, note=note or ""
+                actor=a, complaint_id=parse_id(id, kind="Complaint"), via=via, note=note or ""
             ),
         )
 
@@ -153,10 +164,10 @@ class ComplaintHandlingMutations:
             lambda a: _complaint_of(
                 tasks.add_task(
                     actor=a,
-                    complaint_id=parse_id(id),
+                    complaint_id=parse_id(id, kind="Complaint"),
                     kind=kind,
                     title=title,
-                    owner_id=parse_id(owner_id, field="ownerId"),
+                    owner_id=parse_id(owner_id, field="ownerId", kind="StaffMember"),
                     due_at=due_at,
                 )
             ),
@@ -170,7 +181,9 @@ class ComplaintHandlingMutations:
             info,
             lambda a: _complaint_of(
                 tasks.complete_task(
-                    actor=a, task_id=parse_id(task_id, field="taskId"), note=note or ""
+                    actor=a,
+                    task_id=parse_id(task_id, field="taskId", kind="ComplaintTask"),
+                    note=note or "",
                 )
             ),
         )

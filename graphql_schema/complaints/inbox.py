@@ -50,7 +50,11 @@ class InboxMutations:
         self, info: strawberry.Info, ids: list[strawberry.ID] | None = None
     ) -> MarkNotificationsReadPayload:
         async def call(actor: object) -> list[NotificationRow]:
-            keys = None if ids is None else [parse_id(i, field="ids") for i in ids]
+            keys = (
+                None
+                if ids is None
+                else [parse_id(i, field="ids", kind="StaffNotification") for i in ids]
+            )
             return await inbox.mark_notifications_read(actor=actor, ids=keys)  # type: ignore[arg-type]
 
         return await run_mutation(  # type: ignore[no-any-return]

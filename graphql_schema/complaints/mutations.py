@@ -137,7 +137,10 @@ class ComplaintMutations:
         self, info: strawberry.Info, id: strawberry.ID, note: str | None = None
     ) -> ComplaintPayload:
         return await run_step(
-            info, lambda a: service.acknowledge(actor=a, complaint_id=parse_id(id), note=note or "")
+            info,
+            lambda a: service.acknowledge(
+                actor=a, complaint_id=parse_id(id, kind="Complaint"), note=note or ""
+            ),
         )
 
     @strawberry.mutation(description="ACKNOWLEDGED → INVESTIGATING.")
@@ -147,7 +150,7 @@ class ComplaintMutations:
         return await run_step(
             info,
             lambda a: service.start_investigation(
-                actor=a, complaint_id=parse_id(id), note=note or ""
+                actor=a, complaint_id=parse_id(id, kind="Complaint"), note=note or ""
             ),
         )
 
@@ -156,7 +159,10 @@ class ComplaintMutations:
         self, info: strawberry.Info, id: strawberry.ID, plan: str
     ) -> ComplaintPayload:
         return await run_step(
-            info, lambda a: service.propose_plan(actor=a, complaint_id=parse_id(id), plan=plan)
+            info,
+            lambda a: service.propose_plan(
+                actor=a, complaint_id=parse_id(id, kind="Complaint"), plan=plan
+            ),
         )
 
     @strawberry.mutation(description="PLAN_PROPOSED → RESOLVING: the customer accepted the plan.")
@@ -165,7 +171,9 @@ class ComplaintMutations:
     ) -> ComplaintPayload:
         return await run_step(
             info,
-            lambda a: service.start_resolution(actor=a, complaint_id=parse_id(id), note=note or ""),
+            lambda a: service.start_resolution(
+                actor=a, complaint_id=parse_id(id, kind="Complaint"), note=note or ""
+            ),
         )
 
     @strawberry.mutation(
@@ -188,7 +196,7 @@ class ComplaintMutations:
             info,
             lambda a: service.resolve(
                 actor=a,
-                complaint_id=parse_id(id),
+                complaint_id=parse_id(id, kind="Complaint"),
                 cause=cause,
                 solution=solution,
                 prevention=prevention,
@@ -208,7 +216,10 @@ class ComplaintMutations:
         return await run_step(
             info,
             lambda a: service.record_revisit(
-                actor=a, complaint_id=parse_id(id), satisfied=satisfied, note=note or ""
+                actor=a,
+                complaint_id=parse_id(id, kind="Complaint"),
+                satisfied=satisfied,
+                note=note or "",
             ),
         )
 
@@ -217,7 +228,10 @@ class ComplaintMutations:
         self, info: strawberry.Info, id: strawberry.ID, note: str | None = None
     ) -> ComplaintPayload:
         return await run_step(
-            info, lambda a: service.archive(actor=a, complaint_id=parse_id(id), note=note or "")
+            info,
+            lambda a: service.archive(
+                actor=a, complaint_id=parse_id(id, kind="Complaint"), note=note or ""
+            ),
         )
 
     @strawberry.mutation(
@@ -227,7 +241,10 @@ class ComplaintMutations:
         self, info: strawberry.Info, id: strawberry.ID, reason: str
     ) -> ComplaintPayload:
         return await run_step(
-            info, lambda a: service.reopen(actor=a, complaint_id=parse_id(id), reason=reason)
+            info,
+            lambda a: service.reopen(
+                actor=a, complaint_id=parse_id(id, kind="Complaint"), reason=reason
+            ),
         )
 
     @strawberry.mutation(
@@ -245,9 +262,11 @@ class ComplaintMutations:
             info,
             lambda a: service.assign(
                 actor=a,
-                complaint_id=parse_id(id),
-                owner_id=parse_id(owner_id, field="ownerId"),
+                complaint_id=parse_id(id, kind="Complaint"),
+                owner_id=parse_id(owner_id, field="ownerId", kind="StaffMember"),
                 reason=reason,
-                department_id=parse_optional_id(department_id, field="departmentId"),
+                department_id=parse_optional_id(
+                    department_id, field="departmentId", kind="Department"
+                ),
             ),
         )

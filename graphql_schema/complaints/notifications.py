@@ -6,13 +6,17 @@ from datetime import datetime
 
 import strawberry
 
+from graphql_schema.ids import Node, global_id
 from graphql_schema.permissions import IsAuthenticated
 from services.complaints.models import Notification as NotificationRow
 
 
 @strawberry.type(description="A notice to a member of staff about a complaint (C-5, C-7).")
-class StaffNotification:
-    id: strawberry.ID = strawberry.field(description="Stable id.")
+class StaffNotification(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Global id (Relay); pass it to any id argument."
+    )
+    pk: strawberry.Private[int]
     kind: str = strawberry.field(description="`deadline_breached` or `escalation`.")
     message: str = strawberry.field(description="What happened, in Chinese, to show as is.")
     complaint_id: strawberry.ID = strawberry.field(description="The complaint concerned.")
@@ -22,10 +26,11 @@ class StaffNotification:
     @classmethod
     def from_row(cls, row: NotificationRow) -> StaffNotification:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("StaffNotification", row.id),
+            pk=row.id,
             kind=row.kind,
             message=row.message,
-            complaint_id=strawberry.ID(str(row.complaint_id)),
+            complaint_id=global_id("Complaint", row.complaint_id),
             created_at=row.created_at,
             read_at=row.read_at,
         )

@@ -173,7 +173,7 @@ class ComplaintQueries:
     )
     async def complaint(self, info: strawberry.Info, id: strawberry.ID) -> Complaint | None:
         try:
-            complaint_id = parse_id(id)
+            complaint_id = parse_id(id, kind="Complaint")
         except NotFound:
             return None
         try:

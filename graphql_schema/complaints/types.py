@@ -26,6 +26,7 @@ from graphql_schema.enums import (
     WarningColour,
 )
 from graphql_schema.frontend_loaders import refunds_by_complaint
+from graphql_schema.ids import Node, global_id
 from graphql_schema.notices.types import Notice
 from graphql_schema.permissions import sees_complaint_private
 from graphql_schema.staff.types import Department, StaffMember
@@ -140,10 +141,11 @@ class Deadline:
 
 
 @strawberry.type(description="One piece of a solution (C-8), owned and due, tracked to done.")
-class ComplaintTask:
+class ComplaintTask(Node):
     id: strawberry.ID = strawberry.field(
-        description="Stable id; pass it to `completeComplaintTask`."
+        description="Global id (Relay); pass it to any id argument."
     )
+    pk: strawberry.Private[int]
     kind: TaskKind = strawberry.field(description="What sort of work it is.")
     title: str = strawberry.field(description="What is to be done.")
     due_at: datetime = strawberry.field(description="When it must be done.")
@@ -158,7 +160,8 @@ class ComplaintTask:
     @classmethod
     def from_row(cls, row: TaskRow, see: Viewer) -> ComplaintTask:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("ComplaintTask", row.id),
+            pk=row.id,
             kind=TaskKind(row.kind),
             title=see.text(row.title),
             due_at=row.due_at,
@@ -218,8 +221,11 @@ def _staff_or_none_later(info: strawberry.Info, staff_id: int | None) -> Any:
 
 
 @strawberry.type(description="A customer complaint and everything needed to handle it.")
-class Complaint:
-    id: strawberry.ID = strawberry.field(description="Stable id; pass it to every step mutation.")
+class Complaint(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Global id (Relay); pass it to any id argument."
+    )
+    pk: strawberry.Private[int]
     status: ComplaintStatus = strawberry.field(description="Where it is in the C-6 life cycle.")
     channel: Channel = strawberry.field(description="Where it came in (C-1).")
     category: Category = strawberry.field(description="What it is about.")
@@ -338,19 +344,19 @@ class Complaint:
         see = Viewer(self.phone_visible)
         return now_or_later(
             info.context.loaders.urgencies_by_complaint,
-            int(self.id),
+            self.pk,
             lambda rows: [Urgency.from_row(r, see) for r in rows],
         )
 
     @strawberry.field(description="True when there is at least one urgency reason (C-3).")
     def urgent(self, info: strawberry.Info) -> bool:
-        return now_or_later(info.context.loaders.urgencies_by_complaint, int(self.id), bool)
+        return now_or_later(info.context.loaders.urgencies_by_complaint, self.pk, bool)
 
     @strawberry.field(description="Every time limit on this complaint, soonest first.")
     def deadlines(self, info: strawberry.Info) -> list[Deadline]:
         return now_or_later(
             info.context.loaders.deadlines_by_complaint,
-            int(self.id),
+            self.pk,
             lambda rows: [Deadline.from_row(r) for r in rows],
         )
 
@@ -359,7 +365,7 @@ class Complaint:
         see = Viewer(self.phone_visible)
         return now_or_later(
             info.context.loaders.tasks_by_complaint,
-            int(self.id),
+            self.pk,
             lambda rows: [ComplaintTask.from_row(r, see) for r in rows],
         )
 
@@ -379,7 +385,7 @@ class Complaint:
         see = Viewer(self.phone_visible)
         return now_or_later(
             info.context.loaders.events_by_complaint,
-            int(self.id),
+            self.pk,
             lambda rows: [ComplaintEvent.from_row(r, see) for r in rows],
         )
 
@@ -391,7 +397,7 @@ class Complaint:
         visible = self.phone_visible
         return now_or_later(
             info.context.loaders.notices_by_complaint,
-            int(self.id),
+            self.pk,
             lambda rows: [Notice.from_row(r, visible=visible) for r in rows],
         )
 
@@ -400,7 +406,7 @@ class Complaint:
         "opening is not one); null when nothing is pending."
     )
     async def next_deadline(self, info: strawberry.Info) -> Deadline | None:
-        rows = await info.context.loaders.deadlines_by_complaint.load(int(self.id))  # soonest first
+        rows = await info.context.loaders.deadlines_by_complaint.load(self.pk)  # soonest first
         pending = (
             r for r in rows if r.state == DeadlineStateValue.PENDING and r.kind not in NOT_ENFORCED
         )
@@ -413,7 +419,7 @@ class Complaint:
     ) -> list[Annotated[Refund, strawberry.lazy("graphql_schema.refunds.types")]]:
         from graphql_schema.refunds.types import Refund
 
-        rows = await refunds_by_complaint(info).load(int(self.id))
+        rows = await refunds_by_complaint(info).load(self.pk)
         return [Refund.from_row(r) for r in rows]
 
     @strawberry.field(description="The R-10 compensation recorded on this complaint, oldest first.")
@@ -422,7 +428,7 @@ class Complaint:
     ) -> list[Annotated[Compensation, strawberry.lazy("graphql_schema.refunds.results")]]:
         from graphql_schema.refunds.results import Compensation
 
-        rows = await info.context.loaders.compensations_by_complaint.load(int(self.id))
+        rows = await info.context.loaders.compensations_by_complaint.load(self.pk)
         return [Compensation.from_row(r) for r in rows]
 
     @strawberry.field(
@@ -453,7 +459,8 @@ class Complaint:
         visible = sees_complaint_private(viewer, row)
         see = Viewer(visible)
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("Complaint", row.id),
+            pk=row.id,
             status=ComplaintStatus(row.status),
             channel=Channel(row.channel),
             category=Category(row.category),
@@ -516,7 +523,7 @@ def _supervision(row: Any, see: Viewer) -> Supervision | None:
         cause=SupervisionCause(row.cause),
         reason=see.text(row.reason),
         complaints_at_start=row.complaints_at_flag,
-        started_by_complaint_id=strawberry.ID(str(started_by)) if started_by else None,
+        started_by_complaint_id=global_id("Complaint", started_by) if started_by else None,
         ended_at=row.ended_at,
         end_reason=see.text(row.end_reason),
         owner_id=row.owner_id,

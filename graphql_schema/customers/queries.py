@@ -42,7 +42,9 @@ class CustomerQueries:
         staff = info.context.staff
         try:
             if id is not None:
-                row = await reads.read_customer_by_id(actor=staff, customer_id=parse_id(id))
+                row = await reads.read_customer_by_id(
+                    actor=staff, customer_id=parse_id(id, kind="Customer")
+                )
             else:
                 row = await reads.read_customer(actor=staff, msisdn=msisdn or "")
         except NotFound:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from graphql_schema.enums import CreditStanding, CustomerStatus, Tier
+from graphql_schema.ids import Node, global_id
 from graphql_schema.validation import limit_inputs
 from services.customers.models import Customer as CustomerRow
 from services.permissions import table
@@ -24,8 +25,11 @@ if TYPE_CHECKING:
 @strawberry.type(
     description="A customer: one phone number (MSISDN) and what the operator knows of it."
 )
-class Customer:
-    id: strawberry.ID = strawberry.field(description="Stable id of the customer.")
+class Customer(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Global id (Relay); pass it to any id argument."
+    )
+    pk: strawberry.Private[int]
     name: str = strawberry.field(
         description="Customer name; masked as 张* unless you handle one of their complaints (C-12)."
     )
@@ -60,7 +64,7 @@ class Customer:
         from graphql_schema.complaints.queries import complaint_connection
 
         return await complaint_connection(
-            info, filter, first=first, after=after, customer_id=int(self.id)
+            info, filter, first=first, after=after, customer_id=self.pk
         )
 
     @strawberry.field(
@@ -73,17 +77,18 @@ class Customer:
     ) -> Annotated[RiskProfile, strawberry.lazy("graphql_schema.refunds.risk")] | None:
         from graphql_schema.refunds.risk import RiskProfile
 
-        facts = await info.context.loaders.customer_facts_by_id.load(int(self.id))
+        facts = await info.context.loaders.customer_facts_by_id.load(self.pk)
         if not table.allows(UseCase.READ_RISK_PROFILE, Actor.of(info.context.staff), facts):
             return None
-        profile = await info.context.loaders.risk_profile_by_customer.load(int(self.id))
+        profile = await info.context.loaders.risk_profile_by_customer.load(self.pk)
         return RiskProfile.of(profile)
 
     @classmethod
     def from_row(cls, row: CustomerRow, *, phone_visible: bool, private: bool) -> Customer:
         """`private`: the name shows in full (C-12); `phone_visible`: the number does."""
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("Customer", row.id),
+            pk=row.id,
             name=row.name if private else mask_name(row.name),
             tier=Tier(row.tier),
             province=row.province,

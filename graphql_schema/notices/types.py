@@ -7,6 +7,7 @@ from datetime import datetime
 
 import strawberry
 
+from graphql_schema.ids import Node, global_id
 from services.notices import models as n
 from services.notices.templates import TemplateKind
 from services.phones import mask
@@ -70,8 +71,11 @@ class NoticeAttempt:
 
 
 @strawberry.type(description="An SMS to the customer, written with the event that caused it.")
-class Notice:
-    id: strawberry.ID = strawberry.field(description="Stable id.")
+class Notice(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Global id (Relay); pass it to any id argument."
+    )
+    pk: strawberry.Private[int]
     key: str = strawberry.field(
         description="One per event, e.g. `refund:42:executed`: the same event never sends twice."
     )
@@ -113,13 +117,14 @@ class Notice:
 
     @strawberry.field(description="Every attempt, first first.")
     async def attempts(self, info: strawberry.Info) -> list[NoticeAttempt]:
-        rows = await info.context.loaders.attempts_by_notice.load(int(self.id))
+        rows = await info.context.loaders.attempts_by_notice.load(self.pk)
         return [NoticeAttempt.from_row(r) for r in rows]
 
     @classmethod
     def from_row(cls, row: n.Notice, *, visible: bool) -> Notice:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("Notice", row.id),
+            pk=row.id,
             key=row.key,
             template=TemplateKind(row.template),
             template_version=row.template_version,

@@ -108,7 +108,7 @@ class RefundMutations(SpecialCompensationMutations):
             info,
             lambda a: refunds.create_refund(
                 actor=a,
-                complaint_id=parse_id(input.complaint_id, field="complaintId"),
+                complaint_id=parse_id(input.complaint_id, field="complaintId", kind="Complaint"),
                 request=input.to_request(),
                 order=input.to_order(),
                 idempotency_key=idempotency_key,
@@ -133,7 +133,7 @@ class RefundMutations(SpecialCompensationMutations):
             info,
             lambda a: refunds.quick_refund(
                 actor=a,
-                complaint_id=parse_id(input.complaint_id, field="complaintId"),
+                complaint_id=parse_id(input.complaint_id, field="complaintId", kind="Complaint"),
                 lines=[line.to_line() for line in input.lines],
                 matter=input.matter,
                 charge_category=input.charge_category,
@@ -159,7 +159,7 @@ class RefundMutations(SpecialCompensationMutations):
         return await _run(
             info,
             lambda a: changes.verify_refund(
-                actor=a, refund_id=parse_id(id), outcome=input.to_verification()
+                actor=a, refund_id=parse_id(id, kind="Refund"), outcome=input.to_verification()
             ),
         )
 
@@ -182,7 +182,7 @@ class RefundMutations(SpecialCompensationMutations):
             info,
             lambda a: changes.change_amount(
                 actor=a,
-                refund_id=parse_id(id),
+                refund_id=parse_id(id, kind="Refund"),
                 charged_fen=charged_fen,
                 should_have_charged_fen=should_have_charged_fen,
                 reason=reason,
@@ -206,7 +206,10 @@ class RefundMutations(SpecialCompensationMutations):
         return await _run(
             info,
             lambda a: approvals.approve(
-                actor=a, refund_id=parse_id(id), note=note or "", idempotency_key=idempotency_key
+                actor=a,
+                refund_id=parse_id(id, kind="Refund"),
+                note=note or "",
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -215,7 +218,10 @@ class RefundMutations(SpecialCompensationMutations):
         self, info: strawberry.Info, id: strawberry.ID, reason: str
     ) -> RefundPayload:
         return await _run(
-            info, lambda a: approvals.reject(actor=a, refund_id=parse_id(id), reason=reason)
+            info,
+            lambda a: approvals.reject(
+                actor=a, refund_id=parse_id(id, kind="Refund"), reason=reason
+            ),
         )
 
     @strawberry.mutation(
@@ -227,7 +233,9 @@ class RefundMutations(SpecialCompensationMutations):
     ) -> RefundPayload:
         return await _run(
             info,
-            lambda a: execution.confirm_amount(actor=a, refund_id=parse_id(id), note=note or ""),
+            lambda a: execution.confirm_amount(
+                actor=a, refund_id=parse_id(id, kind="Refund"), note=note or ""
+            ),
         )
 
     @strawberry.mutation(
@@ -245,7 +253,7 @@ class RefundMutations(SpecialCompensationMutations):
         return await _run(
             info,
             lambda a: execution.execute(
-                actor=a, refund_id=parse_id(id), idempotency_key=idempotency_key
+                actor=a, refund_id=parse_id(id, kind="Refund"), idempotency_key=idempotency_key
             ),
         )
 
@@ -255,7 +263,9 @@ class RefundMutations(SpecialCompensationMutations):
     ) -> RefundPayload:
         return await _run(
             info,
-            lambda a: changes.cancel_refund(actor=a, refund_id=parse_id(id), reason=reason),
+            lambda a: changes.cancel_refund(
+                actor=a, refund_id=parse_id(id, kind="Refund"), reason=reason
+            ),
         )
 
     @strawberry.mutation(
@@ -276,7 +286,7 @@ class RefundMutations(SpecialCompensationMutations):
         try:
             row: CompensationRow = await record_compensation(
                 actor=actor,
-                complaint_id=parse_id(input.complaint_id, field="complaintId"),
+                complaint_id=parse_id(input.complaint_id, field="complaintId", kind="Complaint"),
                 given=input.to_input(),
                 idempotency_key=idempotency_key,
             )

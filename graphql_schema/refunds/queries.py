@@ -54,8 +54,8 @@ def decode_cursor(cursor: str) -> int:
 async def to_filter(info: strawberry.Info, f: RefundFilterInput | None) -> queries.RefundFilter:
     f = f or RefundFilterInput()
     try:
-        customer_id = parse_optional_id(f.customer_id, field="customerId")
-        complaint_id = parse_optional_id(f.complaint_id, field="complaintId")
+        customer_id = parse_optional_id(f.customer_id, field="customerId", kind="Customer")
+        complaint_id = parse_optional_id(f.complaint_id, field="complaintId", kind="Complaint")
         if f.msisdn:
             customer_id = (await customers.by_msisdn(f.msisdn)).id
     except (NotFound, InvalidInput) as exc:
@@ -81,7 +81,7 @@ class RefundQueries:
     )
     async def refund(self, info: strawberry.Info, id: strawberry.ID) -> Refund | None:
         try:
-            refund_id = parse_id(id)
+            refund_id = parse_id(id, kind="Refund")
         except NotFound:
             return None
         try:
@@ -165,7 +165,7 @@ class RefundQueries:
         self, info: strawberry.Info, complaint_id: strawberry.ID
     ) -> list[Compensation]:
         try:
-            key = parse_id(complaint_id, field="complaintId")
+            key = parse_id(complaint_id, field="complaintId", kind="Complaint")
         except NotFound:
             return []
         try:

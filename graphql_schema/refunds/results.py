@@ -8,6 +8,7 @@ import strawberry
 
 from graphql_schema.complaints.types import PageInfo
 from graphql_schema.enums import Role, Track
+from graphql_schema.ids import Node, global_id
 from graphql_schema.refunds.enums import (
     ApproverTitle,
     BusinessType,
@@ -84,8 +85,11 @@ class RefundFilterInput:
 
 
 @strawberry.type(description="R-10 compensation recorded on a complaint; never a refund.")
-class Compensation:
-    id: strawberry.ID = strawberry.field(description="Stable id.")
+class Compensation(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Global id (Relay); pass it to any id argument."
+    )
+    pk: strawberry.Private[int]
     kind: CompensationKind = strawberry.field(description="Fee waiver, gift or travel fare.")
     waiver: FeeWaiver | None = strawberry.field(description="Which fee is waived, for waivers.")
     transport: Transport | None = strawberry.field(description="The fare's transport, for fares.")
@@ -138,7 +142,8 @@ class Compensation:
     @classmethod
     def from_row(cls, row: CompensationRow) -> Compensation:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("Compensation", row.id),
+            pk=row.id,
             kind=CompensationKind(row.kind),
             waiver=FeeWaiver(row.waiver) if row.waiver else None,
             transport=Transport(row.transport) if row.transport else None,
@@ -159,7 +164,7 @@ class Compensation:
             decided_at=row.decided_at,
             decision_note=row.decision_note,
             created_at=row.created_at,
-            complaint_id=strawberry.ID(str(row.complaint_id)),
+            complaint_id=global_id("Complaint", row.complaint_id),
             recorded_by_id=row.recorded_by_id,
             decided_by_id=row.decided_by_id,
         )

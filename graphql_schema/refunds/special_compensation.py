@@ -60,7 +60,7 @@ class SpecialCompensationMutations:
         return await run_mutation(  # type: ignore[no-any-return]
             info,
             lambda a: special.approve_special_compensation(
-                actor=a, compensation_id=parse_id(id), note=note
+                actor=a, compensation_id=parse_id(id, kind="Compensation"), note=note
             ),
             _decided,
         )
@@ -78,7 +78,7 @@ class SpecialCompensationMutations:
         return await run_mutation(  # type: ignore[no-any-return]
             info,
             lambda a: special.reject_special_compensation(
-                actor=a, compensation_id=parse_id(id), reason=reason
+                actor=a, compensation_id=parse_id(id, kind="Compensation"), reason=reason
             ),
             _decided,
         )

@@ -10,6 +10,7 @@ import strawberry
 from graphql_schema.abilities import RefundViewerCan, refund_abilities
 from graphql_schema.customers.types import Customer
 from graphql_schema.enums import Role, Track
+from graphql_schema.ids import Node, global_id
 from graphql_schema.notices.types import Notice
 from graphql_schema.permissions import sees_complaint_private
 from graphql_schema.refunds.details import (
@@ -50,8 +51,11 @@ def masked_text(what: str) -> str:
 
 
 @strawberry.type(description="A refund work order on a complaint (R-1), with the rules' decisions.")
-class Refund:
-    id: strawberry.ID = strawberry.field(description="Stable id; pass it to every step mutation.")
+class Refund(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Global id (Relay); pass it to any id argument."
+    )
+    pk: strawberry.Private[int]
     status: RefundStatus = strawberry.field(description="Where it is in the R-11 flow.")
     track: Track = strawberry.field(description="The requester's track; approvals follow it.")
     business_type: BusinessType = strawberry.field(description="R-2.")
@@ -194,29 +198,29 @@ class Refund:
 
     @strawberry.field(description="Every approver's decision, oldest first.")
     async def approvals(self, info: strawberry.Info) -> list[Approval]:
-        rows = await info.context.loaders.approvals_by_refund.load(int(self.id))
+        rows = await info.context.loaders.approvals_by_refund.load(self.pk)
         return [Approval.from_row(r) for r in rows]
 
     @strawberry.field(description="The append-only history, oldest first.")
     async def history(self, info: strawberry.Info) -> list[RefundEvent]:
-        rows = await info.context.loaders.refund_events_by_refund.load(int(self.id))
+        rows = await info.context.loaders.refund_events_by_refund.load(self.pk)
         return [RefundEvent.from_row(r) for r in rows]
 
     @strawberry.field(description="The billed charges of a quick refund; empty otherwise.")
     async def lines(self, info: strawberry.Info) -> list[RefundLine]:
-        rows = await info.context.loaders.lines_by_refund.load(int(self.id))
+        rows = await info.context.loaders.lines_by_refund.load(self.pk)
         return [RefundLine.from_row(r) for r in rows]
 
     @strawberry.field(description="The credit written when it was executed; null before.")
     async def credit(self, info: strawberry.Info) -> Credit | None:
-        row = await info.context.loaders.credit_by_refund.load(int(self.id))
+        row = await info.context.loaders.credit_by_refund.load(self.pk)
         return Credit.from_row(row) if row else None
 
     @strawberry.field(
         description="The SMS of R-14 (exactly one once executed); text only if `phoneVisible`."
     )
     async def notices(self, info: strawberry.Info) -> list[Notice]:
-        rows = await info.context.loaders.notices_by_refund.load(int(self.id))
+        rows = await info.context.loaders.notices_by_refund.load(self.pk)
         visible = await self.phone_visible(info)
         return [Notice.from_row(r, visible=visible) for r in rows]
 
@@ -244,7 +248,8 @@ class Refund:
     @classmethod
     def from_row(cls, row: RefundRow) -> Refund:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("Refund", row.id),
+            pk=row.id,
             status=RefundStatus(row.status),
             track=Track(row.track),
             business_type=BusinessType(row.business_type),

@@ -35,7 +35,7 @@ class StaffFilterInput:
 def to_criteria(f: StaffFilterInput | None) -> directory.StaffFilter:
     f = f or StaffFilterInput()
     try:
-        department_id = parse_optional_id(f.department_id, field="departmentId")
+        department_id = parse_optional_id(f.department_id, field="departmentId", kind="Department")
     except NotFound as exc:
         raise GraphQLError(
             exc.message, extensions={"code": "INVALID_INPUT", "field": "departmentId"}

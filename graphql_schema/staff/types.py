@@ -6,19 +6,23 @@ import strawberry
 
 from graphql_schema.context import now_or_later
 from graphql_schema.enums import Role, Track
+from graphql_schema.ids import Node, global_id
 from services.staff.models import Department as DepartmentRow
 from services.staff.models import Staff as StaffRow
 
 
 @strawberry.type(description="An organisational unit that complaints are routed to.")
-class Department:
-    id: strawberry.ID = strawberry.field(description="Stable id of the department.")
+class Department(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Global id (Relay); pass it to any id argument."
+    )
+    pk: strawberry.Private[int]
     code: str = strawberry.field(description="Short code, e.g. NET for the network department.")
     name: str = strawberry.field(description="Name to show.")
 
     @classmethod
     def from_row(cls, row: DepartmentRow) -> Department:
-        return cls(id=strawberry.ID(str(row.id)), code=row.code, name=row.name)
+        return cls(id=global_id("Department", row.id), pk=row.id, code=row.code, name=row.name)
 
 
 def _or_none(row: DepartmentRow | None) -> Department | None:
@@ -26,8 +30,11 @@ def _or_none(row: DepartmentRow | None) -> Department | None:
 
 
 @strawberry.type(description="A member of staff: handler, lead, approver, auditor or admin.")
-class StaffMember:
-    id: strawberry.ID = strawberry.field(description="Stable id; pass it to `assignComplaint`.")
+class StaffMember(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Global id (Relay); pass it to any id argument."
+    )
+    pk: strawberry.Private[int]
     username: str = strawberry.field(description="Login name.")
     display_name: str = strawberry.field(description="Name to show.")
     roles: list[Role] = strawberry.field(description="Roles, read from the database per request.")
@@ -47,7 +54,8 @@ class StaffMember:
     @classmethod
     def from_row(cls, row: StaffRow) -> StaffMember:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("StaffMember", row.id),
+            pk=row.id,
             username=row.username,
             display_name=row.display_name,
             roles=[Role(r) for r in row.roles],

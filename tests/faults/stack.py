@@ -23,6 +23,8 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from graphql_schema.ids import parse_id
+
 ROOT = Path(__file__).resolve().parents[2]
 HIDDEN = ("DATABASE_URL", "REDIS_URL", "ENV", "SECRET_KEY")  # the test session's, not the stack's
 LOGIN = """mutation { login(username: "handler", password: "tousu-demo") {
@@ -203,7 +205,9 @@ class WriteLoad:
                     continue
                 result = (answer.get("data") or {}).get("createComplaint") or {}
                 if result.get("__typename") == "ComplaintResult":
-                    self.acknowledged.append((time.monotonic(), int(result["complaint"]["id"])))
+                    self.acknowledged.append(
+                        (time.monotonic(), parse_id(result["complaint"]["id"]))
+                    )
                 else:
                     self.failed.append(
                         (time.monotonic(), f"HTTP {response.status_code} {_codes(answer)}")

@@ -9,6 +9,7 @@ from datetime import timedelta
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from graphql_schema.ids import parse_id
 from services import clock
 from services.complaints import deadlines, timekeeping
 from services.complaints.models import Complaint, Deadline, DeadlineKind, DeadlineState
@@ -45,7 +46,7 @@ async def _meet(complaint_id: int, kind: DeadlineKind) -> None:
 
 async def _ids(gql, handler, **filters) -> list[int]:
     data = await gql.data(QUEUE, {"f": filters or None, "first": 50}, as_=handler)
-    return [int(e["node"]["id"]) for e in data["complaints"]["edges"]]
+    return [parse_id(e["node"]["id"]) for e in data["complaints"]["edges"]]
 
 
 async def test_c7_queue_due_soonest_orders_by_the_next_pending_deadline_and_pages(gql):
@@ -65,8 +66,8 @@ async def test_c7_queue_due_soonest_orders_by_the_next_pending_deadline_and_page
     after = page1["complaints"]["pageInfo"]["endCursor"]
     page2 = await gql.data(QUEUE, {"first": 2, "after": after}, as_=handler)
 
-    ids = [int(e["node"]["id"]) for e in page1["complaints"]["edges"]]
-    ids += [int(e["node"]["id"]) for e in page2["complaints"]["edges"]]
+    ids = [parse_id(e["node"]["id"]) for e in page1["complaints"]["edges"]]
+    ids += [parse_id(e["node"]["id"]) for e in page2["complaints"]["edges"]]
     assert ids == [third.id, second.id, first.id]
     assert page1["complaints"]["totalCount"] == 3
     assert page1["complaints"]["pageInfo"]["hasNextPage"] is True

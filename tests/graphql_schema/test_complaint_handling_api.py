@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from graphql_schema.ids import global_id, parse_id
 from services import clock
 from services.complaints import deadlines, supervision
 from services.complaints.models import Complaint, Deadline, DeadlineKind
@@ -52,7 +53,7 @@ async def test_c7_queue_is_ordered_by_the_soonest_deadline_and_pages_by_cursor(g
     order, after = [], None
     while True:
         page = (await gql.data(query, {"after": after}, as_=handler))["complaints"]
-        order += [int(e["node"]["id"]) for e in page["edges"]]
+        order += [parse_id(e["node"]["id"]) for e in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
@@ -78,7 +79,7 @@ async def test_c7_filters_overdue_due_within_hours_and_warning_colour(gql):
             {"f": filter_},
             as_=handler,
         )
-        return {int(e["node"]["id"]) for e in data["complaints"]["edges"]}
+        return {parse_id(e["node"]["id"]) for e in data["complaints"]["edges"]}
 
     assert await ids({"overdue": True}) == {late.id}
     assert await ids({"overdue": False}) == {soon.id, later.id}
@@ -164,5 +165,5 @@ async def test_c7_breach_notifications_reach_the_owner(gql):
     data = await gql.data("{ myNotifications { kind complaintId message } }", as_=handler)
 
     assert [(n["kind"], n["complaintId"]) for n in data["myNotifications"]] == [
-        ("deadline_breached", str(complaint.id))
+        ("deadline_breached", global_id("Complaint", complaint.id))
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from graphql_schema.ids import global_id, parse_id
 from services import clock
 from services.complaints.models import Channel, Complaint, ComplaintEvent
 from services.customers.models import Tier
@@ -48,7 +49,7 @@ async def test_c2_create_complaint_returns_it_received_and_owned_by_the_caller(g
     result = data["createComplaint"]
     assert result["__typename"] == "ComplaintResult"
     assert result["complaint"]["status"] == "RECEIVED"
-    assert result["complaint"]["ownerId"]["id"] == str(handler.id)
+    assert result["complaint"]["ownerId"]["id"] == global_id("StaffMember", handler.id)
 
 
 async def test_c1_invalid_msisdn_is_a_typed_error_and_nothing_is_written(gql):
@@ -164,7 +165,9 @@ async def test_c6_assign_hands_over_with_a_reason(gql):
 
     assert missing["assignComplaint"]["__typename"] == "InputError"
     assert missing["assignComplaint"]["field"] == "reason"
-    assert done["assignComplaint"]["complaint"]["ownerId"]["id"] == str(colleague.id)
+    assert done["assignComplaint"]["complaint"]["ownerId"]["id"] == global_id(
+        "StaffMember", colleague.id
+    )
 
 
 async def test_c12_handler_of_the_complaint_sees_the_number_others_see_it_masked(gql):
@@ -248,7 +251,7 @@ async def test_complaints_are_paged_newest_first_with_a_total(gql):
     while True:
         page = (await gql.data(query, {"after": after}, as_=handler))["complaints"]
         assert page["totalCount"] == 25
-        seen += [int(e["node"]["id"]) for e in page["edges"]]
+        seen += [parse_id(e["node"]["id"]) for e in page["edges"]]
         pages += 1
         if not page["pageInfo"]["hasNextPage"]:
             break
@@ -276,7 +279,7 @@ async def test_complaints_filter_by_status_channel_urgency_owner_and_created_ran
             {"f": filter_},
             as_=handler,
         )
-        found = {int(e["node"]["id"]) for e in data["complaints"]["edges"]}
+        found = {parse_id(e["node"]["id"]) for e in data["complaints"]["edges"]}
         assert data["complaints"]["totalCount"] == len(found)
         return found
 

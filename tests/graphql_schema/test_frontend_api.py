@@ -3,6 +3,7 @@ notifications read, a customer by id (issue 17)."""
 
 from __future__ import annotations
 
+from graphql_schema.ids import global_id
 from services.complaints.models import Notification
 from services.staff.models import Role, Track
 from tests import factories as f
@@ -61,9 +62,11 @@ async def test_mark_notifications_read_then_unread_only_is_empty(gql):
     ]
     data = await gql.data(MARK, {"ids": [str(first.id)]}, as_=lead)
     [marked] = data["markNotificationsRead"]["notifications"]
-    assert marked["id"] == str(first.id) and marked["readAt"] is not None
+    assert marked["id"] == global_id("StaffNotification", first.id) and marked["readAt"] is not None
     unread = "{ myNotifications(unreadOnly: true) { id } }"
-    assert (await gql.data(unread, as_=lead))["myNotifications"] == [{"id": str(second.id)}]
+    assert (await gql.data(unread, as_=lead))["myNotifications"] == [
+        {"id": global_id("StaffNotification", second.id)}
+    ]
     await gql.data(MARK, {}, as_=lead)
     assert (await gql.data(unread, as_=lead))["myNotifications"] == []
 
@@ -83,9 +86,11 @@ async def test_c12_customer_by_id_is_masked_for_a_handler_who_did_not_type_the_n
     owner, other = await f.staff(Role.HANDLER), await f.staff(Role.HANDLER)
     cust = await f.customer("13812345678", name="张伟")
     await f.complaint(owner, cust)
-    mine = (await gql.data(CUSTOMER, {"id": str(cust.id)}, as_=owner))["customer"]
+    mine = (await gql.data(CUSTOMER, {"id": global_id("Customer", cust.id)}, as_=owner))["customer"]
     assert (mine["msisdn"], mine["name"], mine["phoneVisible"]) == ("13812345678", "张伟", True)
-    theirs = (await gql.data(CUSTOMER, {"id": str(cust.id)}, as_=other))["customer"]
+    theirs = (await gql.data(CUSTOMER, {"id": global_id("Customer", cust.id)}, as_=other))[
+        "customer"
+    ]
     assert (theirs["msisdn"], theirs["name"], theirs["phoneVisible"]) == (
         "138****5678",
         "张*",
@@ -94,7 +99,7 @@ async def test_c12_customer_by_id_is_masked_for_a_handler_who_did_not_type_the_n
     assert (await gql.data(CUSTOMER, {"id": "999999"}, as_=owner))["customer"] is None
     both = await gql.post(
         'query($id: ID) { customer(id: $id, msisdn: "13812345678") { id } }',
-        {"id": str(cust.id)},
+        {"id": global_id("Customer", cust.id)},
         as_=owner,
     )
     assert both["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
@@ -114,8 +119,8 @@ async def test_mine_and_open_filters(gql):
         data = await gql.data(LIST, {"f": criteria}, as_=me)
         return [e["node"]["id"] for e in data["complaints"]["edges"]]
 
-    assert await ids({"mine": True}) == [str(mine.id)]
-    assert await ids({"mine": True, "open": True}) == [str(mine.id)]
+    assert await ids({"mine": True}) == [global_id("Complaint", mine.id)]
+    assert await ids({"mine": True, "open": True}) == [global_id("Complaint", mine.id)]
     assert await ids({"open": False}) == []  # nothing archived
     assert len(await ids({"open": True, "status": ["RECEIVED", "ARCHIVED"]})) == 2
     for contradiction in (
@@ -141,3 +146,54 @@ async def test_a_page_of_complaints_with_refunds_costs_the_same_queries_for_1_or
     for _ in range(9):
         await f.refund(handler)
     assert await statements() == one
+
+
+NODES = """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+  ... on Complaint { status } ... on Refund { refundFen } ... on Customer { msisdn }
+  ... on StaffMember { username } ... on Department { code } } }"""
+
+
+async def test_relay_global_ids_tell_types_apart_and_node_fetches_each(gql):
+    dept = await f.department("NET")
+    handler = await f.staff(Role.HANDLER, dept=dept)
+    customer = await f.customer("13812345678", credit_standing="good")
+    complaint = await f.complaint(handler, customer)
+    refund = await f.refund(handler, complaint)
+    ids = [
+        global_id("Complaint", complaint.id),
+        global_id("Refund", refund.id),
+        global_id("Customer", customer.id),
+        global_id("StaffMember", handler.id),
+        global_id("Department", dept.id),
+        global_id("Refund", 999999),  # no such refund
+        "not-an-id",
+    ]
+    data = await gql.data(NODES, {"ids": ids}, as_=handler)
+    assert [n and n["__typename"] for n in data["nodes"]] == [
+        "Complaint",
+        "Refund",
+        "Customer",
+        "StaffMember",
+        "Department",
+        None,
+        None,
+    ]
+    assert [n["id"] for n in data["nodes"][:5]] == ids[:5]
+    assert data["nodes"][2]["msisdn"] == "13812345678"  # the handler's customer (C-12)
+    one = await gql.data(
+        "query($id: ID!) { node(id: $id) { id ... on Complaint { status } } }",
+        {"id": ids[0]},
+        as_=handler,
+    )
+    assert one["node"] == {"id": ids[0], "status": "RECEIVED"}
+
+
+async def test_relay_ids_arguments_take_global_ids_and_for_one_release_bare_numbers(gql):
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler, await f.customer())
+    query = "query($id: ID!) { complaint(id: $id) { id } }"
+    by_global = await gql.data(query, {"id": global_id("Complaint", complaint.id)}, as_=handler)
+    by_number = await gql.data(query, {"id": str(complaint.id)}, as_=handler)  # deprecated
+    wrong_type = await gql.data(query, {"id": global_id("Refund", complaint.id)}, as_=handler)
+    assert by_global == by_number == {"complaint": {"id": global_id("Complaint", complaint.id)}}
+    assert wrong_type == {"complaint": None}

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from graphql_schema.ids import global_id
 from services.refunds.models import RefundStatus
 from services.staff.models import Role
 from tests import factories as f
@@ -64,7 +65,7 @@ async def test_screen_handler_queue(gql, world):
     data = await run(gql, "HandlerQueue", {}, world["handler"])
     [edge] = data["complaints"]["edges"]
     node = edge["node"]
-    assert node["id"] == str(world["complaint"].id)
+    assert node["id"] == global_id("Complaint", world["complaint"].id)
     assert node["customer"]["msisdn"] == "13800138000"  # the handler's own customer (C-12)
     assert node["nextDeadline"]["kind"] == "ACKNOWLEDGE"
     assert node["viewerCan"] == {"acknowledge": True, "startInvestigation": False}
@@ -76,7 +77,7 @@ async def test_screen_handler_queue(gql, world):
 
 
 async def test_screen_complaint_page_and_a_step(gql, world):
-    variables = {"id": str(world["complaint"].id)}
+    variables = {"id": global_id("Complaint", world["complaint"].id)}
     page = (await run(gql, "ComplaintPage", variables, world["handler"]))["complaint"]
     assert page["phoneVisible"] is True and page["status"] == "RECEIVED"
     [refund] = page["refunds"]
@@ -103,7 +104,7 @@ async def test_screen_complaint_page_and_a_step(gql, world):
 async def test_screen_approval_inbox_and_approving(gql, world):
     inbox = (await run(gql, "ApprovalInbox", {}, world["deputy"]))["refunds"]
     [edge] = inbox["edges"]
-    assert edge["node"]["id"] == str(world["refund"].id)
+    assert edge["node"]["id"] == global_id("Refund", world["refund"].id)
     assert edge["node"]["viewerCan"] == {"approve": True, "reject": True}
     assert (await run(gql, "ApprovalInbox", {}, world["handler"]))["refunds"]["edges"] == []
 
@@ -114,11 +115,13 @@ async def test_screen_approval_inbox_and_approving(gql, world):
 
 
 async def test_screen_customer_page(gql, world):
-    variables = {"id": str(world["customer"].id)}
+    variables = {"id": global_id("Customer", world["customer"].id)}
     mine = await run(gql, "CustomerPage", variables, world["handler"])
     assert mine["customer"]["phoneVisible"] is True
     assert mine["customer"]["complaints"]["totalCount"] == 1
-    assert [e["node"]["id"] for e in mine["refunds"]["edges"]] == [str(world["refund"].id)]
+    assert [e["node"]["id"] for e in mine["refunds"]["edges"]] == [
+        global_id("Refund", world["refund"].id)
+    ]
     stranger = await f.staff(Role.HANDLER)
     theirs = (await run(gql, "CustomerPage", variables, stranger))["customer"]
     assert (theirs["msisdn"], theirs["phoneVisible"], theirs["riskProfile"]) == (
@@ -130,12 +133,17 @@ async def test_screen_customer_page(gql, world):
 
 async def test_screen_assign_to_picker_and_assigning(gql, world):
     net = world["net"]
-    picker = await run(gql, "AssignPicker", {"departmentId": str(net.id)}, world["handler"])
+    picker = await run(
+        gql, "AssignPicker", {"departmentId": global_id("Department", net.id)}, world["handler"]
+    )
     assert [d["code"] for d in picker["departments"]] == ["NET"]
     listed = {s["id"] for s in picker["staff"]}
-    assert listed == {str(world["handler"].id), str(world["lead"].id)}
+    assert listed == {global_id("StaffMember", world[k].id) for k in ("handler", "lead")}
 
-    variables = {"id": str(world["complaint"].id), "ownerId": str(world["lead"].id)}
+    variables = {
+        "id": global_id("Complaint", world["complaint"].id),
+        "ownerId": global_id("StaffMember", world["lead"].id),
+    }
     done = await run(gql, "Assign", variables, world["handler"])
     complaint = done["assignComplaint"]["complaint"]
     assert complaint["owner"]["displayName"] == world["lead"].display_name

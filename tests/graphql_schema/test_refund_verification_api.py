@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graphql_schema.ids import global_id
 from services.staff.models import Role
 from tests import factories as f
 
@@ -46,7 +47,7 @@ async def test_r11_a_refund_first_verification_finding_nothing_due_stops_it_over
         "shouldHaveChargedFen": 1234,
         "dueFen": 0,
         "recoverFen": 0,
-        "verifiedBy": {"id": str(handler.id)},
+        "verifiedBy": {"id": global_id("StaffMember", handler.id)},
     }
     assert stopped["notices"] == [
         {"key": f"refund:{refund.id}:stopped", "template": "REFUND_STOPPED"}

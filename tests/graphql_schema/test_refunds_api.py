@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from graphql_schema.ids import global_id, parse_id
 from services.customers.models import CreditStanding
 from services.notices.models import Notice
 from services.refunds import clock
@@ -75,7 +76,7 @@ async def test_r11_a_refund_goes_through_every_step_over_graphql(gql):
     assert confirmed["refund"]["status"] == "CONFIRMED"
     assert executed["refund"]["status"] == "EXECUTED"
     assert executed["refund"]["credit"] == {"kind": "ACCOUNT_CREDIT", "amountFen": 3532}
-    assert await Notice.filter(key=f"refund:{rid['id']}:executed").count() == 1
+    assert await Notice.filter(key=f"refund:{parse_id(rid['id'])}:executed").count() == 1
 
 
 async def test_r12_liable_200_00_and_200_01_yuan_previewed_on_both_tracks(gql):
@@ -288,7 +289,10 @@ async def test_r12_an_approvers_queue_holds_only_what_they_may_approve(gql):
 
     queue = data["refunds"]
     assert queue["totalCount"] == 2
-    assert {e["node"]["id"] for e in queue["edges"]} == {str(band1.id), str(band2.id)}
+    assert {e["node"]["id"] for e in queue["edges"]} == {
+        global_id("Refund", band1.id),
+        global_id("Refund", band2.id),
+    }
     assert nobody["refunds"]["totalCount"] == 0
 
 
@@ -301,7 +305,7 @@ async def test_refunds_filter_by_status_band_track_customer_and_created_range(gq
     async def ids(filter_: dict) -> set[int]:
         query = "query($f: RefundFilterInput) { refunds(filter: $f) { edges { node { id } } } }"
         data = await gql.data(query, {"f": filter_}, as_=handler)
-        return {int(e["node"]["id"]) for e in data["refunds"]["edges"]}
+        return {parse_id(e["node"]["id"]) for e in data["refunds"]["edges"]}
 
     assert await ids({"msisdn": customer.msisdn}) == {mine.id}
     assert await ids({"customerId": str(customer.id)}) == {mine.id}

@@ -3,6 +3,7 @@ permission table and the life-cycle tables (C-2, C-6, R-11, R-12)."""
 
 from __future__ import annotations
 
+from graphql_schema.ids import global_id
 from services.refunds.models import RefundStatus
 from services.staff.models import Role
 from tests import factories as f
@@ -20,7 +21,7 @@ async def test_r12_refund_viewer_can_shows_approve_only_to_an_approver_whose_ban
     lead, deputy = await f.approver(1), await f.approver(4)
 
     async def can(who) -> dict[str, bool]:
-        data = await gql.data(REFUND_CAN, {"id": str(refund.id)}, as_=who)
+        data = await gql.data(REFUND_CAN, {"id": global_id("Refund", refund.id)}, as_=who)
         return data["refund"]["viewerCan"]
 
     mine = await can(handler)
@@ -34,8 +35,8 @@ async def test_r12_refund_viewer_can_shows_approve_only_to_an_approver_whose_ban
     theirs = await can(deputy)
     assert (theirs["approve"], theirs["reject"], theirs["confirmAmount"]) == (True, True, False)
 
-    refused = await gql.data(APPROVE, {"id": str(refund.id)}, as_=lead)
-    done = await gql.data(APPROVE, {"id": str(refund.id)}, as_=deputy)
+    refused = await gql.data(APPROVE, {"id": global_id("Refund", refund.id)}, as_=lead)
+    done = await gql.data(APPROVE, {"id": global_id("Refund", refund.id)}, as_=deputy)
     assert refused["approveRefund"]["code"] == "PERMISSION_DENIED"
     assert done["approveRefund"]["__typename"] == "RefundResult"
     after = await can(handler)  # approved: waits for the customer's confirmation (R-11)

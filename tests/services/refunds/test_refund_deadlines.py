@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from graphql_schema.ids import global_id
 from services import clock
 from services.complaints.models import Notification
 from services.refunds import approvals, enforcement, execution
@@ -212,16 +213,20 @@ async def test_r13_overdue_refunds_show_in_the_handlers_and_the_approvers_queue(
     not_late = await gql.data(QUEUE, {"f": {"mine": True, "overdue": False}}, as_=handler)
 
     nodes = {e["node"]["id"]: e["node"] for e in mine["refunds"]["edges"]}
-    assert set(nodes) == {str(late_verify.id), str(adjustment.id)}
-    assert nodes[str(late_verify.id)] == {
-        "id": str(late_verify.id),
+    assert set(nodes) == {global_id("Refund", late_verify.id), global_id("Refund", adjustment.id)}
+    assert nodes[global_id("Refund", late_verify.id)] == {
+        "id": global_id("Refund", late_verify.id),
         "dueStep": "VERIFY",
         "dueAt": "2026-03-13T02:00:00+00:00",
         "overdue": True,
     }
-    assert nodes[str(adjustment.id)]["dueStep"] == "AGREE"
+    assert nodes[global_id("Refund", adjustment.id)]["dueStep"] == "AGREE"
     assert theirs["refunds"]["totalCount"] == 0
-    assert [e["node"]["id"] for e in approving["refunds"]["edges"]] == [str(adjustment.id)]
-    late = {str(late_verify.id), str(adjustment.id)}
-    assert str(on_time.id) in {e["node"]["id"] for e in not_late["refunds"]["edges"]}
+    assert [e["node"]["id"] for e in approving["refunds"]["edges"]] == [
+        global_id("Refund", adjustment.id)
+    ]
+    late = {global_id("Refund", late_verify.id), global_id("Refund", adjustment.id)}
+    assert global_id("Refund", on_time.id) in {
+        e["node"]["id"] for e in not_late["refunds"]["edges"]
+    }
     assert not late & {e["node"]["id"] for e in not_late["refunds"]["edges"]}
