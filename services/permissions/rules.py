@@ -187,3 +187,13 @@ def console(a: Actor, _: object = None) -> bool:
 def risk_profile_reader(a: Actor, cu: CustomerFacts) -> bool:
     """K-1 status is private (C-12): the customer's handlers, auditors and admins."""
     return customer_private(a, cu) or console(a)
+
+
+def reads_analysis(a: Actor, _: object = None) -> bool:
+    """C-11: leads and managers, auditors and admins (not handlers, not partner accounts)."""
+    return not a.partner_intake and any(r in a.roles for r in LEAD_ROLES | CONSOLE_ROLES)
+
+
+def rectifies(a: Actor, _: object = None) -> bool:
+    """A-3: a lead or manager plans a rectification (the owner's side); so may an auditor."""
+    return not a.partner_intake and any(r in a.roles for r in LEAD_ROLES | {"auditor"})

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from services.analysis.access import reads_analysis, rectifies  # C-11, A-3
 from services.errors import PermissionDenied
 from services.permissions.rules import (  # noqa: F401 - the table's vocabulary, re-exported
     Actor,
@@ -33,6 +32,8 @@ from services.permissions.rules import (  # noqa: F401 - the table's vocabulary,
     handles,
     handles_refund,
     handling,
+    reads_analysis,
+    rectifies,
     requests_refund,
     risk_profile_reader,
     sees_private,
