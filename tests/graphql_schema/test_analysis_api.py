@@ -141,3 +141,40 @@ async def test_a3_the_rectification_steps_over_graphql(gql):
     assert early["closeRectification"]["code"] == "ILLEGAL_TRANSITION"
     assert checked["checkRectification"]["status"] == "CHECKED"
     assert closed["closeRectification"]["status"] == "CLOSED"
+
+
+RESOLVE = """mutation($id: ID!, $rc: String) { resolveComplaint(id: $id, cause: "计费系统重复出账",
+  solution: "退还多扣费用", prevention: "修复出账程序", rootCause: $rc) {
+  __typename ... on Error { code } ... on InputError { field }
+  ... on NotFoundError { field } ... on ComplaintResult { complaint { status } } } }"""
+
+
+async def test_c11_resolve_complaint_records_its_root_cause_or_refuses_the_whole_step(gql):
+    from services.analysis.models import ComplaintRootCause
+    from services.complaints import service
+
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler)
+    for step in (service.acknowledge, service.start_investigation, service.start_resolution):
+        if step is service.start_resolution:
+            await service.propose_plan(actor=handler, complaint_id=complaint.id, plan="核查")
+        await step(actor=handler, complaint_id=complaint.id)
+    cid = str(complaint.id)
+
+    bad = await gql.data(RESOLVE, {"id": cid, "rc": "Not A Code"}, as_=handler)
+    unknown = await gql.data(RESOLVE, {"id": cid, "rc": "no_such_cause"}, as_=handler)
+    done = await gql.data(RESOLVE, {"id": cid, "rc": "billing_system_error"}, as_=handler)
+
+    assert bad["resolveComplaint"] == {
+        "__typename": "InputError",
+        "code": "INVALID_INPUT",
+        "field": "rootCause",
+    }
+    assert unknown["resolveComplaint"] == {
+        "__typename": "NotFoundError",
+        "code": "NOT_FOUND",
+        "field": "rootCause",
+    }
+    assert done["resolveComplaint"]["complaint"]["status"] == "RESOLVED"
+    recorded = await ComplaintRootCause.get(complaint_id=complaint.id).prefetch_related("cause")
+    assert recorded.cause.code == "billing_system_error"

@@ -15,13 +15,16 @@ import pytest
 
 from services import clock
 from services.analysis import kpis, taxonomy
+from services.analysis.models import ComplaintRootCause
 from services.complaints import service as complaints
 from services.complaints.models import (
     Category,
     Channel,
+    Complaint,
     ComplaintUrgency,
     Deadline,
     DeadlineKind,
+    Status,
     UrgencyReason,
 )
 from services.errors import InvalidInput, NotFound, PermissionDenied
@@ -193,5 +196,9 @@ async def test_c11_a_root_cause_is_checked_before_the_database_and_in_it():
         await resolve(handler, complaint, root_cause="no_such_cause")
 
     assert bad_form.value.field == unknown.value.field == "rootCause"
+    # the resolve rolled back whole: nothing half-written
+    row = await Complaint.get(id=complaint.id)
+    assert row.status == Status.RESOLVING and row.result_cause == ""
+    assert not await ComplaintRootCause.exists()
     assert taxonomy.check_code(None) is None
     assert len(await taxonomy.taxonomy()) == len(taxonomy.DEFAULTS)

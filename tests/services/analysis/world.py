@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from services.analysis import taxonomy
 from services.complaints import service as complaints
 from services.complaints.models import Complaint, Deadline
 from services.staff.models import Staff
@@ -21,7 +20,7 @@ def at(year: int, month: int, day: int, hour: int = 10) -> datetime:
 async def resolve(
     actor: Staff, complaint: Complaint, root_cause: str | None = "billing_system_error"
 ) -> Complaint:
-    """Walk a complaint to RESOLVED; its root cause recorded as the resolve step will."""
+    """Walk a complaint to RESOLVED with its root cause (recorded in the resolve step)."""
     cid = complaint.id
     await complaints.acknowledge(actor=actor, complaint_id=cid)
     await complaints.start_investigation(actor=actor, complaint_id=cid)
@@ -33,9 +32,8 @@ async def resolve(
         cause="计费系统重复出账",
         solution="退还多扣费用",
         prevention="修复出账程序",
+        root_cause=root_cause,
     )
-    if root_cause is not None:
-        await taxonomy.record_root_cause(complaint=row, code=root_cause, actor=actor)
     return row
 
 
