@@ -70,7 +70,39 @@ async def load_once() -> bool:
             )
     await _complaints_in_every_state()
     await _refunds_in_every_state()
+    await _assist_examples()
     return True
+
+
+ASSIST_EXAMPLES = (  # what customers say, for the handler assist (S-2): `complaint { assist }`
+    (
+        Category.VALUE_ADDED_SERVICE,
+        "這個彩鈴我從來沒有訂購過，你們偷偷扣費！！！",
+        "退钱，叫你们经理出来",
+    ),
+    (
+        Category.NETWORK_FAULT,
+        "我们几个邻居一起来的，整栋楼都没信号",
+        "今天必须修好，不然我们找记者",
+    ),
+)
+
+
+async def _assist_examples() -> None:
+    handler = await Staff.get(username="handler")
+    for index, (category, summary, request) in enumerate(ASSIST_EXAMPLES):
+        await complaints.create_complaint(
+            actor=handler,
+            intake=complaints.Intake(
+                msisdn=CUSTOMERS[index][0],
+                contact_name="客户本人",
+                channel=Channel.STORE,
+                category=category,
+                summary=summary,
+                customer_request=request,
+                service_code="CRBT" if index == 0 else "VOICE-BASIC",
+            ),
+        )
 
 
 async def _revisit_now(handler: Staff, complaint_id: int) -> None:

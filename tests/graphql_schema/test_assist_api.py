@@ -137,3 +137,27 @@ async def test_s3_a_plan_with_a_vague_promise_is_saved_and_warned_in_the_payload
             "better": "我们将在24小时内给您答复",
         }
     ]
+
+
+async def test_s2_the_demo_complaint_of_the_readme_shows_its_suggestions(gql: Client):
+    from services import demo
+    from services.complaints.models import Complaint
+    from services.staff.models import Staff
+
+    assert await demo.load_once()
+    handler = await Staff.get(username="handler")
+    row = await Complaint.get(summary=demo.ASSIST_EXAMPLES[0][1])
+    data = await gql.data(
+        """query($id: ID!) { complaint(id: $id) { summary assist {
+          scenarios { code score matched examples } categories { category score }
+          rules { id } negated intensity } } }""",
+        {"id": global_id("Complaint", row.id)},
+        as_=handler,
+    )
+    assist = data["complaint"]["assist"]
+    assert [s["code"] for s in assist["scenarios"]] == [
+        "DISPUTES_FACTS",
+        "DEMANDS_MANAGER",
+        "AGITATED",
+    ]
+    assert [r["id"] for r in assist["rules"]] == ["R-7(a)"]
