@@ -66,11 +66,7 @@ async def after_intake(complaint: Complaint, *, actor: Staff) -> None:
     batch detection over every window around it, repeat detection, supervision when this
     repeat brings one customer's repeat complaints on the matter to the threshold, and the
     classification of every complaint whose urgency that changed."""
-    batch = await recheck_batch(
-        complaint.matter_key,
-        complaint.created_at,
-        cause=f"re-checked at the intake of complaint {complaint.id}; thresholds may have changed",
-    )
+    batch = await recheck_batch(complaint.matter_key, complaint.created_at, withdraw=False)
     if await detect_repeat(complaint):
         await supervision.after_repeat(complaint, actor=actor)
     await refresh_classification(
@@ -160,12 +156,11 @@ def batch_members(windows: Iterable[Window]) -> dict[int, Window]:
     return best
 
 
-async def recheck_batch(
-    matter_key: str, *moments: datetime, cause: str = "a complaint left the matter, C-4"
-) -> list[int]:
-    """Add and withdraw the batch marks of `matter_key` around `moments` (where a complaint
-    entered or left the matter); the ids whose marks changed. `cause` goes into the history
-    of a withdrawn mark."""
+async def recheck_batch(matter_key: str, *moments: datetime, withdraw: bool = True) -> list[int]:
+    """Add the batch marks of `matter_key` now due around `moments` (where a complaint entered
+    or left the matter) and, with `withdraw`, withdraw those no longer due; the ids whose marks
+    changed. Intake only adds (a complaint arriving takes no customer out of a window; a mark
+    made under an earlier threshold stands); a key correction also withdraws."""
     minutes = await thresholds.current(rules.BATCH_WINDOW_MINUTES)
     customers_over = await thresholds.current(rules.BATCH_CUSTOMERS)
     vip_at_least = await thresholds.current(rules.BATCH_VIP_CUSTOMERS)
@@ -210,12 +205,12 @@ async def recheck_batch(
             _batch_note(window, minutes),
             _evidence(matter_key, window, minutes),
         )
-    withdrawn = [cid for cid in marks if cid not in due]
+    withdrawn = [cid for cid in marks if cid not in due] if withdraw else []
     await _withdraw(
         withdrawn,
         UrgencyReason.BATCH,
         f"batch withdrawn: no {minutes}-minute window holding this complaint crosses the "
-        f"threshold any more ({cause})",
+        "threshold any more (a complaint left the matter, C-4)",
     )
     # kept marks whose evidence names a complaint no longer on the matter show the window now
     for cid, mark in marks.items():

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services import clock
-from services.complaints import policy, urgency
+from services.complaints import policy, rules, urgency
 from services.complaints.models import Complaint, ComplaintEvent, ComplaintUrgency, UrgencyReason
 from services.staff.models import Role
+from services.thresholds import service as thresholds
 from tests import factories as f
 from tests.services.complaints.concurrency import Pause, per_task_clock, run_as, until_blocked
 
@@ -143,3 +144,22 @@ def test_c3_crossing_windows_start_at_each_arrival_and_count_distinct_customers(
     ]
     assert windows[0].why == "3 customers (more than 2)"
     assert set(urgency.batch_members(windows)) == {2, 3, 4, 5, 6}  # not 1: in no such window
+
+
+async def test_c3_marks_made_stand_when_an_admin_raises_the_threshold_later(monkeypatch):
+    """Intake only adds marks: a batch marked under 10 stays marked when the threshold goes to
+    20 and another complaint of the window comes in (only a key correction withdraws, C-4)."""
+    handler = await f.staff(Role.HANDLER)
+    admin = await f.staff(Role.ADMIN)
+    ids = await complaints_at(
+        monkeypatch, handler, [BASE + timedelta(minutes=i) for i in range(11)]
+    )
+    await thresholds.change(
+        key=rules.BATCH_CUSTOMERS, value=20, reason="试点", changed_by_id=admin.id
+    )
+
+    [late] = await complaints_at(monkeypatch, handler, [BASE + timedelta(minutes=20)])
+
+    assert await batch_members() == set(ids)
+    assert not await ComplaintEvent.exists(action="urgency_removed")
+    assert late not in await batch_members()
