@@ -393,8 +393,8 @@ async def run() -> dict[str, Any]:
     finally:
         await common.use_database()
         await common.drop_database(large_url)
-    rows_out = []
-    ratios = {}
+    rows_out: list[dict[str, Any]] = []
+    ratios: dict[str, float] = {}
     for case in CASES:
         base = common.Stats(small.times[case])
         for size in sizes:
@@ -408,7 +408,7 @@ async def run() -> dict[str, Any]:
                     "x baseline": common.ratio(stats.median, base.median),
                 }
             )
-        ratios[case] = round(rows_out[-1]["x baseline"], 2)
+        ratios[case] = round(float(rows_out[-1]["x baseline"]), 2)
     return {
         "rows": rows_out,
         "large_vs_baseline": ratios,

@@ -227,6 +227,9 @@ async def analyse(
         raise NotFound("No department has this id.", field="department")
     now = clock.now()
     categories, channels, totals = await _distribution(month, region, department_id)
+    causes, recorded = await _root_causes(_Scope(month, region, department_id))
+    repeat, batch = await _urgency_shares(_Scope(month, region, department_id))
+    refunds, by_band, by_rule = await _refunds(_Scope(month, region, department_id))
     return MonthlyAnalysis(
         month=month,
         region=region,
@@ -236,12 +239,16 @@ async def analyse(
         complaints_last_year=totals[2],
         by_category=categories,
         by_channel=channels,
-        **await _root_causes(_Scope(month, region, department_id)),
+        root_causes=causes,
+        root_causes_recorded=recorded,
         resolution=await _resolution(_Scope(month, region, department_id)),
         satisfaction=await _satisfaction(_Scope(month, region, department_id)),
         on_time=await _on_time(_Scope(month, region, department_id), now),
-        **await _urgency_shares(_Scope(month, region, department_id)),
-        **await _refunds(_Scope(month, region, department_id)),
+        repeat=repeat,
+        batch=batch,
+        refunds=refunds,
+        refunds_by_band=by_band,
+        refunds_by_rule=by_rule,
         departments=await _departments(_Scope(month, region, department_id), now),
         rectifications=await _rectifications(month, now),
     )
@@ -285,7 +292,7 @@ async def _distribution(
     return shares(category), shares(channel), (totals[0], totals[1], totals[2])
 
 
-async def _root_causes(s: _Scope) -> dict[str, Any]:
+async def _root_causes(s: _Scope) -> tuple[list[CauseCount], int]:
     start, end = s.bounds()
     rows = await _rows(
         "SELECT rc.code, rc.name, rc.group, count(*) AS n FROM complaint_root_causes r "
@@ -297,10 +304,7 @@ async def _root_causes(s: _Scope) -> dict[str, Any]:
     causes = [
         CauseCount(str(r["code"]), str(r["name"]), str(r["group"]), _int(r["n"])) for r in rows
     ]
-    return {
-        "root_causes": causes[:TOP_CAUSES],
-        "root_causes_recorded": sum(c.count for c in causes),
-    }
+    return causes[:TOP_CAUSES], sum(c.count for c in causes)
 
 
 async def _resolution(s: _Scope) -> Rate:
@@ -362,7 +366,7 @@ async def _on_time(s: _Scope, now: datetime) -> list[DeadlineKpi]:
     ]
 
 
-async def _urgency_shares(s: _Scope) -> dict[str, Rate]:
+async def _urgency_shares(s: _Scope) -> tuple[Rate, Rate]:
     start, end = s.bounds()
     row = (
         await _rows(
@@ -377,10 +381,10 @@ async def _urgency_shares(s: _Scope) -> dict[str, Rate]:
         )
     )[0]
     n = _int(row["n"])
-    return {"repeat": Rate(_int(row["repeat"]), n), "batch": Rate(_int(row["batch"]), n)}
+    return Rate(_int(row["repeat"]), n), Rate(_int(row["batch"]), n)
 
 
-async def _refunds(s: _Scope) -> dict[str, Any]:
+async def _refunds(s: _Scope) -> tuple[RefundOutcomes, list[RefundBand], list[RefundRule]]:
     """Refunds requested in the month: by band and by the clause that decided their flow;
     what was paid (executed), refused (rejected or declined), cancelled, still open."""
     start, end = s.bounds()
@@ -423,11 +427,11 @@ async def _refunds(s: _Scope) -> dict[str, Any]:
         cancelled=total[6],
         open=total[0] - total[2] - total[4] - total[6],
     )
-    return {
-        "refunds": outcomes,
-        "refunds_by_band": [RefundBand(b, *v) for b, v in sorted(bands.items())],
-        "refunds_by_rule": [RefundRule(c, *v) for c, v in sorted(clauses.items())],
-    }
+    return (
+        outcomes,
+        [RefundBand(b, *v) for b, v in sorted(bands.items())],
+        [RefundRule(c, *v) for c, v in sorted(clauses.items())],
+    )
 
 
 async def _departments(s: _Scope, now: datetime) -> list[DepartmentKpi]:
