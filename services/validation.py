@@ -89,6 +89,7 @@ LENGTHS: dict[str, int] = {
     "specialReason": NOTE,
     "idempotencyKey": MAX_KEY_LENGTH,
     "after": 128,  # a cursor: base64 of a kind, a timestamp and an id
+    "before": 128,  # a cursor, paging backward
     # monthly analysis and rectification (C-11, A-3)
     "month": 16,  # YYYY-MM; parse_month says what else is wrong with it
     "region": _column(Complaint, "province"),  # a province or a city: 32 either way
@@ -113,6 +114,7 @@ LENGTHS: dict[str, int] = {
 
 RANGES: dict[str, tuple[int, int]] = {
     "first": (1, 100),
+    "last": (1, 100),
     "dueWithinHours": (0, 24 * 366),
     "band": (0, HIGHEST_BAND),
     "chargedFen": (0, MAX_FEN),

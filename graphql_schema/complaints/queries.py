@@ -31,35 +31,35 @@ def encode_cursor(complaint_id: int, due: datetime | None = None) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode()
 
 
-def _bad_cursor() -> GraphQLError:
+def _bad_cursor(field: str = "after") -> GraphQLError:
     return GraphQLError(
-        "`after` is not a cursor from this list.",
-        extensions={"code": "INVALID_INPUT", "field": "after"},
+        f"`{field}` is not a cursor from this list.",
+        extensions={"code": "INVALID_INPUT", "field": field},
     )
 
 
-def decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str, field: str = "after") -> int:
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         if kind != "complaint":
             raise ValueError(kind)
         return parse_id(value)
     except (ValueError, UnicodeDecodeError, NotFound):
-        raise _bad_cursor() from None
+        raise _bad_cursor(field) from None
 
 
-def decode_due_cursor(cursor: str) -> tuple[datetime, int]:
+def decode_due_cursor(cursor: str, field: str = "after") -> tuple[datetime, int]:
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         due, _, complaint_id = value.partition("|")
         if kind != "due":
             raise ValueError(kind)
         at = datetime.fromisoformat(due)
-        if validation.moment_problem("after", at) is not None:
+        if validation.moment_problem(field, at) is not None:
             raise ValueError(due)
         return at, parse_id(complaint_id)
     except (ValueError, UnicodeDecodeError, NotFound):
-        raise _bad_cursor() from None
+        raise _bad_cursor(field) from None
 
 
 # `open: true` (not yet archived, C-6) and `open: false`
@@ -126,10 +126,13 @@ async def complaint_connection(
     after: str | None,
     customer_id: int | None = None,
     order: ComplaintOrder = ComplaintOrder.NEWEST,
+    last: int | None = None,
+    before: str | None = None,
 ) -> ComplaintConnection:
-    if first < 1 or first > queries.MAX_PAGE:
+    size = first if last is None else last
+    if size < 1 or size > queries.MAX_PAGE:
         raise GraphQLError(
-            f"`first` must be between 1 and {queries.MAX_PAGE}.",
+            f"`first` and `last` must be between 1 and {queries.MAX_PAGE}.",
             extensions={"code": "INVALID_INPUT"},
         )
     criteria = to_filter(f, customer_id, viewer_id=info.context.staff.id)
@@ -139,10 +142,12 @@ async def complaint_connection(
         page = await reads.list_complaints(
             actor=viewer,
             criteria=criteria,
-            first=first,
+            first=size,
             due_soonest=due_soonest,
             after_due=decode_due_cursor(after) if after and due_soonest else None,
             after_id=decode_cursor(after) if after and not due_soonest else None,
+            before_due=decode_due_cursor(before, "before") if before and due_soonest else None,
+            before_id=decode_cursor(before, "before") if before and not due_soonest else None,
         )
     except PermissionDenied as exc:
         raise denied(exc) from None
@@ -157,8 +162,8 @@ async def complaint_connection(
         await preload(info, page.rows, "edges", "node")
     return ComplaintConnection(
         edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        page_info=PageInfo.of(
+            [e.cursor for e in edges], has_next=page.has_next, has_previous=page.has_previous
         ),
         # counting every match costs more than the page: only when the query asks for it
         total_count=await page.count() if "totalCount" in asked(info) else 0,
@@ -188,7 +193,8 @@ class ComplaintQueries:
     @strawberry.field(
         description=(
             "Complaints matching `filter`, `first` (1-100) at a time; pass the previous page's "
-            "`pageInfo.endCursor` as `after` for the next page. `orderBy: DUE_SOONEST` is a "
+            "`pageInfo.endCursor` as `after` for the next page, or `last` with `before` "
+            "(`pageInfo.startCursor`) for the page before. `orderBy: DUE_SOONEST` is a "
             "handler's queue: only complaints with a pending deadline, the soonest due first."
         ),
         permission_classes=[IsAuthenticated],
@@ -200,5 +206,9 @@ class ComplaintQueries:
         first: int = 20,
         after: str | None = None,
         order_by: ComplaintOrder = ComplaintOrder.NEWEST,
+        last: int | None = None,
+        before: str | None = None,
     ) -> ComplaintConnection:
-        return await complaint_connection(info, filter, first=first, after=after, order=order_by)
+        return await complaint_connection(
+            info, filter, first=first, after=after, order=order_by, last=last, before=before
+        )

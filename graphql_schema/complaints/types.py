@@ -540,8 +540,28 @@ class ComplaintEdge:
 
 @strawberry.type(description="Where a page ends and whether there is more.")
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="True when another page follows.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last edge; null if empty.")
+    has_next_page: bool = strawberry.field(
+        description="True when another page follows (paging backward: the `before` row does)."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="True when a page comes before this one: paging backward (`last`), when "
+        "more rows precede; paging forward, when `after` was given."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first edge (pass it as `before`); null if empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last edge (pass it as `after`); null if empty."
+    )
+
+    @classmethod
+    def of(cls, cursors: list[str], *, has_next: bool, has_previous: bool) -> PageInfo:
+        return cls(
+            has_next_page=has_next,
+            has_previous_page=has_previous,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
 
 
 @strawberry.type(description="A page of complaints, newest first (Relay-style connection).")

@@ -52,7 +52,9 @@ class Customer(Node):
     def msisdn(self) -> str:
         return self.raw_msisdn if self.phone_visible else mask(self.raw_msisdn)
 
-    @strawberry.field(description="This customer's complaints, newest first.")
+    @strawberry.field(
+        description="This customer's complaints, newest first (`last`/`before` page backward)."
+    )
     async def complaints(
         self,
         info: strawberry.Info,
@@ -60,11 +62,13 @@ class Customer(Node):
         after: str | None = None,
         filter: Annotated[ComplaintFilterInput, strawberry.lazy("graphql_schema.complaints.types")]
         | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Annotated[ComplaintConnection, strawberry.lazy("graphql_schema.complaints.types")]:
         from graphql_schema.complaints.queries import complaint_connection
 
         return await complaint_connection(
-            info, filter, first=first, after=after, customer_id=self.pk
+            info, filter, first=first, after=after, customer_id=self.pk, last=last, before=before
         )
 
     @strawberry.field(

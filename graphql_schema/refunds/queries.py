@@ -38,7 +38,7 @@ def encode_cursor(refund_id: int) -> str:
     return base64.urlsafe_b64encode(f"refund:{refund_id}".encode()).decode()
 
 
-def decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str, field: str = "after") -> int:
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         if kind != "refund":
@@ -46,8 +46,8 @@ def decode_cursor(cursor: str) -> int:
         return parse_id(value)
     except (ValueError, UnicodeDecodeError, NotFound):
         raise GraphQLError(
-            "`after` is not a cursor from this list.",
-            extensions={"code": "INVALID_INPUT", "field": "after"},
+            f"`{field}` is not a cursor from this list.",
+            extensions={"code": "INVALID_INPUT", "field": field},
         ) from None
 
 
@@ -95,7 +95,8 @@ class RefundQueries:
     @strawberry.field(
         description=(
             "Refunds matching `filter`, newest first, `first` (1-100) at a time; pass the "
-            "previous page's `pageInfo.endCursor` as `after`. `awaitingMyApproval: true` is "
+            "previous page's `pageInfo.endCursor` as `after` (or `last` with `before`, the "
+            "`pageInfo.startCursor`, for the page before). `awaitingMyApproval: true` is "
             "an approver's queue: only what you may approve (R-12)."
         ),
         permission_classes=[IsAuthenticated],
@@ -106,21 +107,26 @@ class RefundQueries:
         filter: RefundFilterInput | None = None,
         first: int = 20,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> RefundConnection:
-        if first < 1 or first > queries.MAX_PAGE:
+        size = first if last is None else last
+        if size < 1 or size > queries.MAX_PAGE:
             raise GraphQLError(
-                f"`first` must be between 1 and {queries.MAX_PAGE}.",
+                f"`first` and `last` must be between 1 and {queries.MAX_PAGE}.",
                 extensions={"code": "INVALID_INPUT"},
             )
         after_id = decode_cursor(after) if after else None
+        before_id = decode_cursor(before, "before") if before else None
         queue = filter is not None and filter.awaiting_my_approval
         read = reads.approval_queue if queue else reads.list_refunds
         try:
             page = await read(
                 actor=info.context.staff,
                 criteria=await to_filter(info, filter),
-                first=first,
+                first=size,
                 after_id=after_id,
+                before_id=before_id,
             )
         except PermissionDenied as exc:
             raise denied(exc) from None
@@ -129,8 +135,8 @@ class RefundQueries:
         ]
         return RefundConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+            page_info=PageInfo.of(
+                [e.cursor for e in edges], has_next=page.has_next, has_previous=page.has_previous
             ),
             total_count=page.total,
         )

@@ -55,6 +55,7 @@ class Page:
     rows: list[Complaint]
     has_next: bool
     where: _Sql | None = None  # the filter, for `count()`
+    has_previous: bool = False
     extra: dict[str, int] = field(default_factory=dict)
 
     async def count(self) -> int:
@@ -160,20 +161,31 @@ def _complaints(rows: list[dict[str, Any]]) -> list[Complaint]:
     return made
 
 
-async def page(f: ComplaintFilter, *, first: int, after_id: int | None) -> Page:
-    """Newest first; `after_id` is the last id of the previous page (keyset, no OFFSET)."""
+async def page(
+    f: ComplaintFilter, *, first: int, after_id: int | None, before_id: int | None = None
+) -> Page:
+    """Newest first; `after_id` is the last id of the previous page (keyset, no OFFSET).
+    `before_id` pages backward: the `first` complaints just newer than that one, newest first."""
     first = max(1, min(first, MAX_PAGE))
     sql = _where(f)
     counted = sql.copy()
     window = sql.clause()
     if after_id is not None:
         window += f" AND c.id < {sql.value(after_id)}"
+    if before_id is not None:
+        window += f" AND c.id > {sql.value(before_id)}"
+    order = "ASC" if before_id is not None else "DESC"
     rows = await _rows(
-        f"SELECT {_columns()} FROM complaints c WHERE {window} ORDER BY c.id DESC"
+        f"SELECT {_columns()} FROM complaints c WHERE {window} ORDER BY c.id {order}"
         f" LIMIT {sql.value(first + 1)}",
         sql.values,
     )
-    return Page(rows=_complaints(rows[:first]), has_next=len(rows) > first, where=counted)
+    more = len(rows) > first
+    if before_id is not None:  # the row `before_id` itself follows this page
+        found = _complaints(list(reversed(rows[:first])))
+        return Page(rows=found, has_next=True, has_previous=more, where=counted)
+    found = _complaints(rows[:first])
+    return Page(rows=found, has_next=more, has_previous=after_id is not None, where=counted)
 
 
 async def page_due_soonest(
@@ -181,6 +193,7 @@ async def page_due_soonest(
     *,
     first: int,
     after: tuple[datetime, int] | None,
+    before: tuple[datetime, int] | None = None,
 ) -> Page:
     """A handler's queue: complaints with a pending deadline, the soonest due first.
 
@@ -196,12 +209,21 @@ async def page_due_soonest(
     if after is not None:
         due, last_id = after
         window += f" AND (c.next_due_at, c.id) > ({sql.value(due)}, {sql.value(last_id)})"
+    if before is not None:  # backward: the rows just before `before`, read from it down
+        due, first_id = before
+        window += f" AND (c.next_due_at, c.id) < ({sql.value(due)}, {sql.value(first_id)})"
+    order = "DESC" if before is not None else "ASC"
     rows = await _rows(
         f"SELECT {_columns()}, c.next_due_at AS next_due FROM complaints c WHERE {window}"
-        f" ORDER BY c.next_due_at, c.id LIMIT {sql.value(first + 1)}",
+        f" ORDER BY c.next_due_at {order}, c.id {order} LIMIT {sql.value(first + 1)}",
         sql.values,
     )
-    return Page(rows=_complaints(rows[:first]), has_next=len(rows) > first, where=counted)
+    more = len(rows) > first
+    if before is not None:
+        found = _complaints(list(reversed(rows[:first])))
+        return Page(rows=found, has_next=True, has_previous=more, where=counted)
+    found = _complaints(rows[:first])
+    return Page(rows=found, has_next=more, has_previous=after is not None, where=counted)
 
 
 async def _count(sql: _Sql) -> int:

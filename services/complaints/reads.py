@@ -30,11 +30,16 @@ async def list_complaints(
     after_id: int | None = None,
     due_soonest: bool = False,
     after_due: tuple[datetime, int] | None = None,
+    before_id: int | None = None,
+    before_due: tuple[datetime, int] | None = None,
 ) -> queries.Page:
-    """A page of complaints, newest first, or the handler's queue (due soonest first)."""
+    """A page of complaints, newest first, or the handler's queue (due soonest first); the
+    `before_*` keys page backward from a row."""
     if due_soonest:
-        return await queries.page_due_soonest(criteria, first=first, after=after_due)
-    return await queries.page(criteria, first=first, after_id=after_id)
+        return await queries.page_due_soonest(
+            criteria, first=first, after=after_due, before=before_due
+        )
+    return await queries.page(criteria, first=first, after_id=after_id, before_id=before_id)
 
 
 @guarded(UseCase.READ_CUSTOMER)

@@ -44,6 +44,7 @@ class Page:
     rows: list[Refund]
     total: int
     has_next: bool
+    has_previous: bool = False
 
 
 def approver_queue(qs: QuerySet[Refund], approver: Staff) -> QuerySet[Refund]:
@@ -86,14 +87,22 @@ def _filtered(f: RefundFilter) -> QuerySet[Refund]:
     return qs
 
 
-async def page(f: RefundFilter, *, first: int, after_id: int | None) -> Page:
-    """Newest first; `after_id` is the last id of the previous page (keyset, no OFFSET)."""
+async def page(
+    f: RefundFilter, *, first: int, after_id: int | None, before_id: int | None = None
+) -> Page:
+    """Newest first; `after_id` is the last id of the previous page (keyset, no OFFSET).
+    `before_id` pages backward: the `first` refunds just newer than that one, newest first."""
     first = max(1, min(first, MAX_PAGE))
     qs = _filtered(f)
     total = await qs.count()
     window = qs.filter(id__lt=after_id) if after_id is not None else qs
+    if before_id is not None:
+        rows = await window.filter(id__gt=before_id).order_by("id").limit(first + 1)
+        found = list(reversed(rows[:first]))
+        return Page(rows=found, total=total, has_next=True, has_previous=len(rows) > first)
     rows = await window.order_by("-id").limit(first + 1)
-    return Page(rows=rows[:first], total=total, has_next=len(rows) > first)
+    more = len(rows) > first
+    return Page(rows=rows[:first], total=total, has_next=more, has_previous=after_id is not None)
 
 
 async def by_ids(ids: Sequence[int]) -> dict[int, Refund]:

@@ -24,18 +24,28 @@ async def read_refund(*, actor: Staff, refund_id: int) -> Refund:
 
 @guarded(UseCase.LIST_REFUNDS)
 async def list_refunds(
-    *, actor: Staff, criteria: queries.RefundFilter, first: int, after_id: int | None = None
+    *,
+    actor: Staff,
+    criteria: queries.RefundFilter,
+    first: int,
+    after_id: int | None = None,
+    before_id: int | None = None,
 ) -> queries.Page:
-    return await queries.page(criteria, first=first, after_id=after_id)
+    return await queries.page(criteria, first=first, after_id=after_id, before_id=before_id)
 
 
 @guarded(UseCase.APPROVAL_QUEUE)
 async def approval_queue(
-    *, actor: Staff, criteria: queries.RefundFilter, first: int, after_id: int | None = None
+    *,
+    actor: Staff,
+    criteria: queries.RefundFilter,
+    first: int,
+    after_id: int | None = None,
+    before_id: int | None = None,
 ) -> queries.Page:
     """R-12: what `actor` may approve now (their band and track, not their own requests)."""
     mine = replace(criteria, awaiting_approval_by=actor)
-    return await queries.page(mine, first=first, after_id=after_id)
+    return await queries.page(mine, first=first, after_id=after_id, before_id=before_id)
 
 
 @guarded(UseCase.PREVIEW_REFUND_POLICY)

@@ -197,3 +197,45 @@ async def test_relay_ids_arguments_take_global_ids_and_for_one_release_bare_numb
     wrong_type = await gql.data(query, {"id": global_id("Refund", complaint.id)}, as_=handler)
     assert by_global == by_number == {"complaint": {"id": global_id("Complaint", complaint.id)}}
     assert wrong_type == {"complaint": None}
+
+
+PAGE = """query($first: Int, $after: String, $last: Int, $before: String,
+  $order: ComplaintOrder) {
+  complaints(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {
+    edges { node { id } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
+REFUND_PAGE = """query($first: Int, $after: String, $last: Int, $before: String) {
+  refunds(first: $first, after: $after, last: $last, before: $before) {
+    edges { node { id } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
+
+
+async def test_relay_pages_go_forward_and_back_with_complete_page_info(gql):
+    handler = await f.staff(Role.HANDLER)
+    for _ in range(5):
+        await f.refund(handler)  # a complaint and a refund each
+
+    for query, field, orders in (
+        (PAGE, "complaints", ("NEWEST", "DUE_SOONEST")),
+        (REFUND_PAGE, "refunds", (None,)),
+    ):
+        for order in orders:
+            extra = {"order": order} if order else {}
+
+            async def page(query=query, field=field, extra=extra, **args: object) -> dict:
+                data = await gql.data(query, {**args, **extra}, as_=handler)
+                return data[field]
+
+            first = await page(first=2)
+            second = await page(first=2, after=first["pageInfo"]["endCursor"])
+            back = await page(last=2, before=second["pageInfo"]["startCursor"])
+            assert back["edges"] == first["edges"], (field, order)
+            assert first["pageInfo"]["hasPreviousPage"] is False
+            assert second["pageInfo"]["hasPreviousPage"] is True
+            assert back["pageInfo"] == {**first["pageInfo"], "hasPreviousPage": False}
+            last_two = await page(last=2, before=second["pageInfo"]["endCursor"])
+            assert last_two["pageInfo"]["hasPreviousPage"] is True  # the first one precedes
+            assert [e["node"]["id"] for e in last_two["edges"]] == [
+                first["edges"][1]["node"]["id"],
+                second["edges"][0]["node"]["id"],
+            ]
