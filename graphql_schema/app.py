@@ -8,23 +8,23 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 from tortoise import Tortoise
 
-from graphql_schema import notice_receipts
+from graphql_schema import graphiql, notice_receipts, ops
 from graphql_schema.context import Context, build_context
 from graphql_schema.partners import app as partner_api
 from graphql_schema.schema import schema as default_schema
-from graphql_schema.transport import EdgeLimits, GraphQLEndpoint, unavailable
+from graphql_schema.transport import EdgeLimits, GraphQLEndpoint
 from services import db, logs, runtime, scheduling
-from services.calendar.service import calendar_status
 from services.config import settings
 
 
-class TousuGraphQL(GraphQLEndpoint[Context]):
+class TousuGraphQL(graphiql.OfflineGraphiQL, ops.Measured, GraphQLEndpoint[Context]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, Request)
         return await build_context(request, response)
@@ -50,29 +50,6 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             await db.close()
 
 
-async def health(request: Request) -> Response:
-    try:
-        conn = Tortoise.get_connection("default")
-        await conn.execute_query("SELECT 1")
-    except Exception as exc:
-        if not db.is_outage(exc):
-            raise
-        return unavailable(status="unavailable")
-    return JSONResponse({"status": "ok", "calendar": await _calendar_health()})
-
-
-async def _calendar_health() -> dict[str, Any]:
-    """How far the confirmed working-day calendar reaches (C-7); a warning 60 days ahead."""
-    status = await calendar_status()
-    last = status.last_confirmed_day
-    return {
-        "lastConfirmedDay": last.isoformat() if last else None,
-        "daysLeft": status.days_left,
-        "provisionalYears": list(status.provisional_years),
-        "warning": status.warning,
-    }
-
-
 def create_app(*, with_lifespan: bool = True, limits: EdgeLimits | None = None) -> Starlette:
     """`limits`: the body limit and request deadline of both GraphQL endpoints (settings')."""
     from admin_ui.app import create_admin
@@ -88,7 +65,10 @@ def create_app(*, with_lifespan: bool = True, limits: EdgeLimits | None = None) 
         debug=False,
         routes=[
             Route("/", lambda r: RedirectResponse("/admin/")),
-            Route("/healthz", health),
+            Route("/healthz", ops.healthz),
+            Route("/readyz", ops.readyz),
+            Route("/metrics", ops.metrics),
+            Mount(graphiql.STATIC_URL, app=graphiql.static_files()),
             notice_receipts.route(),  # the HTTP SMS gateway's delivery receipts
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route(
@@ -98,5 +78,6 @@ def create_app(*, with_lifespan: bool = True, limits: EdgeLimits | None = None) 
             ),
             Mount("/admin", app=create_admin()),
         ],
+        middleware=[Middleware(ops.RequestId)],
         lifespan=lifespan if with_lifespan else None,
     )
