@@ -72,8 +72,13 @@ async def _correct(actor: Staff, complaint_id: int, key: str, reason: str) -> Co
         await complaint.save(update_fields=["matter_key", "updated_at"])
         await ComplaintEvent.bulk_create(events)
         changed = {complaint.id}
+        # the matter left may lose marks; the new one gains them (and the moved complaint
+        # loses a mark it brought along unless its new matter holds a batch around it)
+        changed.update(await urgency.recheck_batch(old_key, complaint.created_at))
+        changed.update(
+            await urgency.recheck_batch(key, complaint.created_at, withdraw={complaint.id})
+        )
         for matter in sorted({old_key, key}):
-            changed.update(await urgency.recheck_batch(matter, complaint.created_at))
             changed.update(await urgency.recheck_repeats(complaint.customer_id, matter))
         for matter in sorted({old_key, key}):
             await supervision.recheck(matter, actor=actor, complaint_id=complaint.id)

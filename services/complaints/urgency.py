@@ -16,7 +16,7 @@ archived_at) for repeats.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -156,11 +156,14 @@ def batch_members(windows: Iterable[Window]) -> dict[int, Window]:
     return best
 
 
-async def recheck_batch(matter_key: str, *moments: datetime, withdraw: bool = True) -> list[int]:
+async def recheck_batch(
+    matter_key: str, *moments: datetime, withdraw: bool | Collection[int] = True
+) -> list[int]:
     """Add the batch marks of `matter_key` now due around `moments` (where a complaint entered
-    or left the matter) and, with `withdraw`, withdraw those no longer due; the ids whose marks
-    changed. Intake only adds (a complaint arriving takes no customer out of a window; a mark
-    made under an earlier threshold stands); a key correction also withdraws."""
+    or left the matter) and withdraw those no longer due (`withdraw`: all of them, none, or
+    only these complaints'); the ids whose marks changed. A complaint arriving takes no
+    customer out of a window, and a mark made under an earlier threshold stands: intake only
+    adds; a key correction withdraws on the matter left, and the moved complaint's own mark."""
     minutes = await thresholds.current(rules.BATCH_WINDOW_MINUTES)
     customers_over = await thresholds.current(rules.BATCH_CUSTOMERS)
     vip_at_least = await thresholds.current(rules.BATCH_VIP_CUSTOMERS)
@@ -205,7 +208,11 @@ async def recheck_batch(matter_key: str, *moments: datetime, withdraw: bool = Tr
             _batch_note(window, minutes),
             _evidence(matter_key, window, minutes),
         )
-    withdrawn = [cid for cid in marks if cid not in due] if withdraw else []
+    withdrawn = [
+        cid
+        for cid in marks
+        if cid not in due and (withdraw is True or (withdraw is not False and cid in withdraw))
+    ]
     await _withdraw(
         withdrawn,
         UrgencyReason.BATCH,
