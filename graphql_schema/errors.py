@@ -65,7 +65,10 @@ class NotFoundError(Error):
     description="The complaint's (C-6) or refund's (R-11) current state does not allow this step."
 )
 class IllegalTransitionError(Error):
-    current_status: str = strawberry.field(description="The state it is in now.")
+    current_status: str = strawberry.field(
+        description="The state it is in now, as its enum spells it (`RECEIVED` of "
+        "ComplaintStatus, `AWAITING_CONFIRMATION` of RefundStatus)."
+    )
     attempted: str = strawberry.field(description="The step that was refused.")
 
 
@@ -102,7 +105,10 @@ def error_type(exc: DomainError) -> Error:
         return NotFoundError(code=code, message=exc.message, field=exc.field)
     if isinstance(exc, IllegalTransition):
         return IllegalTransitionError(
-            code=code, message=exc.message, current_status=exc.current, attempted=exc.attempted
+            code=code,
+            message=exc.message,
+            current_status=exc.current.upper(),
+            attempted=exc.attempted,
         )
     if isinstance(exc, PermissionDenied):
         return PermissionDeniedError(code=code, message=exc.message)

@@ -48,6 +48,31 @@ if TYPE_CHECKING:
     from graphql_schema.refunds.types import Refund
 
 
+# the complaint's fields whose history values are values of a schema enum
+ENUM_FIELDS: dict[str, type[Enum]] = {
+    "status": ComplaintStatus,
+    "channel": Channel,
+    "category": Category,
+    "severity": Severity,
+    "warning_colour": WarningColour,
+    "contact_preference": ContactPreference,
+}
+YES_NO = {"True": "true", "False": "false"}
+
+
+def history_value(field: str, value: str) -> str | None:
+    """A stored history value as the API spells it: enum names, true/false, null for none."""
+    if not value:
+        return None
+    enum = ENUM_FIELDS.get(field)
+    if enum is not None:
+        try:
+            return enum(value).name
+        except ValueError:
+            return value
+    return YES_NO.get(value, value)
+
+
 @strawberry.type(
     description="One entry of a complaint's append-only history: who, when, what, why."
 )
@@ -55,9 +80,16 @@ class ComplaintEvent:
     id: strawberry.ID = strawberry.field(description="Stable id; increases with time.")
     at: datetime = strawberry.field(description="When it happened.")
     action: str = strawberry.field(description="The step or change, e.g. `acknowledge`, `assign`.")
-    field: str = strawberry.field(description="The field changed, e.g. `status`; empty if none.")
-    from_value: str = strawberry.field(description="Value before; empty when there was none.")
-    to_value: str = strawberry.field(description="Value after.")
+    field: str | None = strawberry.field(
+        description="The field changed, e.g. `status`; null when the entry changed no field."
+    )
+    from_value: str | None = strawberry.field(
+        description="Value before; null when there was none. Values of an enum field are the "
+        "enum's names as the schema spells them (`status`: `RECEIVED`), yes/no `true`/`false`."
+    )
+    to_value: str | None = strawberry.field(
+        description="Value after, spelled as `fromValue`; null when there is none."
+    )
     reason: str = strawberry.field(description="Why, as given by the person or the system.")
     actor_id: strawberry.Private[int | None]
 
@@ -73,9 +105,9 @@ class ComplaintEvent:
             id=strawberry.ID(str(row.id)),
             at=row.at,
             action=row.action,
-            field=row.field,
-            from_value=see.field(row.field, row.from_value),
-            to_value=see.field(row.field, row.to_value),
+            field=row.field or None,
+            from_value=history_value(row.field, see.field(row.field, row.from_value)),
+            to_value=history_value(row.field, see.field(row.field, row.to_value)),
             reason=see.text(row.reason),
             actor_id=row.actor_id,
         )

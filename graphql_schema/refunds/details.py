@@ -62,8 +62,10 @@ class RefundEvent:
     id: strawberry.ID = strawberry.field(description="Stable id; increases with time.")
     at: datetime = strawberry.field(description="When it happened.")
     action: str = strawberry.field(description="The step, e.g. `requested`, `approved`.")
-    from_status: str = strawberry.field(description="Status before; empty when it was created.")
-    to_status: str = strawberry.field(description="Status after.")
+    from_status: RefundStatus | None = strawberry.field(
+        description="Status before; null when it was created."
+    )
+    to_status: RefundStatus = strawberry.field(description="Status after.")
     reason: str = strawberry.field(description="Why, as given by the person or the rules.")
     actor_id: strawberry.Private[int | None]
 
@@ -77,8 +79,8 @@ class RefundEvent:
             id=strawberry.ID(str(row.id)),
             at=row.at,
             action=row.action,
-            from_status=row.from_status,
-            to_status=row.to_status,
+            from_status=RefundStatus(row.from_status) if row.from_status else None,
+            to_status=RefundStatus(row.to_status),
             reason=row.reason,
             actor_id=row.actor_id,
         )

@@ -92,7 +92,7 @@ async def test_c6_illegal_transition_is_a_typed_error(gql):
     error = data["resolveComplaint"]
     assert error["__typename"] == "IllegalTransitionError"
     assert error["code"] == "ILLEGAL_TRANSITION"
-    assert (error["currentStatus"], error["attempted"]) == ("received", "resolve")
+    assert (error["currentStatus"], error["attempted"]) == ("RECEIVED", "resolve")
 
 
 async def test_c6_unknown_or_malformed_id_is_not_found(gql):

@@ -54,8 +54,8 @@ async def test_r11_a_refund_first_verification_finding_nothing_due_stops_it_over
     ]
     assert stopped["history"][-1] == {
         "action": "stopped_by_verification",
-        "fromStatus": "awaiting_approval",
-        "toStatus": "declined",
+        "fromStatus": "AWAITING_APPROVAL",
+        "toStatus": "DECLINED",
     }
 
 

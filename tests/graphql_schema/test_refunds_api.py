@@ -214,7 +214,7 @@ async def test_r11_executing_before_the_customer_confirms_is_an_illegal_transiti
 
     error = data["executeRefund"]
     assert (error["__typename"], error["code"]) == ("IllegalTransitionError", "ILLEGAL_TRANSITION")
-    assert (error["currentStatus"], error["attempted"]) == ("awaiting_confirmation", "execute")
+    assert (error["currentStatus"], error["attempted"]) == ("AWAITING_CONFIRMATION", "execute")
     assert await LedgerEntry.all().count() == 0
 
 
