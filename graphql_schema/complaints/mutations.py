@@ -17,12 +17,15 @@ from graphql_schema.errors import (
     InputError,
     NotFoundError,
     PermissionDeniedError,
+    error_type,
     run_mutation,
 )
 from graphql_schema.ids import parse_id, parse_optional_id
+from services.analysis import taxonomy
 from services.complaints import service
 from services.complaints.models import Complaint as ComplaintRow
 from services.complaints.models import ContactPreference as ContactPreferenceValue
+from services.errors import DomainError
 from services.staff.models import Staff
 
 
@@ -190,8 +193,10 @@ class ComplaintMutations:
         prevention: str,
         root_cause: str | None = None,
     ) -> ComplaintPayload:
-        # C-11: passed only when given, until service.resolve takes root_cause (see the wiring)
-        extra = {"root_cause": root_cause} if root_cause is not None else {}
+        try:  # the code's form, before the database (C-11)
+            taxonomy.check_code(root_cause)
+        except DomainError as exc:
+            return error_type(exc)  # type: ignore[no-any-return]
         return await run_step(
             info,
             lambda a: service.resolve(
@@ -200,7 +205,7 @@ class ComplaintMutations:
                 cause=cause,
                 solution=solution,
                 prevention=prevention,
-                **extra,
+                root_cause=root_cause,
             ),
         )
 
