@@ -32,6 +32,7 @@ SCREENS = {
     "MarkAllRead",
     "ComplaintPage",
     "Acknowledge",
+    "Refetch",
     "ApprovalInbox",
     "Approve",
     "CustomerPage",
@@ -93,6 +94,13 @@ async def test_screen_complaint_page_and_a_step(gql, world):
     after = stepped["acknowledgeComplaint"]["complaint"]
     assert after["status"] == "ACKNOWLEDGED"
     assert after["viewerCan"] == {"acknowledge": False, "startInvestigation": True}
+
+    refetched = await run(gql, "Refetch", variables, world["handler"])
+    assert refetched["node"] == {
+        "id": variables["id"],
+        "status": "ACKNOWLEDGED",
+        "viewerCan": {"acknowledge": False},
+    }
 
     # someone who does not handle it sees it masked, and no step buttons
     auditor = await f.staff(Role.AUDITOR)
