@@ -38,7 +38,8 @@ class ComplaintHandlingMutations:
         )
 
     @strawberry.mutation(
-        description="Correct the 'same matter' key (C-4); batch and repeat detection run again."
+        description="Correct the 'same matter' key (C-4): batch, repeat and supervision run "
+        "again for the old and the new matter (marks added and withdrawn, with history)."
     )
     async def correct_matter_key(
         self, info: strawberry.Info, id: strawberry.ID, matter_key: str, reason: str

@@ -42,8 +42,7 @@ async def correct_matter_key(
         raise InvalidInput("matterKey is required.", code=ErrorCode.REQUIRED, field="matterKey")
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidInput(
-            f"matterKey is at most {MAX_KEY_LENGTH} characters.",
-            code=ErrorCode.LIMIT_EXCEEDED,
+            f"matterKey must be at most {MAX_KEY_LENGTH} characters, got {len(key)}.",
             field="matterKey",
         )
     if not reason.strip():

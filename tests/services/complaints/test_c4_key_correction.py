@@ -167,7 +167,7 @@ async def test_c4_rejects_a_blank_or_overlong_key_with_a_typed_error_and_changes
         await matters.correct_matter_key(
             actor=handler, complaint_id=complaint.id, matter_key="k" * 201, reason="x"
         )
-    assert (blank.value.code, long.value.code) == (ErrorCode.REQUIRED, ErrorCode.LIMIT_EXCEEDED)
+    assert (blank.value.code, long.value.code) == (ErrorCode.REQUIRED, ErrorCode.INVALID_INPUT)
     assert (await Complaint.get(id=complaint.id)).matter_key == complaint.matter_key
     assert not await ComplaintEvent.exists(action="correct_matter_key")
 
