@@ -85,6 +85,14 @@ class CreateComplaintInput:
     contact_preference: ContactPreference | None = strawberry.field(
         default=None, description="How to tell the result; SMS if not given."
     )
+    contact_email: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The customer's e-mail address (C-9), kept on the customer: written notices go there "
+            "when the preference is EMAIL. Required with EMAIL when the customer has none "
+            "(REQUIRED on `contactEmail`)."
+        ),
+    )
     service_code: str | None = strawberry.field(default=None, description="Service/product code.")
     sp_code: str | None = strawberry.field(default=None, description="Partner (SP) code, if any.")
     province: str | None = strawberry.field(
@@ -111,6 +119,7 @@ class CreateComplaintInput:
             summary=self.summary or "",
             customer_request=self.customer_request or "",
             contact_phone=self.contact_phone or "",
+            contact_email=self.contact_email or "",
             contact_preference=self.contact_preference or ContactPreferenceValue.SMS,
             service_code=self.service_code or "",
             sp_code=self.sp_code or "",

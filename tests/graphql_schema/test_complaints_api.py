@@ -7,7 +7,7 @@ from datetime import timedelta
 from graphql_schema.ids import global_id, parse_id
 from services import clock
 from services.complaints.models import Channel, Complaint, ComplaintEvent
-from services.customers.models import Tier
+from services.customers.models import Customer, Tier
 from services.staff.models import Role
 from tests import factories as f
 
@@ -313,3 +313,22 @@ async def test_page_of_50_with_customer_owner_and_history_costs_constant_queries
 
     assert small == large
     assert large <= 10, count_queries.queries
+
+
+async def test_c9_a_customer_who_prefers_e_mail_gives_the_address_at_intake(gql):
+    handler = await f.staff(Role.HANDLER)
+    customer = await f.customer()
+
+    missing = await gql.data(
+        CREATE, intake(customer.msisdn, contactPreference="EMAIL"), as_=handler
+    )
+    taken = await gql.data(
+        CREATE,
+        intake(customer.msisdn, contactPreference="EMAIL", contactEmail="li.si@example.cn"),
+        as_=handler,
+    )
+
+    assert missing["createComplaint"]["__typename"] == "InputError"
+    assert missing["createComplaint"]["field"] == "contactEmail"
+    assert taken["createComplaint"]["__typename"] == "ComplaintResult"
+    assert (await Customer.get(id=customer.id)).email == "li.si@example.cn"
