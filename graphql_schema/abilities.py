@@ -1,76 +1,66 @@
 """`viewerCan`: what the caller may do to a complaint or refund now, for a front end's buttons.
 
 Each answer is the permission table (services.permissions.table.allows) AND the life-cycle
-table: for complaints services.complaints.lifecycle.ACTIONS (the statuses each action may be
-taken from), for refunds services.refunds.workflow (STEPS, VERIFIABLE). Nothing here restates
-a rule: a step the table or the life cycle changes changes these answers with it. The step
-itself still checks everything (a deadline window, a concurrent change), so a button shown
-may still be refused with a typed error.
+table: for complaints services.complaints.lifecycle.ACTIONS (each action's use case and the
+statuses it may be taken from, `can_take`), for refunds services.refunds.workflow (STEPS,
+VERIFIABLE). Nothing here restates a rule: a step the table or the life cycle changes changes
+these answers with it. The step itself still checks everything (a deadline window, a
+concurrent change), so a button shown may still be refused with a typed error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any
 
 import strawberry
 
+from services.complaints import lifecycle
 from services.complaints.models import Status
 from services.permissions.table import Actor, ComplaintFacts, RefundFacts, UseCase, allows
 from services.refunds import workflow
 from services.refunds.kinds import Flow
 from services.refunds.models import RefundStatus
 
-try:  # the life-cycle table (C-6 … C-9); policy.STEPS held the status moves before it
-    from services.complaints import lifecycle
-
-    def _sources(action: str) -> Collection[Status] | None:
-        row = lifecycle.ACTIONS.get(action)
-        return None if row is None else row.sources
-
-except ModuleNotFoundError:  # pragma: no cover - only before lifecycle.py is committed
-    from services.complaints import policy
-
-    def _sources(action: str) -> Collection[Status] | None:
-        step = policy.STEPS.get(action)
-        return None if step is None else step.sources
-
-
 U = UseCase
-# viewerCan field -> (the permission table's use case, the life-cycle action or None)
-COMPLAINT_ACTIONS: dict[str, tuple[UseCase, str | None]] = {
-    "acknowledge": (U.ACKNOWLEDGE, "acknowledge"),
-    "start_investigation": (U.START_INVESTIGATION, "start_investigation"),
-    "propose_plan": (U.PROPOSE_PLAN, "propose_plan"),
-    "start_resolution": (U.START_RESOLUTION, "start_resolution"),
-    "resolve": (U.RESOLVE, "resolve"),
-    "record_result_told": (U.RECORD_RESULT_TOLD, "record_result_told"),
-    "record_revisit": (U.RECORD_REVISIT, "record_revisit"),
-    "reopen": (U.REOPEN, "reopen"),
-    "archive": (U.ARCHIVE, "archive"),
-    "assign": (U.ASSIGN, "assign"),
-    "extend_plan_deadline": (U.EXTEND_PLAN_DEADLINE, "extend_plan_deadline"),
-    "record_promise": (U.RECORD_PROMISE, "record_promise"),
-    "keep_promise": (U.KEEP_PROMISE, "keep_promise"),
-    "pause_clock": (U.PAUSE_CLOCK, "pause_clock"),
-    "resume_clock": (U.RESUME_CLOCK, "resume_clock"),
-    "set_urgency": (U.SET_URGENCY, None),
-    "correct_matter_key": (U.CORRECT_MATTER_KEY, None),
-    "add_task": (U.ADD_TASK, None),
-    "create_refund": (U.CREATE_REFUND, None),
-    "quick_refund": (U.QUICK_REFUND, None),
-    "record_compensation": (U.RECORD_COMPENSATION, None),
+# viewerCan field -> the life-cycle action (whose row names its use case and source statuses)
+LIFECYCLE_ACTIONS = (
+    "acknowledge",
+    "start_investigation",
+    "propose_plan",
+    "start_resolution",
+    "resolve",
+    "record_result_told",
+    "record_revisit",
+    "reopen",
+    "archive",
+    "assign",
+    "extend_plan_deadline",
+    "record_promise",
+    "keep_promise",
+    "pause_clock",
+    "resume_clock",
+)
+# viewerCan field -> the use case of a step the life cycle does not restrict by status
+OTHER_ACTIONS: dict[str, UseCase] = {
+    "set_urgency": U.SET_URGENCY,
+    "correct_matter_key": U.CORRECT_MATTER_KEY,
+    "add_task": U.ADD_TASK,
+    "create_refund": U.CREATE_REFUND,
+    "quick_refund": U.QUICK_REFUND,
+    "record_compensation": U.RECORD_COMPENSATION,
 }
 
 
 def complaint_abilities(
     actor: Actor, facts: ComplaintFacts, status: Status, *, paused: bool
 ) -> dict[str, bool]:
-    """Each of COMPLAINT_ACTIONS: allowed by the table and by the life cycle from `status`."""
+    """Each step: allowed by the table, and (life-cycle steps) by the life cycle from `status`."""
     found = {}
-    for name, (use, action) in COMPLAINT_ACTIONS.items():
-        sources = _sources(action) if action else None
-        found[name] = allows(use, actor, facts) and (sources is None or status in sources)
+    for name in LIFECYCLE_ACTIONS:
+        row = lifecycle.ACTIONS[name]
+        found[name] = lifecycle.can_take(name, status) and allows(row.use_case, actor, facts)
+    for name, use in OTHER_ACTIONS.items():
+        found[name] = allows(use, actor, facts)
     # the clock is paused or running: each of the two steps is refused in the other state
     found["pause_clock"] = found["pause_clock"] and not paused
     found["resume_clock"] = found["resume_clock"] and paused

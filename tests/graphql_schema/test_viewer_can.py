@@ -42,3 +42,97 @@ async def test_r12_refund_viewer_can_shows_approve_only_to_an_approver_whose_ban
     after = await can(handler)  # approved: waits for the customer's confirmation (R-11)
     assert (after["confirmAmount"], after["approve"], after["execute"]) == (True, False, False)
     assert (await can(deputy))["approve"] is False
+
+
+# viewerCan field -> the use case function the matrix test calls (its arguments from there)
+STEPS = {
+    "acknowledge": "services.complaints.service.acknowledge",
+    "startInvestigation": "services.complaints.service.start_investigation",
+    "proposePlan": "services.complaints.service.propose_plan",
+    "startResolution": "services.complaints.service.start_resolution",
+    "resolve": "services.complaints.service.resolve",
+    "reopen": "services.complaints.service.reopen",
+    "archive": "services.complaints.service.archive",
+    "assign": "services.complaints.service.assign",
+    "pauseClock": "services.complaints.timekeeping.pause_clock",
+    "resumeClock": "services.complaints.timekeeping.resume_clock",
+    "recordPromise": "services.complaints.timekeeping.record_promise",
+    "recordResultTold": "services.complaints.timekeeping.record_result_told",
+}
+COMPLAINT_CAN = (
+    "query($id: ID!) { complaint(id: $id) { status viewerCan { " + " ".join(STEPS) + " } } }"
+)
+
+
+# inputs that pass every input check, so a refusal can only be the guard's or the state's
+WHOLE: dict[str, dict[str, object]] = {
+    "resolve": {"cause": "原因", "solution": "办法", "prevention": "措施"},
+    "assign": {"reason": "交接"},
+}
+
+
+class _Rollback(Exception):
+    pass
+
+
+async def ran(function, kwargs) -> bool:
+    """Run a use case in a transaction rolled back afterwards: False when the permission table
+    or the life cycle refused it, True when it got past both (done, or a later refusal)."""
+    from tortoise.transactions import in_transaction
+
+    from services.errors import DomainError, IllegalTransition, PermissionDenied
+
+    outcome = True
+    try:
+        async with in_transaction():
+            try:
+                await function(**kwargs)
+            except (PermissionDenied, IllegalTransition):
+                outcome = False
+            except DomainError:
+                pass
+            raise _Rollback
+    except _Rollback:
+        return outcome
+
+
+async def test_c6_complaint_viewer_can_agrees_with_every_step_at_every_status(gql):
+    """Walk a complaint from RECEIVED to RESOLVED; at each status, for each actor, a step the
+    buttons offer runs past its guard and state check, and one they do not is refused."""
+    from services.complaints import service as complaints
+    from services.permissions import registry
+    from tests.services import test_permission_matrix as matrix
+
+    w = await matrix.world()  # the complaint is acknowledged by its owner there
+    functions = registry.use_cases()
+    walk = [
+        None,
+        ("start_investigation", {}),
+        ("propose_plan", {"plan": "方案"}),
+        ("start_resolution", {}),
+        ("resolve", {"cause": "原因", "solution": "办法", "prevention": "措施"}),
+    ]
+    mismatches, statuses, offered = [], [], 0
+    for step in walk:
+        if step is not None:
+            name, more = step
+            await getattr(complaints, name)(
+                actor=w.staff["owner"], complaint_id=w.complaint.id, **more
+            )
+        for who in ("owner", "lead", "other_handler", "auditor"):
+            actor = w.staff[who]
+            data = await gql.data(
+                COMPLAINT_CAN, {"id": global_id("Complaint", w.complaint.id)}, as_=actor
+            )
+            status = data["complaint"]["status"]
+            statuses.append(status)
+            for field, path in STEPS.items():
+                _, function = functions[path]
+                kwargs = {"actor": actor, **matrix.CALLS[path](w), **WHOLE.get(field, {})}
+                went = await ran(function, kwargs)
+                offered += went
+                if went != data["complaint"]["viewerCan"][field]:
+                    outcome = "ran" if went else "was refused"
+                    mismatches.append(f"{status} {who} {field}: the step {outcome}")
+    assert mismatches == []
+    assert "RESOLVED" in statuses and 0 < offered < len(statuses) * len(STEPS)
