@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext
 
 from graphql_schema.analysis.mutations import AnalysisMutations
 from graphql_schema.analysis.queries import AnalysisQueries
+from graphql_schema.assist.mutations import AssistMutations
 from graphql_schema.assist.queries import AssistQueries
 from graphql_schema.complaints.handling import ComplaintHandlingMutations
 from graphql_schema.complaints.inbox import InboxMutations
@@ -72,6 +73,7 @@ class Mutation(
     RefundMutations,
     InboxMutations,
     AnalysisMutations,
+    AssistMutations,
 ):
     pass
 

@@ -70,6 +70,13 @@ LENGTHS: dict[str, int] = {
     "note": NOTE,
     "reason": NOTE,
     "text": TEXT,  # handler assist: a text to suggest scenarios for, or to check (S-2, S-3)
+    "saveKeywordLibrary.text": 60_000,  # the whole keyword library (services.assist)
+    "saveAssistScenario.code": 32,
+    "AssistScenarioInput.title": 100,
+    "AssistScenarioInput.situation": NOTE,
+    "AssistScenarioInput.measure": NOTE,
+    "AssistScenarioInput.examples": 500,
+    "AssistScenarioInput.escalation": 500,
     "plan": TEXT,
     "cause": TEXT,
     "solution": TEXT,

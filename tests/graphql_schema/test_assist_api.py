@@ -4,6 +4,7 @@ typing at intake, and when checking a reply."""
 from __future__ import annotations
 
 from graphql_schema.ids import global_id
+from services.assist import library
 from services.staff.models import Role
 from tests import factories as f
 from tests.graphql_schema.conftest import Client
@@ -161,3 +162,69 @@ async def test_s2_the_demo_complaint_of_the_readme_shows_its_suggestions(gql: Cl
         "AGITATED",
     ]
     assert [r["id"] for r in assist["rules"]] == ["R-7(a)"]
+
+
+SAVE_SCENARIO = """mutation($code: String!, $in: AssistScenarioInput!, $why: String!) {
+  saveAssistScenario(code: $code, input: $in, reason: $why) { __typename
+    ... on AssistScenarioSaved { scenario { code version examples } wording { rule text field } }
+    ... on Error { code message }
+    ... on InputError { problems { field message } } } }"""
+SAVE_KEYWORDS = """mutation($t: String!, $why: String!) {
+  saveKeywordLibrary(text: $t, reason: $why) {
+  __typename ... on KeywordLibrarySaved { version keywords }
+  ... on Error { code message } ... on InputError { problems { field message } } } }"""
+
+
+def scenario_input(**changes: object) -> dict[str, object]:
+    return {
+        "title": "场景十八：反复大量投诉、抓字眼",
+        "situation": "事无大小，遇到麻烦就投诉。",
+        "measure": "公事公办就好。",
+        "examples": ["刘小姐，我已经将您的事情记下来了，我们会尽快回复！"],
+        "escalation": [],
+        **changes,
+    }
+
+
+async def test_s1_an_admin_saves_a_scenario_and_sees_the_wording_warning(gql: Client):
+    admin = await f.staff(Role.ADMIN)
+    variables = {"code": "SERIAL_COMPLAINER", "in": scenario_input(), "why": "改口径"}
+    data = await gql.data(SAVE_SCENARIO, variables, as_=admin)
+    saved = data["saveAssistScenario"]
+    assert saved["__typename"] == "AssistScenarioSaved"
+    assert saved["scenario"]["version"] == 2
+    assert saved["wording"] == [{"rule": "VAGUE_PROMISE", "text": "尽快", "field": "examples"}]
+
+
+async def test_s1_a_scenario_without_examples_is_an_input_error(gql: Client):
+    admin = await f.staff(Role.ADMIN)
+    variables = {"code": "SERIAL_COMPLAINER", "in": scenario_input(examples=[]), "why": "x"}
+    data = await gql.data(SAVE_SCENARIO, variables, as_=admin)
+    refused = data["saveAssistScenario"]
+    assert refused["__typename"] == "InputError" and refused["code"] == "INVALID_INPUT"
+    assert [p["field"] for p in refused["problems"]] == ["examples"]
+
+
+async def test_s1_a_handler_may_not_edit_the_scripts(gql: Client):
+    handler = await f.staff(Role.HANDLER)
+    variables = {"code": "SERIAL_COMPLAINER", "in": scenario_input(), "why": "x"}
+    data = await gql.data(SAVE_SCENARIO, variables, as_=handler)
+    assert data["saveAssistScenario"]["__typename"] == "PermissionDeniedError"
+    assert data["saveAssistScenario"]["code"] == "PERMISSION_DENIED"
+
+
+async def test_s2_an_admin_saves_the_keyword_library_and_every_bad_line_is_named(gql: Client):
+    admin = await f.staff(Role.ADMIN)
+    bad = "老客户 | EMOTIONAL:4 | |\n没订 | NOPE:2 | |\n砸了 | PROPERTY_DAMAGE:12 | |"
+    data = await gql.data(SAVE_KEYWORDS, {"t": bad, "why": "试"}, as_=admin)
+    refused = data["saveKeywordLibrary"]
+    assert refused["__typename"] == "InputError"
+    assert [p["message"][:3] for p in refused["problems"]] == ["第2行", "第3行"]
+
+    text = (await library.current()).keywords_text + "\n携转 | HARDLINE:5 | |"
+    data = await gql.data(SAVE_KEYWORDS, {"t": text, "why": "新说法"}, as_=admin)
+    assert data["saveKeywordLibrary"] == {
+        "__typename": "KeywordLibrarySaved",
+        "version": 2,
+        "keywords": 351,  # 350 shipped and the new one
+    }
