@@ -58,6 +58,18 @@ def tortoise_config(
     }
 
 
+class Connection(asyncpg.Connection):
+    """A pooled connection released without asyncpg's reset statement (`SELECT
+    pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`), one round trip on every
+    release, i.e. after every statement sent outside a transaction. The app keeps no session
+    state: its advisory locks are transaction-scoped, it listens to nothing, opens cursors only
+    inside transactions and sets nothing for the session (settings are startup parameters).
+    asyncpg still rolls back a transaction left open."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 def _credentials(url: str) -> dict[str, Any]:
     from urllib.parse import unquote, urlparse
 
@@ -70,6 +82,7 @@ def _credentials(url: str) -> dict[str, Any]:
         "database": parsed.path.lstrip("/") or "tousu",
         "minsize": 1,
         "maxsize": settings.db_pool_max,
+        "connection_class": Connection,
     }
 
 
