@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from admin_ui import i18n
-from admin_ui.analysis import exports, root_causes
+from admin_ui.analysis import exports, rectifications, root_causes
 from admin_ui.analysis.tables import Percent, Table, tables
 from admin_ui.auth import console_page
 from admin_ui.calendar_forms import month_of, shift_month
@@ -212,6 +212,7 @@ async def analysis_xlsx(request: Request, staff: Staff) -> Response:
 
 routes = [
     *root_causes.routes,
+    *rectifications.routes,
     Route("/analysis", analysis_page, name="analysis"),
     Route("/analysis/print", analysis_print, name="analysis_print"),
     Route("/analysis.csv", analysis_csv, name="analysis_csv"),

@@ -17,6 +17,7 @@ from starlette.routing import Mount
 from admin_ui import stats
 from admin_ui.app import create_admin
 from services import clock
+from services.analysis.models import Rectification, RectificationStatus
 from services.complaints.models import Deadline, DeadlineKind, DeadlineState
 from services.refunds import approvals, changes
 from services.refunds import clock as local
@@ -213,3 +214,45 @@ async def taxonomy_codes() -> set[str]:
     from services.analysis import taxonomy
 
     return {c.code for c in await taxonomy.taxonomy()}
+
+
+async def test_a3_an_auditor_works_a_rectification_in_the_console(auditor: Console):
+    handler = await f.staff(Role.HANDLER, dept=await f.department("A"))
+    complaint = await f.complaint(handler)
+    await resolve(handler, complaint, root_cause="process_gap")
+    due = (local.local_date(clock.now()) + timedelta(days=14)).isoformat()
+
+    flagged = await auditor.post(
+        "/admin/analysis/rectifications/flag",
+        {"complaint": str(complaint.id), "reason": "流程缺陷反复引发投诉"},
+    )
+    page = await auditor.get("/admin/analysis/rectifications")
+    rect = await Rectification.get()
+    steps = [
+        ("plan", {"plan": "优化受理流程", "due_on": due}),
+        ("check", {"result": "抽查仍有问题", "passed": "no"}),
+        ("plan", {"plan": "增加复核环节", "due_on": due}),
+        ("check", {"result": "抽查 50 单无问题", "passed": "yes"}),
+        ("close", {"note": "整改完成"}),
+    ]
+    for step, data in steps:
+        done = await auditor.post(
+            f"/admin/analysis/rectifications/{step}", {"id": str(rect.id), **data}
+        )
+        assert done.status_code == 303
+    after = await auditor.get("/admin/analysis/rectifications")
+    again = await auditor.post("/admin/analysis/rectifications/close", {"id": str(rect.id)})
+    refused = await auditor.get("/admin/analysis/rectifications")
+
+    assert flagged.status_code == 303
+    assert "流程缺陷 process_gap" in text_of(page.text) and "待整改" in text_of(page.text)
+    row = text_of(after.text.split(f'id="rectification-{rect.id}"')[1].split("</tr>")[0])
+    assert "已关闭" in row and "增加复核环节" in row and "抽查 50 单无问题" in row
+    assert again.status_code == 303 and "未能完成" in text_of(refused.text)
+    assert (await Rectification.get(id=rect.id)).status == RectificationStatus.CLOSED
+
+
+async def test_a3_only_auditors_act_on_rectifications(admin: Console):
+    refused = await admin.post("/admin/analysis/rectifications/close", {"id": "1"})
+
+    assert refused.status_code == 403
