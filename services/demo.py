@@ -128,6 +128,7 @@ async def _complaints_in_every_state() -> None:
             cause="计费系统重复出账",
             solution="退还多收的 30 元",
             prevention="已修复出账规则",
+            root_cause="billing_system_error",  # C-11: from the root-cause taxonomy
         ),
         lambda cid: _revisit_now(handler, cid),
         lambda cid: complaints.archive(actor=handler, complaint_id=cid),
