@@ -38,6 +38,7 @@ from services.complaints.models import ComplaintUrgency as UrgencyRow
 from services.complaints.models import Deadline as DeadlineRow
 from services.complaints.models import DeadlineState as DeadlineStateValue
 from services.complaints.models import Status as StatusValue
+from services.complaints.queries import Row
 from services.permissions.table import Actor, ComplaintFacts
 from services.phones import mask
 from services.privacy import Viewer
@@ -187,7 +188,7 @@ class ComplaintTask(Node):
 
     @strawberry.field(description="Who must do it.")
     def owner(self, info: strawberry.Info) -> StaffMember:
-        return now_or_later(info.context.loaders.staff_by_id, self.owner_id, StaffMember.from_row)
+        return now_or_later(info.context.loaders.staff_by_id, self.owner_id, _staff_or_none)
 
     @classmethod
     def from_row(cls, row: TaskRow, see: Viewer) -> ComplaintTask:
@@ -331,7 +332,7 @@ class Complaint(Node):
 
     @strawberry.field(description="Who owns it now; changes only by an explicit hand-over.")
     def owner(self, info: strawberry.Info) -> StaffMember:
-        return now_or_later(info.context.loaders.staff_by_id, self.owner_id, StaffMember.from_row)
+        return now_or_later(info.context.loaders.staff_by_id, self.owner_id, _staff_or_none)
 
     @strawberry.field(
         description="Handler assist (S-2): the scenarios (with what to say), categories and "
@@ -359,9 +360,7 @@ class Complaint(Node):
 
     @strawberry.field(description="Who took it first (首问负责人).")
     def first_handler(self, info: strawberry.Info) -> StaffMember:
-        return now_or_later(
-            info.context.loaders.staff_by_id, self.first_handler_id, StaffMember.from_row
-        )
+        return now_or_later(info.context.loaders.staff_by_id, self.first_handler_id, _staff_or_none)
 
     @strawberry.field(description="The responsible department, if routed.")
     def department(self, info: strawberry.Info) -> Department | None:
@@ -538,7 +537,16 @@ class Complaint(Node):
 
 
 def _staff_or_none(row: Any) -> StaffMember | None:
-    return StaffMember.from_row(row) if row else None
+    """A staff row as a StaffMember, made once per row of a request (a page names the same
+    few people hundreds of times: owners, history actors)."""
+    if not row:
+        return None
+    if not isinstance(row, Row):
+        return StaffMember.from_row(row)
+    made: StaffMember | None = row.__dict__.get("_member")
+    if made is None:
+        made = row._member = StaffMember.from_row(row)
+    return made
 
 
 def _department_or_none(row: Any) -> Department | None:

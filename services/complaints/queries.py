@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from tortoise import connections
@@ -252,25 +253,25 @@ async def by_ids(ids: Sequence[int]) -> dict[int, Complaint]:
     return {c.id: c for c in await Complaint.filter(id__in=list(ids))}
 
 
-class Row(dict[str, Any]):
+class Row(SimpleNamespace):
     """A row read for display: its columns as attributes (what the types' `from_row` read),
-    without building a model object per row."""
+    without building a model object per row (attribute reads at C speed)."""
 
-    __slots__ = ()
+    def __getitem__(self, name: str) -> Any:
+        return self.__dict__[name]
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+
+async def _records(query: str, values: list[Any]) -> list[Any]:
+    """asyncpg records as they come (no dict per row); prepared and cached per connection."""
+    return list((await connections.get("default").execute_query(query, values))[1])
 
 
 async def _grouped(
     query: str, ids: Sequence[int], key: str = "complaint_id"
 ) -> dict[Any, list[Row]]:
     grouped: dict[Any, list[Row]] = {}
-    for row in await _rows(query, [list(ids)]):
-        grouped.setdefault(row[key], []).append(Row(row))
+    for record in await _records(query, [list(ids)]):
+        grouped.setdefault(record[key], []).append(Row(**record))
     return grouped
 
 
@@ -290,8 +291,8 @@ async def urgencies_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
     )
     for rows in grouped.values():
         for row in rows:
-            if isinstance(row["evidence"], str):
-                row["evidence"] = json.loads(row["evidence"])
+            if isinstance(row.evidence, str):
+                row.evidence = json.loads(row.evidence)
     return grouped
 
 
@@ -305,31 +306,31 @@ async def deadlines_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
 
 async def customers_by_ids(ids: Sequence[int]) -> dict[int, Row]:
     """What a complaint page shows of its customers (no e-mail, no notes)."""
-    rows = await _rows(
+    records = await _records(
         "SELECT id, msisdn, name, tier, province, city, joined_on, credit_standing, status,"
         " sensitive FROM customers WHERE id = ANY($1::int[])",
         [list(ids)],
     )
-    return {row["id"]: Row(row) for row in rows}
+    return {r["id"]: Row(**r) for r in records}
 
 
 async def staff_by_ids(ids: Sequence[int]) -> dict[int, Row]:
     """What a page shows of staff: never the password hash."""
-    rows = await _rows(
+    records = await _records(
         "SELECT id, username, display_name, roles, track, is_department_head, department_id"
         " FROM staff WHERE id = ANY($1::int[])",
         [list(ids)],
     )
     found = {}
-    for row in rows:
-        if isinstance(row["roles"], str):
-            row["roles"] = json.loads(row["roles"])
-        found[row["id"]] = Row(row)
+    for r in records:
+        row = found[r["id"]] = Row(**r)
+        if isinstance(row.roles, str):
+            row.roles = json.loads(row.roles)
     return found
 
 
 async def departments_by_ids(ids: Sequence[int]) -> dict[int, Row]:
-    rows = await _rows(
+    records = await _records(
         "SELECT id, code, name FROM departments WHERE id = ANY($1::int[])", [list(ids)]
     )
-    return {row["id"]: Row(row) for row in rows}
+    return {r["id"]: Row(**r) for r in records}
