@@ -27,7 +27,8 @@ def _fold_char(char: str) -> str:
     category = unicodedata.category(folded)
     if category[0] in "PS" and folded not in "%+":
         return BOUNDARY
-    return folded.lower()
+    lowered = folded.lower()
+    return lowered if len(lowered) == 1 else folded  # "İ".lower() is two characters
 
 
 def simplified(text: str) -> str:

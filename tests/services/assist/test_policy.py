@@ -152,3 +152,11 @@ def test_s3_the_shipped_sms_texts_and_scripts_pass():
     for scenario in SCENARIOS:
         for example in scenario["examples"]:
             assert policy.check_wording(example) == [], example
+
+
+def test_s2_folding_keeps_one_character_for_one_so_spans_stay_true():
+    for text in ("İstanbul", "𠮷野家①ﬁ", "ＳＰ業務，ｉ", "😀氣死我了！！", "\u0301a", ""):
+        assert len(fold(text)) == len(text)
+    text = "İ您搞錯了"
+    (finding,) = policy.check_wording(text)
+    assert text[finding.start : finding.end] == "您搞錯了"
