@@ -31,6 +31,10 @@ class Settings:
     graphql_deadline_seconds: float  # a whole request, context to response
     db_statement_timeout_ms: int  # the API's PostgreSQL connections only
     db_pool_max: int
+    # asyncpg's prepared-statement cache per connection; 0 behind PgBouncer in transaction mode
+    # older than 1.21 (or with max_prepared_statements = 0), where a statement prepared on one
+    # server connection is not there on the next
+    db_statement_cache_size: int
     log_level: str
     log_format: str  # text | json: one JSON object per line, with the request id
     worker_metrics_port: int  # the worker's Prometheus /metrics; 0: not served
@@ -117,6 +121,7 @@ def load() -> Settings:
         graphql_deadline_seconds=_config("GRAPHQL_DEADLINE_SECONDS", cast=float, default=10),
         db_statement_timeout_ms=_config("DB_STATEMENT_TIMEOUT_MS", cast=int, default=5000),
         db_pool_max=_config("DB_POOL_MAX", cast=int, default=20),
+        db_statement_cache_size=_config("DB_STATEMENT_CACHE_SIZE", cast=int, default=100),
         log_level=_config("LOG_LEVEL", default="INFO"),
         log_format=_config("LOG_FORMAT", default="text"),
         worker_metrics_port=_config("WORKER_METRICS_PORT", cast=int, default=0),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import asyncpg
@@ -70,6 +70,19 @@ class Connection(asyncpg.Connection):
         return ""
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def replica_safe(fn: F) -> F:
+    """Marks a read that may be served by a streaming replica (a page, a list, a report): it
+    runs outside any transaction, and a few seconds of lag only shows what is already being
+    shown. Reads inside a use case's transaction, the token's staff row (revocation must
+    stop a token at once) and idempotency look-ups must go to the primary. The marks are
+    what a read router would honour; today every read goes to DATABASE_URL."""
+    fn.__replica_safe__ = True  # type: ignore[attr-defined]
+    return fn
+
+
 def _credentials(url: str) -> dict[str, Any]:
     from urllib.parse import unquote, urlparse
 
@@ -83,6 +96,7 @@ def _credentials(url: str) -> dict[str, Any]:
         "minsize": 1,
         "maxsize": settings.db_pool_max,
         "connection_class": Connection,
+        "statement_cache_size": settings.db_statement_cache_size,
     }
 
 

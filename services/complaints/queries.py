@@ -24,7 +24,7 @@ from services.complaints.models import (
     UrgencyReason,
     WarningColour,
 )
-from services.db import group_by
+from services.db import group_by, replica_safe
 
 MAX_PAGE = 100
 M = TypeVar("M", bound=Model)
@@ -162,6 +162,7 @@ def _complaints(rows: list[dict[str, Any]]) -> list[Complaint]:
     return made
 
 
+@replica_safe
 async def page(
     f: ComplaintFilter, *, first: int, after_id: int | None, before_id: int | None = None
 ) -> Page:
@@ -189,6 +190,7 @@ async def page(
     return Page(rows=found, has_next=more, has_previous=after_id is not None, where=counted)
 
 
+@replica_safe
 async def page_due_soonest(
     f: ComplaintFilter,
     *,
@@ -275,6 +277,7 @@ async def _grouped(
     return grouped
 
 
+@replica_safe
 async def events_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
     return await _grouped(
         "SELECT id, complaint_id, at, action, field, from_value, to_value, reason, actor_id"
@@ -283,6 +286,7 @@ async def events_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
     )
 
 
+@replica_safe
 async def urgencies_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
     grouped = await _grouped(
         "SELECT complaint_id, reason, note, evidence, created_at FROM complaint_urgencies"
@@ -296,6 +300,7 @@ async def urgencies_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
     return grouped
 
 
+@replica_safe
 async def deadlines_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
     return await _grouped(
         "SELECT complaint_id, kind, key, due_at, state, met_at, breached_at, provisional, note"
@@ -304,6 +309,7 @@ async def deadlines_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
     )
 
 
+@replica_safe
 async def customers_by_ids(ids: Sequence[int]) -> dict[int, Row]:
     """What a complaint page shows of its customers (no e-mail, no notes)."""
     records = await _records(
@@ -314,6 +320,7 @@ async def customers_by_ids(ids: Sequence[int]) -> dict[int, Row]:
     return {r["id"]: Row(**r) for r in records}
 
 
+@replica_safe
 async def staff_by_ids(ids: Sequence[int]) -> dict[int, Row]:
     """What a page shows of staff: never the password hash."""
     records = await _records(
@@ -329,6 +336,7 @@ async def staff_by_ids(ids: Sequence[int]) -> dict[int, Row]:
     return found
 
 
+@replica_safe
 async def departments_by_ids(ids: Sequence[int]) -> dict[int, Row]:
     records = await _records(
         "SELECT id, code, name FROM departments WHERE id = ANY($1::int[])", [list(ids)]
