@@ -1,5 +1,5 @@
 """C-7 over the API: a deadline counted on a provisional year says so, a late step shows as
-MET_LATE, and /healthz says how far the confirmed calendar reaches."""
+MET_LATE, and /readyz says how far the confirmed calendar reaches."""
 
 from __future__ import annotations
 
@@ -44,18 +44,18 @@ async def test_c7_a_late_acknowledgement_shows_met_late_with_both_times(gql):
     assert datetime.fromisoformat(ack["metAt"]) > datetime.fromisoformat(ack["dueAt"])
 
 
-async def test_c7_healthz_warns_60_days_before_the_confirmed_calendar_ends(gql):
+async def test_c7_readyz_warns_60_days_before_the_confirmed_calendar_ends(gql):
     clock.freeze(datetime(2026, 11, 29, 9, tzinfo=SHANGHAI))
 
-    body = (await gql.http.get("/healthz")).json()
+    calendar = (await gql.http.get("/readyz")).json()["checks"]["calendar"]
 
-    assert body["status"] == "ok"
-    assert body["calendar"]["lastConfirmedDay"] == "2026-12-31"
-    assert body["calendar"]["daysLeft"] == 32
-    assert "confirm 2027" in body["calendar"]["warning"]
+    assert calendar["ok"] is True  # a warning, not yet a reason to stop serving
+    assert calendar["lastConfirmedDay"] == "2026-12-31"
+    assert calendar["daysLeft"] == 32
+    assert "confirm 2027" in calendar["warning"]
 
 
-async def test_c7_healthz_has_no_calendar_warning_early_in_the_year(gql):
-    body = (await gql.http.get("/healthz")).json()  # the pinned clock: March 2026
+async def test_c7_readyz_has_no_calendar_warning_early_in_the_year(gql):
+    calendar = (await gql.http.get("/readyz")).json()["checks"]["calendar"]  # March 2026
 
-    assert body["calendar"]["warning"] is None and body["calendar"]["daysLeft"] > 60
+    assert calendar["warning"] is None and calendar["daysLeft"] > 60

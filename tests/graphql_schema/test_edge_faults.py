@@ -157,7 +157,7 @@ async def test_i11_the_database_down_is_503_unavailable_on_every_endpoint_until_
         "staff, token lookup": await post(http, "/graphql", ME, token),
         "staff, in a resolver": await post(http, "/graphql", LOGIN),
         "partner, key lookup": await post(http, "/partner/graphql", "{ me { spCode } }", key),
-        "healthz": await http.get("/healthz"),
+        "readyz": await http.get("/readyz"),
     }
     elapsed = time.perf_counter() - started
     await relay.up()
@@ -168,7 +168,9 @@ async def test_i11_the_database_down_is_503_unavailable_on_every_endpoint_until_
     for answer in answers.values():
         unavailable(answer)
     assert answers["staff, in a resolver"].json()["errors"][0]["path"] == ["login"]
-    assert answers["healthz"].json()["status"] == "unavailable"
+    assert answers["readyz"].json()["status"] == "unavailable"
+    assert answers["readyz"].json()["checks"]["postgresql"]["ok"] is False
+    assert (await http.get("/healthz")).json() == {"status": "ok"}  # alive all the same
     assert after.status_code == 200 and after.json()["data"]["me"]["username"] == handler.username
 
 
