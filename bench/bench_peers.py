@@ -301,10 +301,10 @@ async def _multiply() -> dict[str, int]:
     complaint_times = max(0, COMPLAINTS // co - 1)
     refund_times = max(0, REFUNDS // max(1, int(counts["re"])) - 1)
     shift = "(k * interval '7 minutes')"
-    async with in_transaction() as conn:  # one connection: SET LOCAL holds for the fill
-        await conn.execute_script("SET LOCAL session_replication_role = replica")
+    async with in_transaction() as tx:  # one connection: SET LOCAL holds for the fill
+        await tx.execute_script("SET LOCAL session_replication_role = replica")
         await _copy(
-            conn,
+            tx,
             "customers",
             customer_times,
             {"msisdn": f"(13000000000 + t.id + k * {cu})::text", "name": "t.name || k::text"},
@@ -313,7 +313,7 @@ async def _multiply() -> dict[str, int]:
         customer_of = f"t.customer_id + (k % {customer_times + 1}) * {cu}"
         # complaints and their rows: complaint k of an original is id + k * co
         await _copy(
-            conn,
+            tx,
             "complaints",
             complaint_times,
             {
@@ -326,16 +326,16 @@ async def _multiply() -> dict[str, int]:
         )
         by_complaint = {"complaint_id": f"t.complaint_id + k * {co}"}
         await _copy(
-            conn,
+            tx,
             "complaint_deadlines",
             complaint_times,
             {**by_complaint, "due_at": f"t.due_at + {shift}"},
         )
-        await _copy(conn, "complaint_events", complaint_times, by_complaint)
-        await _copy(conn, "complaint_urgencies", complaint_times, by_complaint)
+        await _copy(tx, "complaint_events", complaint_times, by_complaint)
+        await _copy(tx, "complaint_urgencies", complaint_times, by_complaint)
         if refund_times and counts["re"]:
             await _copy(
-                conn,
+                tx,
                 "refunds",
                 min(refund_times, complaint_times),
                 {**by_complaint, "customer_id": customer_of},
