@@ -6,11 +6,14 @@ the complaints it concerns. Definitions: README "Monthly analysis: KPI definitio
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.expressions import Q
 
 from services import clock
@@ -226,10 +229,31 @@ async def analyse(
     if department_id is not None and not await Department.exists(id=department_id):
         raise NotFound("No department has this id.", field="department")
     now = clock.now()
-    categories, channels, totals = await _distribution(month, region, department_id)
-    causes, recorded = await _root_causes(_Scope(month, region, department_id))
-    repeat, batch = await _urgency_shares(_Scope(month, region, department_id))
-    refunds, by_band, by_rule = await _refunds(_Scope(month, region, department_id))
+
+    def scope() -> _Scope:
+        return _Scope(month, region, department_id)
+
+    # independent aggregates: on their own pooled connections at once, unless inside a
+    # transaction (one connection: one statement at a time)
+    parts: tuple[Awaitable[Any], ...] = (
+        _distribution(month, region, department_id),
+        _root_causes(scope()),
+        _resolution(scope()),
+        _satisfaction(scope()),
+        _on_time(scope(), now),
+        _urgency_shares(scope()),
+        _refunds(scope()),
+        _departments(scope(), now),
+        _rectifications(month, now),
+    )
+    results: list[Any]
+    if isinstance(connections.get("default"), TransactionalDBClient):
+        results = [await part for part in parts]
+    else:
+        results = list(await asyncio.gather(*parts))
+    (categories, channels, totals), (causes, recorded), resolution, satisfaction = results[:4]
+    on_time, (repeat, batch), (refunds, by_band, by_rule), departments = results[4:8]
+    rectifications = results[8]
     return MonthlyAnalysis(
         month=month,
         region=region,
@@ -241,16 +265,16 @@ async def analyse(
         by_channel=channels,
         root_causes=causes,
         root_causes_recorded=recorded,
-        resolution=await _resolution(_Scope(month, region, department_id)),
-        satisfaction=await _satisfaction(_Scope(month, region, department_id)),
-        on_time=await _on_time(_Scope(month, region, department_id), now),
+        resolution=resolution,
+        satisfaction=satisfaction,
+        on_time=on_time,
         repeat=repeat,
         batch=batch,
         refunds=refunds,
         refunds_by_band=by_band,
         refunds_by_rule=by_rule,
-        departments=await _departments(_Scope(month, region, department_id), now),
-        rectifications=await _rectifications(month, now),
+        departments=departments,
+        rectifications=rectifications,
     )
 
 

@@ -113,11 +113,16 @@ class Migration(migrations.Migration):
             [
                 "CREATE UNIQUE INDEX rectifications_one_open ON rectifications (problem_key) "
                 "WHERE status <> 'closed'",
-                "CREATE INDEX complaint_deadlines_due_at ON complaint_deadlines (due_at)",
+                # the month's aggregates read these columns from the index alone (C-11)
+                "CREATE INDEX complaint_deadlines_due_at ON complaint_deadlines (due_at) "
+                "INCLUDE (kind, state, complaint_id)",
+                "CREATE INDEX complaints_created_at_cover ON complaints (created_at) "
+                "INCLUDE (category, channel, status, department_id, province, city)",
                 "CREATE INDEX complaint_events_action_at ON complaint_events (action, at)",
             ],
             reverse_sql=[
                 "DROP INDEX IF EXISTS complaint_events_action_at",
+                "DROP INDEX IF EXISTS complaints_created_at_cover",
                 "DROP INDEX IF EXISTS complaint_deadlines_due_at",
                 "DROP INDEX IF EXISTS rectifications_one_open",
             ],
