@@ -6,6 +6,11 @@ second time. A missed deadline (BREACHED by the worker, or MET_LATE by a step ta
 was due) notifies the owner and the department head and raises the warning colour one level
 for good. A paused clock credits working time on resume. A working-day deadline keeps what it
 was counted from, so confirming a provisional calendar year counts it again.
+
+The handler's queue reads the soonest pending due time from the complaint row
+(`complaints.next_due_at`, and `breach_open` for an unmet breach): triggers on
+complaint_deadlines (migration 0016) keep both in the statement that writes a deadline, so
+every write here, and any bulk update elsewhere, keeps the queue right in its transaction.
 """
 
 from __future__ import annotations
