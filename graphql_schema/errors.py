@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import strawberry
 
+from graphql_schema.messages import translate
 from services.errors import (
     Conflict,
     DomainError,
@@ -98,36 +99,42 @@ def camel(name: str | None) -> str | None:
 def error_type(exc: DomainError) -> Error:
     """The GraphQL error member for a domain failure, with field names as the API spells them."""
     exc.field = camel(exc.field)
+    message = translate(exc.message, exc.code.value)  # Chinese unless asked for English
     for problem in exc.problems:
         problem.field = camel(problem.field) or problem.field
     code = ErrorCodeEnum(exc.code.value)
     if isinstance(exc, NotFound):
-        return NotFoundError(code=code, message=exc.message, field=exc.field)
+        return NotFoundError(code=code, message=message, field=exc.field)
     if isinstance(exc, IllegalTransition):
         return IllegalTransitionError(
             code=code,
-            message=exc.message,
+            message=message,
             current_status=exc.current.upper(),
             attempted=exc.attempted,
         )
     if isinstance(exc, PermissionDenied):
-        return PermissionDeniedError(code=code, message=exc.message)
+        return PermissionDeniedError(code=code, message=message)
     if isinstance(exc, Unauthenticated):
-        return AuthenticationError(code=code, message=exc.message)
+        return AuthenticationError(code=code, message=message)
     if isinstance(exc, Conflict):
-        return ConflictError(code=code, message=exc.message)
+        return ConflictError(code=code, message=message)
     problems = [
-        FieldProblem(field=p.field, code=ErrorCodeEnum(p.code.value), message=p.message)
+        FieldProblem(
+            field=p.field,
+            code=ErrorCodeEnum(p.code.value),
+            message=translate(p.message, p.code.value),
+        )
         for p in exc.problems
     ]
     if not problems and exc.field:
-        problems = [FieldProblem(field=exc.field, code=code, message=exc.message)]
-    return InputError(code=code, message=exc.message, field=exc.field, problems=problems)
+        problems = [FieldProblem(field=exc.field, code=code, message=message)]
+    return InputError(code=code, message=message, field=exc.field, problems=problems)
 
 
 def unauthenticated() -> AuthenticationError:
+    message = "Log in first: call `login` and send the token."
     return AuthenticationError(
-        code=ErrorCodeEnum.UNAUTHENTICATED, message="Log in first: call `login` and send the token."
+        code=ErrorCodeEnum.UNAUTHENTICATED, message=translate(message, "UNAUTHENTICATED")
     )
 
 

@@ -33,6 +33,7 @@ from graphql_schema.complaints.queries import ComplaintQueries
 from graphql_schema.cost import QueryCostLimiter
 from graphql_schema.customers.queries import CustomerQueries
 from graphql_schema.limits import DatabaseFaults, ResponseSizeLimiter
+from graphql_schema.messages import Localized
 from graphql_schema.node import NodeQueries
 from graphql_schema.refunds.mutations import RefundMutations
 from graphql_schema.refunds.queries import RefundQueries
@@ -98,6 +99,7 @@ def extensions(config: Settings) -> list[Callable[[], SchemaExtension]]:
         alias_rule(config.graphql_max_aliases),
     ]
     chosen: list[Callable[[], SchemaExtension]] = [
+        Localized,  # first: it words the errors the others raise (Chinese unless asked)
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         lambda: AddValidationRules(limits),

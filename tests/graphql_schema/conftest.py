@@ -24,7 +24,8 @@ class Client:
         as_: Staff | None = None,
         token: str | None = None,
     ) -> dict[str, Any]:
-        headers = {}
+        # the suite reads the services' English; test_messages.py reads the default, Chinese
+        headers = {"Accept-Language": "en"}
         if as_ is not None:
             token = issue_token(as_)
         if token is not None:

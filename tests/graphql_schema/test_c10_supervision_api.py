@@ -3,6 +3,7 @@ and `supervised: true` lists the matters supervised now."""
 
 from __future__ import annotations
 
+from graphql_schema.ids import global_id
 from services.complaints import service
 from services.staff.models import Role, Track
 from tests import factories as f
@@ -40,7 +41,7 @@ async def test_c10_a_complaint_shows_who_owns_its_matters_supervision_why_and_wh
         "cause": "REPEAT_COMPLAINTS",
         "reason": "",
         "complaintsAtStart": 3,
-        "startedByComplaintId": str(third.id),
+        "startedByComplaintId": global_id("Complaint", third.id),
         "endedAt": None,
         "endReason": "",
         "owner": {"username": "manager"},
@@ -49,7 +50,8 @@ async def test_c10_a_complaint_shows_who_owns_its_matters_supervision_why_and_wh
     }
     assert "3 complaints of one customer on this matter" in shown["supervision"]["reason"]
     on_matter = {e["node"]["id"] for e in listed["complaints"]["edges"]}
-    assert str(third.id) in on_matter and str(unrelated.id) not in on_matter
+    assert global_id("Complaint", third.id) in on_matter
+    assert global_id("Complaint", unrelated.id) not in on_matter
 
     await archive(handler, third.id)  # the last open complaint of the matter
     ended = (await gql.data(SUPERVISION, {"id": str(third.id)}, as_=handler))["complaint"]
