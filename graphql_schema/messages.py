@@ -40,6 +40,7 @@ CATALOGS: dict[str, dict[str, str]] = {where: _catalog(where, "api.po") for wher
 # the console's words for statuses (status.received → 已受理)
 _CONSOLE = _catalog("zh-CN", "messages.po")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _pattern(english: str) -> re.Pattern[str]:
@@ -56,7 +57,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = sorted(
     (
         (key, _pattern(text))
         for key, text in CATALOGS["en"].items()
-        if not key.startswith(("api.code.", "api.who.", "api.action."))
+        if not key.startswith(("api.code.", "api.who.", "api.action.", "api.thing."))
     ),
     key=lambda item: -len(item[1].pattern),
 )
@@ -88,6 +89,8 @@ def _word(name: str, value: str) -> str:
     if name == "who":
         key = _WHO.get(value)
         return CATALOGS["zh-CN"][key] if key else value
+    if name == "thing":
+        return CATALOGS["zh-CN"].get(f"api.thing.{value.replace(' ', '_')}", value)
     if name in ("action", "use"):
         return CATALOGS["zh-CN"].get(f"api.action.{value.replace(' ', '_')}", value)
     if name in ("status", "allowed"):
@@ -102,7 +105,7 @@ def _word(name: str, value: str) -> str:
 def translate(message: str, code: str | None, where: str | None = None) -> str:
     """`message` (the services' English) for a reader of `where` (this request's locale)."""
     where = where or locale.get()
-    if where == "en" or not message:
+    if where == "en" or not message or _CJK.search(message):  # some are worded in Chinese
         return message
     zh = CATALOGS["zh-CN"]
     for key, pattern in PATTERNS:
