@@ -57,13 +57,16 @@ ASSETS: dict[str, tuple[str, str, str]] = {
 }
 
 STAFF_QUERY = """\
-# Tousu GraphiQL (dev). Run "Login" first (the ▶ button: pick it): its token goes into the
-# Authorization header below by itself. Demo logins, password tousu-demo: handler, handler2,
-# lead, supervisor, manager, deputy, auditor, admin. Then run "Queue".
+# Tousu GraphiQL (dev).
+# 1. Run "Login" (▶, then pick it): its token goes
+#    into the Authorization header by itself.
+# 2. Run "Queue".
+# Demo logins (password tousu-demo): handler, handler2,
+# lead, supervisor, manager, deputy, auditor, admin.
 mutation Login {
   login(username: "handler", password: "tousu-demo") {
     __typename
-    ... on LoginSuccess { token expiresAt staff { displayName role } }
+    ... on LoginSuccess { token expiresAt staff { displayName roles } }
     ... on Error { code message }
   }
 }
@@ -71,7 +74,7 @@ mutation Login {
 query Queue {
   complaints(first: 5, orderBy: DUE_SOONEST) {
     totalCount
-    edges { node { id status category warningColour customer { name msisdn } } }
+    edges { node { id status category customer { name msisdn } } }
   }
 }
 """
