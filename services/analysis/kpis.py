@@ -198,6 +198,12 @@ class _Scope:
         return start, end
 
 
+def _join(s: _Scope, alias: str) -> str:
+    """The join to the complaints a region or a department narrows to; none without them
+    (every row counts, and reading a month's complaints again would cost a scan)."""
+    return f" JOIN complaints c ON c.id = {alias}.complaint_id" if s.filters else ""
+
+
 async def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = await connections.get("default").execute_query_dict(sql, params)
     return rows
@@ -320,7 +326,7 @@ async def _root_causes(s: _Scope) -> tuple[list[CauseCount], int]:
     start, end = s.bounds()
     rows = await _rows(
         "SELECT rc.code, rc.name, rc.group, count(*) AS n FROM complaint_root_causes r "
-        "JOIN root_causes rc ON rc.id = r.cause_id JOIN complaints c ON c.id = r.complaint_id "
+        f"JOIN root_causes rc ON rc.id = r.cause_id{_join(s, 'r')} "
         f"WHERE r.recorded_at >= ${start} AND r.recorded_at < ${end}{s.filters} "
         "GROUP BY rc.code, rc.name, rc.group ORDER BY n DESC, rc.code",
         s.params,
@@ -351,7 +357,7 @@ async def _satisfaction(s: _Scope) -> Rate:
     row = (
         await _rows(
             "SELECT count(*) AS n, count(*) FILTER (WHERE e.to_value = 'revisited') AS satisfied "
-            "FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id "
+            f"FROM complaint_events e{_join(s, 'e')} "
             "WHERE e.action IN ('record_revisit', 'record_unsatisfied_revisit') "
             f"AND e.field = 'status' AND e.at >= ${start} "
             f"AND e.at < ${end}{s.filters}",
@@ -373,7 +379,7 @@ async def _on_time(s: _Scope, now: datetime) -> list[DeadlineKpi]:
     start, end = s.bounds()
     kinds = s.add([k.value for k in LIMIT_KINDS])
     on_time, late = _deadline_counts(s, now)
-    join = " JOIN complaints c ON c.id = d.complaint_id" if s.filters else ""
+    join = _join(s, "d")
     rows = await _rows(
         f"SELECT d.kind, count(*) FILTER (WHERE {on_time}) AS on_time, "
         f"count(*) FILTER (WHERE {late}) AS late FROM complaint_deadlines d{join} "
@@ -413,7 +419,7 @@ async def _refunds(s: _Scope) -> tuple[RefundOutcomes, list[RefundBand], list[Re
     what was paid (executed), refused (rejected or declined), cancelled, still open."""
     start, end = s.bounds()
     refused = s.add(list(REFUSED_STATES))
-    join = " JOIN complaints c ON c.id = r.complaint_id" if s.filters else ""
+    join = _join(s, "r")
     rows = await _rows(
         "SELECT r.band, r.flow_clause, count(*) AS n, coalesce(sum(r.refund_fen), 0) AS fen, "
         "count(*) FILTER (WHERE r.status = 'executed') AS paid, "
@@ -476,7 +482,9 @@ async def _departments(s: _Scope, now: datetime) -> list[DepartmentKpi]:
     deadlines = await _rows(
         f"SELECT c.department_id AS d, count(*) FILTER (WHERE {on_time}) AS on_time, "
         f"count(*) FILTER (WHERE {late}) AS late FROM complaint_deadlines d "
-        "JOIN complaints c ON c.id = d.complaint_id "
+        # by primary key (LIMIT keeps the planner from a hash join over every complaint)
+        "CROSS JOIN LATERAL (SELECT department_id, province, city FROM complaints "
+        "WHERE id = d.complaint_id LIMIT 1) AS c "
         f"WHERE d.due_at >= ${start} AND d.due_at < ${end} AND d.kind = ANY(${kinds}){s.filters} "
         "GROUP BY 1",
         s.params,
@@ -486,7 +494,7 @@ async def _departments(s: _Scope, now: datetime) -> list[DepartmentKpi]:
     fixed = await _rows(
         "SELECT r.department_id AS d, count(*) AS n, "
         "count(*) FILTER (WHERE r.fixed_at IS NOT NULL) AS fixed FROM complaint_root_causes r "
-        "JOIN complaints c ON c.id = r.complaint_id "
+        f"{_join(s, 'r')} "
         f"WHERE r.recorded_at >= ${start} AND r.recorded_at < ${end}{s.filters} GROUP BY 1",
         s.params,
     )
