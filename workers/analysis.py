@@ -13,8 +13,11 @@ SWEEP_RECTIFICATIONS_JOB = "sweep_rectifications"
 
 
 async def sweep_rectifications(ctx: dict[str, Any]) -> int:
-    """Twice an hour: every open rectification past its due date, told to the owner's head."""
-    return await rectification.flag_overdue(clock.now())
+    """Twice an hour: audit findings that repeat open their rectification; every open one
+    past its due date is told to the owner's head."""
+    now = clock.now()
+    await rectification.open_for_repeated_findings(now)
+    return await rectification.flag_overdue(now)
 
 
 async def refresh_analysis(ctx: dict[str, Any]) -> int:

@@ -111,7 +111,7 @@ async def _open(
     kind: ProblemKind,
     opened_by: OpenedBy,
     reason: str,
-    actor: Staff,
+    actor: Staff | None,
     cause: RootCause | None = None,
     matter_key: str = "",
     finding: tuple[str, str] = ("", ""),
@@ -142,7 +142,7 @@ async def _open(
     return rect
 
 
-async def _supervise(rect: Rectification, *, actor: Staff) -> None:
+async def _supervise(rect: Rectification, *, actor: Staff | None) -> None:
     """A-3 → C-10: the matter of a rectified problem is handled under supervision."""
     await supervision.start(
         matter_key=rect.matter_key,
@@ -367,3 +367,46 @@ async def flag_overdue(now: datetime | None = None) -> int:
             )
             flagged += 1
     return flagged
+
+
+async def open_for_repeated_findings(now: datetime | None = None) -> int:
+    """The worker (A-3): an audit finding code found `audit.repeat_escalation` (3) times or
+    more this month opens a rectification of that problem, once while it is open; its matter
+    goes under supervision when the findings' complaints share one. Returns how many opened."""
+    from services.audit import rules as audit_rules
+
+    at = now or clock.now()
+    start, end = month_range(local.local_date(at))
+    threshold = await thresholds.current(audit_rules.REPEAT_ESCALATION)
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT f.rule, f.code, count(*) AS n, count(DISTINCT c.matter_key) AS matters, "
+        "min(c.matter_key) AS matter_key, max(c.id) AS complaint_id, "
+        "max(f.department_id) AS department_id FROM audit_findings f "
+        "JOIN refunds r ON r.id = f.refund_id JOIN complaints c ON c.id = r.complaint_id "
+        "WHERE f.created_at >= $1 AND f.created_at < $2 AND f.status <> 'dismissed' "
+        "GROUP BY f.rule, f.code HAVING count(*) >= $3 ORDER BY f.rule, f.code",
+        [start, end, threshold],
+    )
+    opened = 0
+    for row in rows:
+        key = finding_key(str(row["rule"]), str(row["code"]))
+        async with in_transaction():
+            await _lock_problem(key)
+            if await Rectification.exists(problem_key=key, status__in=list(OPEN_STATES)):
+                continue
+            n = int(row["n"])
+            await _open(
+                key=key,
+                kind=ProblemKind.AUDIT_FINDING,
+                opened_by=OpenedBy.REPEATS,
+                reason=f"{n} audit findings {row['rule']} {row['code']} in "
+                f"{local.local_date(start):%Y-%m} (A-3)",
+                finding=(str(row["rule"]), str(row["code"])),
+                matter_key=str(row["matter_key"]) if int(row["matters"]) == 1 else "",
+                complaint_id=int(row["complaint_id"]),
+                department_id=row["department_id"],
+                count=n,
+                actor=None,
+            )
+            opened += 1
+    return opened

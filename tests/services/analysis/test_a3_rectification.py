@@ -176,3 +176,25 @@ async def test_a3_an_auditor_flags_a_problem_and_only_an_auditor_may():
         "root_cause:process_gap|"
     )
     assert await SupervisedMatter.filter(matter_key=complaint.matter_key, ended_at=None).exists()
+
+
+async def test_a3_an_audit_finding_found_three_times_in_a_month_opens_a_rectification():
+    from services.audit import service as audit
+
+    handler = await f.staff(Role.HANDLER, dept=await f.department())
+    complaint = await f.complaint(handler, await f.customer(credit_standing="good"))
+    refunds = [await f.refund(handler, complaint) for _ in range(3)]
+    auditor = await f.staff(Role.AUDITOR)
+    for refund in refunds[:2]:
+        await audit.record_finding(actor=auditor, refund_id=refund.id, rule="R-12", note="缺签字")
+    assert await rectification.open_for_repeated_findings() == 0  # two: not yet
+
+    await audit.record_finding(actor=auditor, refund_id=refunds[2].id, rule="R-12", note="缺签字")
+    opened = await rectification.open_for_repeated_findings()
+    again = await rectification.open_for_repeated_findings()
+
+    rect = await Rectification.get()
+    assert (opened, again) == (1, 0)
+    assert rect.problem_key == "finding:R-12:review" and rect.opened_by == OpenedBy.REPEATS
+    assert rect.complaints_at_opening == 3 and rect.matter_key == complaint.matter_key
+    assert await SupervisedMatter.filter(matter_key=complaint.matter_key, ended_at=None).exists()
