@@ -502,6 +502,8 @@ async def run() -> dict[str, Any]:
     from services.config import settings
     from services.staff.service import issue_token
 
+    if "peers" not in common.options.only:  # minutes, and wrk and npm: only when asked for
+        return {"skipped": "run it by name: python -m bench --only peers"}
     if not shutil.which("wrk"):
         return {"skipped": "wrk is not installed (Debian: apt-get install wrk)"}
     common.note(f"seeding {SEED_COMPLAINTS} complaints through the use cases")
