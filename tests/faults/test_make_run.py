@@ -182,10 +182,12 @@ async def test_make_run_restarts_a_killed_worker_and_api_and_leaves_the_rest_alo
 def test_ctrl_c_stops_everything_make_run_started(stack: Stack) -> None:
     pids = {name: stack.pid(name) for name in ("PostgreSQL", "Redis", "API", "worker")}
 
+    printed = len(stack.output())
     code = stack.interrupt()
 
     assert code == 0
     assert {name for name, pid in pids.items() if alive(pid)} == set()
+    assert "Traceback" not in stack.output()[printed:]  # a quiet stop
 
 
 NOTICES_DUE_NOW = f"""
