@@ -28,6 +28,16 @@ def _staff(source: str) -> fields.ForeignKeyField:
     )
 
 
+def _cause(*, null: bool) -> fields.CharEnumField:
+    return fields.CharEnumField(
+        default=SupervisionCause.REPEAT_COMPLAINTS,
+        description="REPEAT_COMPLAINTS: repeat_complaints\nRECTIFICATION: rectification",
+        enum_type=SupervisionCause,
+        max_length=20,
+        null=null,
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [("models", "0014_refund_deadlines_and_rechecks")]
 
@@ -58,18 +68,12 @@ class Migration(migrations.Migration):
             name="complaints_at_flag",
             field=fields.IntField(default=0),
         ),
+        # NOT NULL columns on a table that may hold rows: added nullable, filled, then NOT NULL
+        ops.AddField(model_name="SupervisedMatter", name="cause", field=_cause(null=True)),
         ops.AddField(
             model_name="SupervisedMatter",
-            name="cause",
-            field=fields.CharEnumField(
-                default=SupervisionCause.REPEAT_COMPLAINTS,
-                description="REPEAT_COMPLAINTS: repeat_complaints\nRECTIFICATION: rectification",
-                enum_type=SupervisionCause,
-                max_length=20,
-            ),
-        ),
-        ops.AddField(
-            model_name="SupervisedMatter", name="reason", field=fields.TextField(default="")
+            name="reason",
+            field=fields.TextField(default="", null=True),
         ),
         ops.AddField(
             model_name="SupervisedMatter", name="customer_id", field=fields.IntField(null=True)
@@ -84,7 +88,9 @@ class Migration(migrations.Migration):
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
         ops.AddField(
-            model_name="SupervisedMatter", name="end_reason", field=fields.TextField(default="")
+            model_name="SupervisedMatter",
+            name="end_reason",
+            field=fields.TextField(default="", null=True),
         ),
         ops.AddField(model_name="SupervisedMatter", name="ended_by", field=_staff("ended_by_id")),
         ops.AddField(
@@ -94,11 +100,19 @@ class Migration(migrations.Migration):
         ),
         ops.RunSQL(
             [
+                "UPDATE supervised_matters SET cause = 'repeat_complaints', end_reason = '', "
+                "reason = 'complaint number ' || complaints_at_flag "
+                "|| ' on this matter (counted before issue 13)'",
                 "CREATE UNIQUE INDEX supervised_matters_one_open ON supervised_matters "
                 "(matter_key) WHERE ended_at IS NULL",
-                "UPDATE supervised_matters SET reason = 'complaint number ' || complaints_at_flag "
-                "|| ' on this matter (before issue 13)' WHERE reason = ''",
             ],
             reverse_sql=["DROP INDEX IF EXISTS supervised_matters_one_open"],
+        ),
+        ops.AlterField(model_name="SupervisedMatter", name="cause", field=_cause(null=False)),
+        ops.AlterField(
+            model_name="SupervisedMatter", name="reason", field=fields.TextField(default="")
+        ),
+        ops.AlterField(
+            model_name="SupervisedMatter", name="end_reason", field=fields.TextField(default="")
         ),
     ]
