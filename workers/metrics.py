@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from arq.cron import CronJob
 from arq.worker import Function
@@ -51,13 +51,13 @@ def timed(name: str, coroutine: Job) -> Job:
 def instrument(settings: dict[str, Any]) -> dict[str, Any]:
     """The worker settings with every function and cron job timed."""
     functions = [
-        dataclasses.replace(f, coroutine=timed(f.name, f.coroutine))
+        dataclasses.replace(f, coroutine=cast(Any, timed(f.name, f.coroutine)))
         if isinstance(f, Function)
         else f
         for f in settings.get("functions", [])
     ]
     crons = [
-        dataclasses.replace(c, coroutine=timed(c.name, c.coroutine))
+        dataclasses.replace(c, coroutine=cast(Any, timed(c.name, c.coroutine)))
         if isinstance(c, CronJob)
         else c
         for c in settings.get("cron_jobs", []) or []
