@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from strawberry.dataloader import DataLoader
+from tortoise.models import Model
 
 from services.refunds import queries as refund_queries
 from services.refunds.models import Refund
@@ -40,4 +41,19 @@ def refund_by_id(info: Any) -> DataLoader[int, Refund | None]:
     if "refund" not in made:
         made["refund"] = DataLoader(_refunds_by_id)
     loader: DataLoader[int, Refund | None] = made["refund"]
+    return loader
+
+
+def by_id(info: Any, model: type[Model]) -> DataLoader[int, Any]:
+    """This request's loader of `model` rows by id (one query per batch)."""
+    made: dict[str, Any] = vars(info.context).setdefault("frontend_loaders", {})
+    name = f"by_id:{model.__name__}"
+    if name not in made:
+
+        async def load(keys: Sequence[int]) -> list[Any]:
+            found = {row.id: row for row in await model.filter(id__in=list(keys))}
+            return [found.get(k) for k in keys]
+
+        made[name] = DataLoader(load)
+    loader: DataLoader[int, Any] = made[name]
     return loader

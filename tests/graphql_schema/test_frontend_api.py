@@ -239,3 +239,31 @@ async def test_relay_pages_go_forward_and_back_with_complete_page_info(gql):
                 first["edges"][1]["node"]["id"],
                 second["edges"][0]["node"]["id"],
             ]
+
+
+async def test_relay_node_fetches_tasks_notices_compensation_and_ones_own_notifications(gql):
+    from tests.services import test_permission_matrix as matrix
+
+    w = await matrix.world()
+    owner, other = w.staff["owner"], w.staff["other_handler"]
+    mine = await Notification.create(
+        recipient=owner, complaint=w.complaint, kind="escalation", key="k", message="预警"
+    )
+    ids = [
+        global_id("ComplaintTask", w.task.id),
+        global_id("Notice", w.notice.id),
+        global_id("Compensation", w.special.id),
+        global_id("StaffNotification", mine.id),
+    ]
+    query = """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+      ... on Notice { bodyVisible } ... on ComplaintTask { title } } }"""
+    seen = (await gql.data(query, {"ids": ids}, as_=owner))["nodes"]
+    assert [n["__typename"] for n in seen] == [
+        "ComplaintTask",
+        "Notice",
+        "Compensation",
+        "StaffNotification",
+    ]
+    assert seen[1]["bodyVisible"] is True  # the owner handles the complaint (C-12)
+    theirs = (await gql.data(query, {"ids": ids}, as_=other))["nodes"]
+    assert theirs[1]["bodyVisible"] is False and theirs[3] is None  # not their notification
