@@ -51,7 +51,7 @@ def by_id(info: Any, model: type[Model]) -> DataLoader[int, Any]:
     if name not in made:
 
         async def load(keys: Sequence[int]) -> list[Any]:
-            found = {row.id: row for row in await model.filter(id__in=list(keys))}
+            found = {row.pk: row for row in await model.filter(id__in=list(keys))}
             return [found.get(k) for k in keys]
 
         made[name] = DataLoader(load)
