@@ -148,6 +148,9 @@ class Action:
     check: Check | None = None
     classifies: bool = True  # refreshes the colour and severity (C-5)
     rechecks_supervision: bool = False  # C-10: supervision may end (takes the matter lock)
+    # its reactions may take the matter lock (A-3 may start supervision from a root cause):
+    # taken first, before the complaint row (locking.py's order)
+    locks_matter: bool = False
     notes: tuple[str, ...] = field(default=())  # what the table cannot say by itself
 
 
@@ -202,6 +205,7 @@ ROWS: tuple[Action, ...] = (
         S.RESOLVED,
         "resolved_at",
         meets=(K.DEPARTMENT_FEEDBACK,),
+        locks_matter=True,
         starts=(
             Starts(
                 K.RESULT_FEEDBACK,
@@ -496,7 +500,7 @@ async def take(
     assert row.target is not None, f"{action} does not move the status: use apply_effects"
     at = clock.now()
     async with in_transaction():
-        if row.rechecks_supervision:  # lock order: the matter before the complaint row
+        if row.locks_matter or row.rechecks_supervision:  # the matter before the row
             keys = await Complaint.filter(id=complaint_id).values_list("matter_key", flat=True)
             await lock_matters(*keys)
         complaint = await locked_for_action(complaint_id, actor)

@@ -403,6 +403,10 @@ def _actor_functions() -> set[str]:
 
 # functions that take an actor but are steps inside use cases, not use cases of their own
 INTERNAL = {
+    "services.complaints.lifecycle.take",  # applies a row for the guarded step use cases
+    "services.complaints.lifecycle.apply_effects",  # the same, for rows that keep the status
+    "services.complaints.routing.route_at_intake",  # inside create_complaint
+    "services.complaints.routing.hand_over",  # inside assign
     "services.complaints.deadlines.recompute_provisional",  # run by CHANGE_CALENDAR
     "services.complaints.urgency.refresh_classification",  # inside every complaint step
     "services.complaints.urgency.after_intake",  # inside create_complaint
