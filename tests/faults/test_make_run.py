@@ -124,9 +124,12 @@ async def test_kill_9_redis_under_load_the_api_answers_and_every_job_resumes(
         killed = stack.kill("Redis")
         # work that comes due while Redis is down: acknowledge deadlines, urgent notices
         complaints = [i for _, i in load.acknowledged[:20]]
+        # the app's lock order: each complaint before its deadlines (the deadline's trigger
+        # writes the complaint's next due time, migration 0016)
         await stack.sql(
-            "UPDATE complaint_deadlines SET due_at = now() - interval '1 second' "
-            "WHERE kind = 'acknowledge' AND state = 'pending' AND complaint_id = ANY($1::int[])",
+            "UPDATE complaint_deadlines d SET due_at = now() - interval '1 second' "
+            "FROM (SELECT id FROM complaints WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE) c "
+            "WHERE d.complaint_id = c.id AND d.kind = 'acknowledge' AND d.state = 'pending'",
             complaints,
         )
         notices = [r["id"] for r in await stack.sql(NOTICES_DUE_NOW, f"fault:{killed}")]
