@@ -89,7 +89,7 @@ WORKLOADS = {
 def _body(server: str, workload: str, complaint_id: int, staff_id: int) -> dict[str, Any]:
     if server == TOUSU:
         query = {"me": T_ME, "page": T_PAGE, "one": T_ONE, "due": T_DUE}[workload]
-        variables = {"id": str(complaint_id)} if workload == "one" else {}
+        variables: dict[str, Any] = {"id": str(complaint_id)} if workload == "one" else {}
         return {"query": query, "variables": variables}
     if server == POSTGRAPHILE_NAME:
         query = {"me": P_ME, "page": P_PAGE, "one": P_ONE, "due": P_DUE}[workload]

@@ -371,7 +371,7 @@ class QueryCounter(logging.Handler):
         self.queries.append(record.getMessage())
         if isinstance(record.args, tuple) and len(record.args) == 2:
             sql, values = record.args
-            self.statements.append((str(sql), list(values or [])))
+            self.statements.append((str(sql), list(values or [])))  # type: ignore[call-overload]
 
 
 @contextlib.contextmanager

@@ -179,4 +179,5 @@ async def fill(loader: DataLoader[K, V], keys: Iterable[K | None]) -> None:
     """Load these keys in one batch now and keep them in the loader (what is there stays)."""
     wanted = [k for k in dict.fromkeys(keys) if k is not None and loader.cache_map.get(k) is None]
     if wanted:
-        loader.prime_many(dict(zip(wanted, await loader.load_fn(wanted), strict=True)))
+        found: Sequence[Any] = await loader.load_fn(wanted)
+        loader.prime_many(dict(zip(wanted, found, strict=True)))

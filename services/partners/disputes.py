@@ -413,7 +413,7 @@ async def open_waiting(*, at: datetime, limit: int = 100) -> int:
     )
     opened = 0
     for dispute_id in waiting:
-        opened += await open_dispute(dispute_id)
+        opened += await open_dispute(int(dispute_id))  # type: ignore[call-overload]
     return opened
 
 
