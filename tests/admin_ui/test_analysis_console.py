@@ -256,3 +256,25 @@ async def test_a3_only_auditors_act_on_rectifications(admin: Console):
     refused = await admin.post("/admin/analysis/rectifications/close", {"id": "1"})
 
     assert refused.status_code == 403
+
+
+async def test_c11_the_excel_file_has_real_date_cells_and_rectifications(auditor: Console):
+    from datetime import datetime
+
+    from services.analysis import rectification
+
+    handler = await f.staff(Role.HANDLER, dept=await f.department("A"))
+    complaint = await f.complaint(handler)
+    await resolve(handler, complaint, root_cause="process_gap")
+    rect = await rectification.flag_problem(
+        actor=auditor.staff, complaint_id=complaint.id, reason="流程缺陷反复引发投诉"
+    )
+
+    xlsx = await auditor.get(f"/admin/analysis.xlsx?month={local.local_date(clock.now()):%Y-%m}")
+
+    sheet = load_workbook(io.BytesIO(xlsx.content))["rectifications"]
+    row = [cell for cell in sheet[3]]
+    assert row[0].value == rect.id and "流程缺陷" in row[1].value
+    assert isinstance(row[6].value, datetime) and row[6].number_format == "yyyy-mm-dd"
+    assert row[6].value.date() == rect.due_on
+    assert isinstance(row[7].value, datetime) and row[7].number_format == "yyyy-mm-dd hh:mm"
