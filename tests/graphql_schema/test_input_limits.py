@@ -335,6 +335,7 @@ async def test_a_partner_dispute_at_every_limit_is_taken_whole(api):
     body = await api.post("/partner/graphql", SUBMIT, variables, key)
 
     assert body["data"]["submitRefundDispute"]["__typename"] == "DisputeResult"
+    await disputes.open_dispute((await PartnerDispute.get()).id)  # the worker, after the commit
     complaint = await Complaint.get()
     assert disputes.MAX_DESCRIPTION + 5000 < len(complaint.details) <= validation.DETAILS
 
