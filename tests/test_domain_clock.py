@@ -13,7 +13,7 @@ PACKAGES = ("services", "admin_ui", "graphql_schema", "workers")
 WALL_TIME_ALLOWED = {
     "services/clock.py": "the domain clock itself",
     "services/staff/throttle.py": "login back-off is security time",
-    "services/staff/service.py": "a cached token signature expires by the wall clock it was signed with",
+    "services/staff/service.py": "a cached token signature expires by wall time",
     "services/notices/gateways/http.py": "the gateway signature's timestamp is transport time",
     "graphql_schema/staff/resolvers.py": "a bearer token's expiry is security time",
     "workers/queue.py": "arq's queue reads the machine's clock",

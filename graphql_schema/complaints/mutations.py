@@ -205,7 +205,7 @@ class ComplaintMutations:
         try:  # the code's form, before the database (C-11)
             taxonomy.check_code(root_cause)
         except DomainError as exc:
-            return error_type(exc)  # type: ignore[no-any-return]
+            return error_type(exc)  # type: ignore[no-any-return,return-value]
         return await run_step(
             info,
             lambda a: service.resolve(

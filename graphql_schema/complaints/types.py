@@ -545,7 +545,8 @@ def _staff_or_none(row: Any) -> StaffMember | None:
         return StaffMember.from_row(row)
     made: StaffMember | None = row.__dict__.get("_member")
     if made is None:
-        made = row._member = StaffMember.from_row(row)
+        # a Row carries the columns StaffMember.from_row reads (a staff row's attributes)
+        made = row._member = StaffMember.from_row(row)  # type: ignore[arg-type]
     return made
 
 

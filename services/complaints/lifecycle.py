@@ -502,7 +502,7 @@ async def take(
     async with in_transaction():
         if row.locks_matter or row.rechecks_supervision:  # the matter before the row
             keys = await Complaint.filter(id=complaint_id).values_list("matter_key", flat=True)
-            await lock_matters(*keys)
+            await lock_matters(*(str(key) for key in keys))
         complaint = await locked_for_action(complaint_id, actor)
         check_source(row, complaint)
         if row.check is not None:

@@ -288,11 +288,12 @@ async def _history(
     to_value: str = "",
 ) -> None:
     """The event on the complaint concerned and on every open complaint of the matter."""
-    open_ids = (
-        await Complaint.filter(matter_key=matter_key)
+    open_ids: list[int] = [
+        int(i)  # type: ignore[call-overload]
+        for i in await Complaint.filter(matter_key=matter_key)
         .exclude(status=Status.ARCHIVED)
         .values_list("id", flat=True)
-    )
+    ]
     await ComplaintEvent.bulk_create(
         [
             ComplaintEvent(

@@ -221,7 +221,8 @@ async def recheck_batch(
     )
     # kept marks whose evidence names a complaint no longer on the matter show the window now
     for cid, mark in marks.items():
-        if cid in due and not set(mark.evidence.get("complaint_ids", [])) <= on_matter:
+        named: list[int] = list(mark.evidence.get("complaint_ids", []))  # type: ignore[call-overload]
+        if cid in due and not set(named) <= on_matter:
             mark.evidence = _evidence(matter_key, due[cid], minutes)
             mark.note = _batch_note(due[cid], minutes)
             await mark.save(update_fields=["evidence", "note"])
