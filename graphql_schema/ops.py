@@ -32,6 +32,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
 )
 from starlette.requests import Request
@@ -43,6 +44,7 @@ from services import clock, db, logs
 from services.calendar.service import calendar_status
 from services.config import settings
 
+disable_created_metrics()  # no `_created` series beside every counter
 REGISTRY = CollectorRegistry(auto_describe=True)
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 REQUESTS = Counter(
@@ -101,6 +103,7 @@ OVERDUE = Gauge(
 
 ENDPOINTS = {"/graphql": "staff", "/partner/graphql": "partner"}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_NAMED = re.compile(r"^\s*(?:#[^\n]*\n\s*)*(?:query|mutation|subscription)\s+([A-Za-z_]\w*)")
 _FIRST_FIELD = re.compile(
     r"^\s*(?:(?:query|mutation|subscription)\b[^{(]*(?:\([^)]*\))?\s*)?\{\s*"
     r"(?:[A-Za-z_]\w*\s*:\s*)?([A-Za-z_]\w*)"
@@ -110,12 +113,12 @@ _seen_operations: set[tuple[str, str]] = set()
 
 
 def operation_label(endpoint: str, name: str | None, query: str | None) -> str:
-    """The operation's name; unnamed, its first root field (`createComplaint`); a name that
-    is not a plain GraphQL name, or one past the first MAX_OPERATIONS, is `other` (callers
-    choose names: the label set must stay bounded)."""
+    """The operation's name (given, or the document's first); unnamed, its first root field
+    (`createComplaint`); a name that is not a plain GraphQL name, or one past the first
+    MAX_OPERATIONS, is `other` (callers choose names: the label set must stay bounded)."""
     label = name or ""
     if not label and query:
-        match = _FIRST_FIELD.match(query)
+        match = _NAMED.match(query) or _FIRST_FIELD.match(query)
         label = match.group(1) if match else ""
     if not label:
         return "anonymous"
@@ -307,8 +310,7 @@ OUTBOX_SQL = """
 SELECT count(*) FILTER (WHERE due <= $1) AS due,
        count(*) FILTER (WHERE due > $1) AS held,
        min(due) FILTER (WHERE due <= $1) AS oldest
-FROM (SELECT greatest(coalesce(next_attempt_at, created_at), coalesce(not_before, created_at))
-             AS due
+FROM (SELECT coalesce(next_attempt_at, not_before, created_at) AS due
       FROM notices WHERE status = 'pending') AS pending
 """
 DEADLINES_SQL = """
