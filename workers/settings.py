@@ -105,6 +105,8 @@ class WorkerSettings:
         cron(webhooks.relay_webhooks, second=set(range(0, 60, 10)), unique=True, timeout=55),
         cron(audit_executed_refunds, minute=set(range(0, 60, 5)), second=30, unique=True),
         cron(check_calendar, hour=1, minute=0, second=0, unique=True),
+        # SMS with no delivery receipt after NOTICE_RECEIPT_WAIT_MINUTES: flagged for a person
+        cron(notices.flag_unreceipted_notices, second=50, unique=True),
         # an overdue rectification told to the owner's head, once per due date
         cron(analysis.sweep_rectifications, minute={5, 35}, second=10, unique=True),
         # C-11: the rollup of the current and the last month the analysis reads answer from

@@ -24,7 +24,15 @@ strawberry.enum(
 strawberry.enum(
     n.Receipt,
     name="NoticeReceipt",
-    description="What the gateway's delivery receipt said: NONE yet, DELIVERED, UNDELIVERED.",
+    description=(
+        "What the delivery receipt said: NONE yet (or e-mail, which has none), DELIVERED, "
+        "UNDELIVERED (refused, unknown or barred handset), EXPIRED (the SMS centre gave up)."
+    ),
+)
+strawberry.enum(
+    n.Channel,
+    name="NoticeChannel",
+    description="How the notice reaches the customer (C-9): SMS, or EMAIL when they prefer it.",
 )
 strawberry.enum(
     n.AttemptOutcome,
@@ -40,7 +48,8 @@ strawberry.enum(
     description=(
         "Which text: REFUND_EXECUTED (R-14), COMPLAINT_ACKNOWLEDGED, PLAN_EXTENDED, "
         "RESULT_FEEDBACK, REVISIT_INVITATION (C-7), PROMISE_CONFIRMED (C-9), REFUND_STOPPED "
-        "(R-11: verification found nothing due before the refund was executed)."
+        "(R-11: verification found nothing due before the refund was executed), "
+        "COMPENSATION_CONFIRMED (C-9, R-10: a compensation given, in writing)."
     ),
 )
 
@@ -97,7 +106,16 @@ class Notice(Node):
         description="Flagged for a person: refused for good, out of attempts, or undelivered."
     )
     flagged_at: datetime | None = strawberry.field(description="When it was flagged.")
-    gateway: str = strawberry.field(description="The gateway that took it: outbox, http.")
+    channel: n.Channel = strawberry.field(
+        description="SMS or EMAIL: the customer's written channel, chosen when it was written."
+    )
+    parts: int = strawberry.field(
+        description="SMS parts it went as (70 characters in one, 67 each when split); 0 until sent."
+    )
+    subject: str = strawberry.field(description="The e-mail's subject; empty for SMS.")
+    gateway: str = strawberry.field(
+        description="The gateway that took it: outbox, http, smpp, smtp."
+    )
     gateway_message_id: str = strawberry.field(description="The gateway's message id.")
     created_at: datetime = strawberry.field(description="When the event wrote it.")
     sent_at: datetime | None = strawberry.field(description="When the gateway took it.")
@@ -111,9 +129,19 @@ class Notice(Node):
     def body(self) -> str | None:
         return self.raw_body if self.body_visible else None
 
+    raw_email: strawberry.Private[str]
+
     @strawberry.field(description="The number it goes to; masked as 138****1234 unless visible.")
     def recipient(self) -> str:
         return self.raw_msisdn if self.body_visible else mask(self.raw_msisdn)
+
+    @strawberry.field(
+        description=(
+            "The e-mail address it goes to; null for SMS, and null unless `bodyVisible` (C-12)."
+        )
+    )
+    def email(self) -> str | None:
+        return self.raw_email if self.body_visible and self.raw_email else None
 
     @strawberry.field(description="Every attempt, first first.")
     async def attempts(self, info: strawberry.Info) -> list[NoticeAttempt]:
@@ -138,6 +166,10 @@ class Notice(Node):
             last_error=row.last_error,
             needs_attention=row.flagged_at is not None,
             flagged_at=row.flagged_at,
+            channel=n.Channel(row.channel),
+            parts=row.parts,
+            subject=row.subject,
+            raw_email=row.email,
             gateway=row.gateway,
             gateway_message_id=row.gateway_message_id,
             created_at=row.created_at,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.complaints import service as complaints
+from services.complaints.models import ContactPreference
 from services.notices import delivery
 from services.notices.gateways.outbox import OutboxGateway
 from services.staff.models import Role
@@ -84,3 +85,29 @@ async def test_c7_a_complaint_lists_its_notices_refund_notices_included(gql):
         },
         {"key": f"refund:{refund.id}:executed", "template": "REFUND_EXECUTED", "status": "SENT"},
     ]
+
+
+async def test_c9_a_notice_by_e_mail_shows_its_channel_and_the_address_only_to_its_handlers(gql):
+    handler = await f.staff(Role.HANDLER)
+    other = await f.staff(Role.HANDLER, dept=await f.department())
+    complaint = await f.complaint(
+        handler, contact_preference=ContactPreference.EMAIL, contact_email="wang@example.cn"
+    )
+    await complaints.acknowledge(actor=handler, complaint_id=complaint.id)
+    query = (
+        "query($id: ID!) { complaint(id: $id) { notices { template channel subject email "
+        "recipient bodyVisible } } }"
+    )
+
+    mine = await gql.data(query, {"id": str(complaint.id)}, as_=handler)
+    theirs = await gql.data(query, {"id": str(complaint.id)}, as_=other)
+
+    [notice] = mine["complaint"]["notices"]
+    assert (notice["template"], notice["channel"], notice["email"]) == (
+        "COMPLAINT_ACKNOWLEDGED",
+        "EMAIL",
+        "wang@example.cn",
+    )
+    assert notice["subject"]  # an e-mail has a subject line
+    [hidden] = theirs["complaint"]["notices"]
+    assert (hidden["channel"], hidden["email"], hidden["bodyVisible"]) == ("EMAIL", None, False)
