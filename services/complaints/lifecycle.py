@@ -406,25 +406,14 @@ async def apply_effects(
     reason: str = "",
     context: Mapping[str, Any] | None = None,
 ) -> Effects:
-    """Apply an action that does not move the status (the row's status check first)."""
-    check_source(row, complaint)
-    return await _apply(row, complaint, actor=actor, at=at, reason=reason, context=context)
-
-
-async def _apply(
-    row: Action,
-    complaint: Complaint,
-    *,
-    actor: Staff,
-    at: datetime,
-    reason: str = "",
-    context: Mapping[str, Any] | None = None,
-) -> Effects:
     """The row's deadlines, urgency and notices, inside the caller's transaction, with the
     complaint row locked. `context` carries what the use case knows: `meet` (False: a written
     result is met on delivery instead), `due_at` and `note` for a deadline given by the
     handler, `note:<kind>` for a deadline's note, the conditions of `only_if`, and values for
-    the notices."""
+    the notices. A row that keeps the status is checked against its statuses here; `take`
+    checks a status-moving row before it moves."""
+    if row.target is None:
+        check_source(row, complaint)
     context = dict(context or {})
     effects = Effects()
     if row.waives == ALL:
@@ -531,7 +520,9 @@ async def take(
             )
         await complaint.save()
         await ComplaintEvent.bulk_create(history)
-        effects = await _apply(row, complaint, actor=actor, at=at, reason=reason, context=context)
+        effects = await apply_effects(
+            row, complaint, actor=actor, at=at, reason=reason, context=context
+        )
         await complaint.refresh_from_db()
     await deadlines.schedule(effects.created)
     await events.after_commit(effects.published)
