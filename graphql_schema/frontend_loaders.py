@@ -57,3 +57,19 @@ def by_id(info: Any, model: type[Model]) -> DataLoader[int, Any]:
         made[name] = DataLoader(load)
     loader: DataLoader[int, Any] = made[name]
     return loader
+
+
+async def _routing(keys: Sequence[int]) -> list[tuple[list[Any], Any]]:
+    from services.complaints import routing
+
+    found = await routing.of_complaints(keys)
+    return [found.get(k, ([], None)) for k in keys]
+
+
+def routing_by_complaint(info: Any) -> DataLoader[int, tuple[list[Any], Any]]:
+    """This request's loader of each complaint's departments (C-8) and its coordinator."""
+    made: dict[str, Any] = vars(info.context).setdefault("frontend_loaders", {})
+    if "routing" not in made:
+        made["routing"] = DataLoader(_routing)
+    loader: DataLoader[int, tuple[list[Any], Any]] = made["routing"]
+    return loader

@@ -25,7 +25,7 @@ from graphql_schema.enums import (
     UrgencyReason,
     WarningColour,
 )
-from graphql_schema.frontend_loaders import refunds_by_complaint
+from graphql_schema.frontend_loaders import refunds_by_complaint, routing_by_complaint
 from graphql_schema.ids import Node, global_id
 from graphql_schema.notices.types import Notice
 from graphql_schema.permissions import sees_complaint_private
@@ -39,6 +39,7 @@ from services.complaints.models import Deadline as DeadlineRow
 from services.complaints.models import DeadlineState as DeadlineStateValue
 from services.complaints.models import Status as StatusValue
 from services.complaints.queries import Row
+from services.complaints.routing_models import RoutingRole
 from services.permissions.table import Actor, ComplaintFacts
 from services.phones import mask
 from services.privacy import Viewer
@@ -444,6 +445,28 @@ class Complaint(Node):
         row = next(pending, None)
         return None if row is None else Deadline.from_row(row)
 
+    @strawberry.field(
+        description=(
+            "C-8 routing: the departments working on it, each with its investigator (null: the "
+            "department's queue), and the complaint manager coordinating it once it crossed "
+            "departments."
+        )
+    )
+    async def routing(self, info: strawberry.Info) -> ComplaintRouting:
+        departments, coordination = await routing_by_complaint(info).load(self.pk)
+        return ComplaintRouting(
+            departments=[
+                RoutedDepartment(
+                    department=Department.from_row(row.department),
+                    investigator=_staff_or_none(row.investigator),
+                    handed_over=row.role == RoutingRole.HANDED_OVER,
+                    since=row.created_at,
+                )
+                for row in departments
+            ],
+            coordinator=_staff_or_none(coordination.coordinator) if coordination else None,
+        )
+
     @strawberry.field(description="The refunds requested on this complaint (R-1), oldest first.")
     async def refunds(
         self, info: strawberry.Info
@@ -672,3 +695,28 @@ class ComplaintFilterInput:
 class ComplaintOrder(Enum):
     NEWEST = "newest"
     DUE_SOONEST = "due_soonest"
+
+
+@strawberry.type(description="A department working on a complaint (C-8).")
+class RoutedDepartment:
+    department: Department = strawberry.field(description="The department.")
+    investigator: StaffMember | None = strawberry.field(
+        description=(
+            "Its investigator: at intake the department's least-loaded handler; on a hand-over "
+            "the new owner. Null: no active handler, the complaint is in the department's queue."
+        )
+    )
+    handed_over: bool = strawberry.field(
+        description="False: where routing sent it at intake; true: handed over to it later."
+    )
+    since: datetime = strawberry.field(description="When the department joined.")
+
+
+@strawberry.type(description="Who works on a complaint across departments (C-8).")
+class ComplaintRouting:
+    departments: list[RoutedDepartment] = strawberry.field(
+        description="The departments, in the order they joined; each owes a feedback deadline."
+    )
+    coordinator: StaffMember | None = strawberry.field(
+        description="The complaint manager coordinating it; null until a second department joins."
+    )

@@ -15,6 +15,7 @@ All of it inside the caller's transaction, recorded in the complaint's history.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from tortoise.functions import Count
@@ -138,3 +139,26 @@ async def hand_over(
         reason=f"C-8: {involved} departments; the complaint manager coordinates",
     )
     return manager
+
+
+async def of_complaints(
+    complaint_ids: Sequence[int],
+) -> dict[int, tuple[list[ComplaintDepartment], ComplaintCoordination | None]]:
+    """Each complaint's departments (oldest first, with department and investigator loaded)
+    and its coordination, in two queries."""
+    ids = list(complaint_ids)
+    departments = (
+        await ComplaintDepartment.filter(complaint_id__in=ids)
+        .select_related("department", "investigator")
+        .order_by("complaint_id", "id")
+    )
+    coordinations = await ComplaintCoordination.filter(complaint_id__in=ids).select_related(
+        "coordinator"
+    )
+    coordinated = {c.complaint_id: c for c in coordinations}
+    found: dict[int, tuple[list[ComplaintDepartment], ComplaintCoordination | None]] = {
+        i: ([], coordinated.get(i)) for i in ids
+    }
+    for row in departments:
+        found[row.complaint_id][0].append(row)
+    return found

@@ -332,3 +332,49 @@ async def test_c9_a_customer_who_prefers_e_mail_gives_the_address_at_intake(gql)
     assert missing["createComplaint"]["field"] == "contactEmail"
     assert taken["createComplaint"]["__typename"] == "ComplaintResult"
     assert (await Customer.get(id=customer.id)).email == "li.si@example.cn"
+
+
+async def test_c8_a_frontend_sees_the_departments_their_investigators_and_the_coordinator(gql):
+    front_desk = await f.department(code="CS")
+    network, ops = await f.department(code="NET"), await f.department(code="OPS")
+    manager = await f.staff(Role.MANAGER, dept=front_desk)
+    taker = await f.staff(Role.HANDLER, dept=front_desk)
+    investigator = await f.staff(Role.HANDLER, dept=network)
+    engineer = await f.staff(Role.HANDLER, dept=ops)
+    created = await gql.data(
+        CREATE, intake((await f.customer()).msisdn, category="NETWORK_FAULT"), as_=taker
+    )
+    complaint_id = created["createComplaint"]["complaint"]["id"]
+    await gql.data(
+        """mutation($id: ID!, $owner: ID!, $dept: ID!) { assignComplaint(id: $id,
+          ownerId: $owner, departmentId: $dept, reason: "现场勘查") { __typename } }""",
+        {
+            "id": complaint_id,
+            "owner": global_id("StaffMember", engineer.id),
+            "dept": global_id("Department", ops.id),
+        },
+        as_=taker,
+    )
+
+    data = await gql.data(
+        """query($id: ID!) { complaint(id: $id) { routing {
+          departments { department { code } investigator { username } handedOver }
+          coordinator { username } } } }""",
+        {"id": complaint_id},
+        as_=taker,
+    )
+
+    routing = data["complaint"]["routing"]
+    assert routing["departments"] == [
+        {
+            "department": {"code": "NET"},
+            "investigator": {"username": investigator.username},
+            "handedOver": False,
+        },
+        {
+            "department": {"code": "OPS"},
+            "investigator": {"username": engineer.username},
+            "handedOver": True,
+        },
+    ]
+    assert routing["coordinator"] == {"username": manager.username}
