@@ -75,3 +75,11 @@ def test_i11_the_example_env_file_reads_as_written():
     assert example("ENV") == "dev"
     assert example("TOKEN_TTL_SECONDS", cast=int) == 28800
     assert example("TIMEZONE") == "Asia/Shanghai"
+
+
+def test_the_example_env_file_names_the_notice_gateways_with_their_defaults():
+    example = Config(ROOT / ".env.example", environ={})
+
+    assert example("NOTICE_GATEWAY") == "outbox"
+    assert example("NOTICE_EMAIL_GATEWAY") == "outbox"
+    assert example("NOTICE_RECEIPT_WAIT_MINUTES", cast=int) == 240
