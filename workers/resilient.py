@@ -15,7 +15,9 @@ it runs, and closing. Each is wrapped here; a job's own exceptions are arq's bus
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import time
 
 from arq import worker as arq_worker
@@ -75,13 +77,24 @@ class Worker(arq_worker.Worker):
             log.warning("job %s: Redis unavailable for its bookkeeping (%s)", job_id, exc)
 
     async def close(self) -> None:
+        """arq's close, made to finish: a job cancelled by the stop ends in CancelledError,
+        which is that job's outcome (its work is in PostgreSQL, and a sweep finds what it
+        missed), not a reason to leave the database and the pool open; and a stop during a
+        Redis outage still closes the database."""
+        if not self._handle_signals:
+            self.handle_sig(signal.SIGUSR1)
+        if not self._pool:
+            return
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
         try:
-            await super().close()
+            await self.pool.delete(self.health_check_key)
         except REDIS_DOWN as exc:  # stopped during an outage: close the database all the same
             log.warning("stopping without Redis (%s)", exc)
-            if self.on_shutdown:
-                await self.on_shutdown(self.ctx)
-            self._pool = None
+        if self.on_shutdown:
+            await self.on_shutdown(self.ctx)
+        with contextlib.suppress(*REDIS_DOWN):
+            await self.pool.close(close_connection_pool=True)
+        self._pool = None
 
     async def wait_for_redis(self, exc: BaseException) -> None:
         """Back off until Redis answers a PING again."""
