@@ -8,8 +8,9 @@ feedback deadline; a complaint that crosses departments is coordinated by the co
 - The feedback deadline (2 working days by default): when the routed department is not the
   taker's own (the taker keeps the complaint, 首问负责, and the department feeds back); a
   hand-over to another department starts one for that department (lifecycle row `assign`).
-- The coordinator: when a second department joins, the complaint manager (the manager of the
-  department that took the complaint, else the least-loaded manager) coordinates, once.
+- The coordinator: when a second department joins, the complaint manager (投诉主管, as C-10's
+  supervision names it; else the manager of the department that took the complaint) coordinates,
+  once.
 All of it inside the caller's transaction, recorded in the complaint's history.
 """
 
@@ -20,7 +21,7 @@ from datetime import datetime
 
 from tortoise.functions import Count
 
-from services.complaints import deadlines, rules
+from services.complaints import deadlines, rules, supervision
 from services.complaints.models import Complaint, ComplaintEvent, Deadline, DeadlineKind
 from services.complaints.policy import can_handle
 from services.complaints.routing_models import (
@@ -88,7 +89,13 @@ async def route_at_intake(complaint: Complaint, *, actor: Staff, at: datetime) -
     ]
 
 
-async def complaint_manager(complaint: Complaint) -> Staff | None:
+async def coordinator_for(complaint: Complaint) -> Staff | None:
+    """The complaint manager (投诉主管, one definition: supervision.complaint_manager); where the
+    operator has none, the manager of the department that took the complaint, else the
+    least-loaded manager."""
+    named = await supervision.complaint_manager()
+    if named is not None:
+        return named
     first = await Staff.get_or_none(id=complaint.first_handler_id)
     managers = await Staff.filter(is_active=True).order_by("id")
     managers = [s for s in managers if Role.MANAGER in s.roles]
@@ -126,7 +133,7 @@ async def hand_over(
     involved = await ComplaintDepartment.filter(complaint_id=complaint.id).count()
     if involved < 2 or await ComplaintCoordination.exists(complaint_id=complaint.id):
         return None
-    manager = await complaint_manager(complaint)
+    manager = await coordinator_for(complaint)
     if manager is None:
         return None
     await ComplaintCoordination.create(complaint_id=complaint.id, coordinator=manager)

@@ -3,7 +3,7 @@ complaint that crosses departments is coordinated by the complaint manager."""
 
 from __future__ import annotations
 
-from services.complaints import service
+from services.complaints import service, supervision
 from services.complaints.models import (
     Category,
     ComplaintEvent,
@@ -12,7 +12,7 @@ from services.complaints.models import (
     DeadlineState,
 )
 from services.complaints.routing_models import ComplaintCoordination, ComplaintDepartment
-from services.staff.models import Role
+from services.staff.models import Role, Track
 from tests import factories as f
 
 
@@ -92,3 +92,28 @@ async def test_c8_a_second_department_brings_the_complaint_manager_to_coordinate
     assert [d.state for d in feedback] == [DeadlineState.PENDING] * 2  # NET's and OPS's
     assert "user" in feedback[1].note and field_engineer.username in feedback[1].note
     assert await ComplaintEvent.exists(complaint_id=complaint.id, action="coordinated")
+
+
+async def test_c8_the_complaint_manager_who_owns_supervision_also_coordinates():
+    front_desk = await f.department(code="CS")
+    network, ops = await f.department(code="NET"), await f.department(code="OPS")
+    await f.staff(Role.MANAGER, dept=front_desk)  # a manager, but not the complaint manager
+    complaint_manager = await f.staff(
+        Role.SUPERVISOR, dept=front_desk, track=Track.SERVICE_CENTRE, head=True
+    )
+    taker = await f.staff(Role.HANDLER, dept=front_desk)
+    await f.staff(Role.HANDLER, dept=network)
+    engineer = await f.staff(Role.HANDLER, dept=ops)
+    complaint = await f.complaint(taker, category=Category.NETWORK_FAULT)
+
+    await service.assign(
+        actor=taker,
+        complaint_id=complaint.id,
+        owner_id=engineer.id,
+        reason="现场",
+        department_id=ops.id,
+    )
+
+    coordination = await ComplaintCoordination.get(complaint_id=complaint.id)
+    assert coordination.coordinator_id == complaint_manager.id
+    assert await supervision.owner_for(network.id) == complaint_manager  # one definition
