@@ -10,9 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -27,6 +24,7 @@ from services.calendar.service import forget_calendar
 from services.staff.models import Role, Staff
 from services.staff.service import issue_token
 from tests import factories as f
+from tests.app_server import serving
 
 # the uvicorn process reads the wall clock, so the data these tests write must too
 pytestmark = pytest.mark.usefixtures("wall_clock")
@@ -56,58 +54,17 @@ LIABLE_150 = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     """The API + console (graphql_schema.app) in its own uvicorn process: its own caches, so a
     change seen there was seen by another process, as in production."""
-    port = _free_port()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    log = (SHOTS / "server.log").open("wb")  # the app's own log, for when a test fails
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "graphql_schema.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=dict(os.environ),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the app did not start; see {log.name}")
-        time.sleep(0.1)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    # the app's own log, for when a test fails
+    with (
+        (SHOTS / "server.log").open("wb") as log,
+        serving(env=os.environ, log=log, timeout=30) as (_, url),
+    ):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,18 +19,12 @@ import pytest
 from services.config import settings
 from services.staff.service import issue_token
 from tests import factories as f
+from tests.app_server import serving
 from tests.graphql_schema.test_edge_limits import GB23
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = settings.graphql_max_body_bytes
 pytestmark = pytest.mark.usefixtures("wall_clock")  # the server process reads the wall clock
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class Server:
@@ -48,36 +40,9 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    port = _free_port()
     env = {**os.environ, "DB_STATEMENT_TIMEOUT_MS": "300", "GRAPHQL_DEADLINE_SECONDS": "5"}
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "uvicorn", "graphql_schema.app:create_app", "--factory"),
-            *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    running = Server(process, port)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{running.url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("the app did not start")
-        time.sleep(0.1)
-    yield running
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with serving(env=env, log=subprocess.DEVNULL, timeout=30) as (process, url):
+        yield Server(process, int(url.rsplit(":", 1)[1]))
 
 
 async def _stream_until_answered(port: int, total: int) -> tuple[int, bytes]:

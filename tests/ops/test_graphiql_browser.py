@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import pytest
 from services.staff.models import Role, Staff
 from services.staff.service import hash_password
 from tests import factories as f
+from tests.app_server import serving
 
 pytestmark = pytest.mark.usefixtures("wall_clock")  # the server reads the wall clock
 
@@ -39,57 +38,15 @@ FLAGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def dev_server() -> Iterator[str]:
     """The app as `make run` serves it (ENV=dev: GraphiQL on), over the test database."""
-    port = _free_port()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    log = (SHOTS / "graphiql-server.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "graphql_schema.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "ENV": "dev"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the app did not start; see {log.name}")
-        time.sleep(0.1)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    with (
+        (SHOTS / "graphiql-server.log").open("wb") as log,
+        serving(env={**os.environ, "ENV": "dev"}, log=log) as (_, url),
+    ):
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -23,18 +22,13 @@ from services.staff.models import Role, Track
 from services.staff.service import issue_token
 from services.thresholds import service as thresholds
 from tests import factories as f
+from tests.app_server import command, free_port
 from tests.services.notices.sms_server import ACCOUNT, SECRET, SmsServer
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = "from workers.__main__ import run\nrun(job_timeout=5, poll_delay=0.05)\n"
 EXECUTE = """mutation($id: ID!) { executeRefund(id: $id) {
   __typename ... on Error { code } } }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _env(gateway: SmsServer) -> dict[str, str]:
@@ -51,11 +45,10 @@ def _env(gateway: SmsServer) -> dict[str, str]:
 
 
 async def _api(env: dict[str, str], log: Path) -> tuple[asyncio.subprocess.Process, str]:
-    port = _free_port()
+    port = free_port()
     with log.open("ab") as out:
         process = await asyncio.create_subprocess_exec(
-            *(str(Path(sys.executable).with_name("uvicorn")), "graphql_schema.app:create_app"),
-            *("--factory", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+            *command(port),
             cwd=ROOT,
             env=env,
             stdout=out,
