@@ -1,11 +1,14 @@
 """`viewerCan`: what the caller may do to a complaint or refund now, for a front end's buttons.
 
 Each answer is the permission table (services.permissions.table.allows) AND the life-cycle
-table: for complaints services.complaints.lifecycle.ACTIONS (each action's use case and the
-statuses it may be taken from, `can_take`), for refunds services.refunds.workflow (STEPS,
+table: for complaints services.complaints.lifecycle.ACTIONS (each action's use case, the
+statuses it may be taken from and its `ready` condition, asked through `lifecycle.refusal`,
+the very check the step raises from: a plan extended once, no pending promise, the revisit
+window not yet open, the clock paused or running), for refunds services.refunds.workflow (STEPS,
 VERIFIABLE). Nothing here restates a rule: a step the table or the life cycle changes changes
-these answers with it. The step itself still checks everything (a deadline window, a
-concurrent change), so a button shown may still be refused with a typed error.
+these answers with it. The step itself still checks its inputs and what may change between
+the read and the step (a concurrent change, a promise's key), so a button shown may still be
+refused with a typed error.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from typing import Any
 import strawberry
 
 from services.complaints import lifecycle
-from services.complaints.models import Status
 from services.permissions.table import Actor, ComplaintFacts, RefundFacts, UseCase, allows
 from services.refunds import workflow
 from services.refunds.kinds import Flow
@@ -52,18 +54,18 @@ OTHER_ACTIONS: dict[str, UseCase] = {
 
 
 def complaint_abilities(
-    actor: Actor, facts: ComplaintFacts, status: Status, *, paused: bool
+    actor: Actor, facts: ComplaintFacts, situation: lifecycle.Situation
 ) -> dict[str, bool]:
-    """Each step: allowed by the table, and (life-cycle steps) by the life cycle from `status`."""
+    """Each step: allowed by the table, and (life-cycle steps) by the life cycle in this
+    situation (its statuses and its row's `ready` condition)."""
     found = {}
     for name in LIFECYCLE_ACTIONS:
         row = lifecycle.ACTIONS[name]
-        found[name] = lifecycle.can_take(name, status) and allows(row.use_case, actor, facts)
+        found[name] = lifecycle.refusal(name, situation) is None and allows(
+            row.use_case, actor, facts
+        )
     for name, use in OTHER_ACTIONS.items():
         found[name] = allows(use, actor, facts)
-    # the clock is paused or running: each of the two steps is refused in the other state
-    found["pause_clock"] = found["pause_clock"] and not paused
-    found["resume_clock"] = found["resume_clock"] and paused
     return found
 
 
@@ -99,8 +101,9 @@ def _flag(what: str) -> Any:
 
 @strawberry.type(
     description="What you may do to this complaint now: the permission table and the C-6 "
-    "life cycle together, so a front end shows the buttons without restating either. The "
-    "step still checks everything (e.g. the revisit window), so it may be refused."
+    "life cycle together (statuses, the revisit window, one plan extension, a pending "
+    "promise, the clock), so a front end shows the buttons without restating either. The "
+    "step still checks its inputs, so it may be refused."
 )
 class ComplaintViewerCan:
     acknowledge: bool = _flag("`acknowledgeComplaint`.")
@@ -115,7 +118,7 @@ class ComplaintViewerCan:
     assign: bool = _flag("`assignComplaint`.")
     extend_plan_deadline: bool = _flag("`extendPlanDeadline` (once, before it passes).")
     record_promise: bool = _flag("`recordPromise`.")
-    keep_promise: bool = _flag("`keepPromise`.")
+    keep_promise: bool = _flag("`keepPromise` (a promise is pending).")
     pause_clock: bool = _flag("`pauseComplaintClock` (the clock is running).")
     resume_clock: bool = _flag("`resumeComplaintClock` (the clock is paused).")
     set_urgency: bool = _flag("`setComplaintUrgency`.")

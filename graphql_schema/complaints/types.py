@@ -30,6 +30,8 @@ from graphql_schema.ids import Node, global_id
 from graphql_schema.notices.types import Notice
 from graphql_schema.permissions import sees_complaint_private
 from graphql_schema.staff.types import Department, StaffMember
+from services import clock
+from services.complaints import lifecycle
 from services.complaints.deadlines import NOT_ENFORCED
 from services.complaints.models import Complaint as ComplaintRow
 from services.complaints.models import ComplaintEvent as EventRow
@@ -494,14 +496,19 @@ class Complaint(Node):
             first_handler_id=self.first_handler_id,
             department_id=self.department_id,
         )
-        return ComplaintViewerCan(
-            **complaint_abilities(
-                Actor.of(info.context.staff),
-                facts,
-                StatusValue(self.status.value),
+        actor = Actor.of(info.context.staff)
+
+        def answer(deadlines: list[Any]) -> ComplaintViewerCan:
+            situation = lifecycle.Situation.of(
+                status=StatusValue(self.status.value),
                 paused=self.paused_since is not None,
+                plan_extended=self.plan_extended,
+                deadlines=deadlines,
+                at=clock.now(),
             )
-        )
+            return ComplaintViewerCan(**complaint_abilities(actor, facts, situation))
+
+        return now_or_later(info.context.loaders.deadlines_by_complaint, self.pk, answer)
 
     @classmethod
     def from_row(cls, row: ComplaintRow, viewer: Staff) -> Complaint:

@@ -13,7 +13,7 @@ complaints does not import notices.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -105,26 +105,95 @@ UNRESOLVED = frozenset(
         Status.RESOLVING,
     }
 )
-Check = Callable[[Complaint, datetime], Awaitable[None]]
 
 
-async def _revisit_window_open(complaint: Complaint, at: datetime) -> None:
-    """C-7: a revisit before the window opens is refused."""
-    opens = (
-        await Deadline.filter(
-            complaint_id=complaint.id, kind=DeadlineKind.REVISIT_OPENS, state=DeadlineState.PENDING
+@dataclass(frozen=True)
+class Situation:
+    """What a row's `ready` check reads of a complaint: the step refuses with it, and
+    `viewerCan` answers from it, so the two never disagree. Built from the complaint and its
+    deadlines (`situation`), or from rows a reader already has (`Situation.of`)."""
+
+    status: Status
+    paused: bool
+    plan_extended: bool
+    # the complaint's pending deadlines as (id, kind, due_at)
+    pending: tuple[tuple[int, DeadlineKind, datetime], ...]
+    at: datetime
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        status: Status,
+        paused: bool,
+        plan_extended: bool,
+        deadlines: Iterable[Any],  # Deadline rows, or rows read for display
+        at: datetime,
+    ) -> Situation:
+        pending = tuple(
+            (d.id, d.kind, d.due_at) for d in deadlines if d.state == DeadlineState.PENDING
         )
-        .order_by("-id")
-        .first()
+        return cls(status, paused, plan_extended, pending, at)
+
+    def latest(self, kind: DeadlineKind) -> datetime | None:
+        """The due time of the newest pending deadline of `kind`, None when none is pending."""
+        due = [(id_, at) for id_, k, at in self.pending if k == kind]
+        return max(due)[1] if due else None
+
+
+async def situation(complaint: Complaint, at: datetime) -> Situation:
+    """The complaint's situation now (one query for its pending deadlines)."""
+    pending = await Deadline.filter(complaint_id=complaint.id, state=DeadlineState.PENDING)
+    return Situation.of(
+        status=complaint.status,
+        paused=complaint.paused_since is not None,
+        plan_extended=complaint.plan_extended,
+        deadlines=pending,
+        at=at,
     )
-    if opens is not None and opens.due_at > at:
-        raise IllegalTransition(
+
+
+# a row's condition beyond its statuses: None when it may be taken, else why not
+Ready = Callable[[Situation], str | None]
+
+
+def _revisit_window_open(s: Situation) -> str | None:
+    """C-7: a revisit before the window opens is refused."""
+    opens = s.latest(DeadlineKind.REVISIT_OPENS)
+    if opens is not None and opens > s.at:
+        return (
             "The revisit window opens "
-            f"{opens.due_at.astimezone(operator_zone()).strftime('%Y-%m-%d %H:%M')}"
-            " (3 working days after the result); a revisit before then is refused.",
-            current=complaint.status.value,
-            attempted="record_revisit",
+            f"{opens.astimezone(operator_zone()).strftime('%Y-%m-%d %H:%M')}"
+            " (3 working days after the result); a revisit before then is refused."
         )
+    return None
+
+
+def _plan_extendable(s: Situation) -> str | None:
+    """C-7: the plan deadline is extended once, and only while it has not passed."""
+    plan = s.latest(DeadlineKind.INITIAL_PLAN)
+    if plan is None:
+        return "There is no pending plan deadline."
+    if s.plan_extended:
+        return "The plan deadline was extended once already."
+    if plan <= s.at:
+        return "The plan deadline has passed; an extension must be asked for before it."
+    return None
+
+
+def _promise_pending(s: Situation) -> str | None:
+    """C-7: only a promise still pending can be kept."""
+    if s.latest(DeadlineKind.PROMISE) is None:
+        return "There is no pending promise to keep."
+    return None
+
+
+def _clock_running(s: Situation) -> str | None:
+    return "The clock is already paused." if s.paused else None
+
+
+def _clock_paused(s: Situation) -> str | None:
+    return None if s.paused else "The clock is not paused."
 
 
 @dataclass(frozen=True)
@@ -145,7 +214,7 @@ class Action:
     withdraws: tuple[CustomerNotice, ...] = ()
     adds_urgency: UrgencyReason | None = None
     new_round: bool = False  # a second handling round (reopen_count + 1)
-    check: Check | None = None
+    ready: Ready | None = None  # a condition beyond `sources` (see Situation)
     classifies: bool = True  # refreshes the colour and severity (C-5)
     rechecks_supervision: bool = False  # C-10: supervision may end (takes the matter lock)
     # its reactions may take the matter lock (A-3 may start supervision from a root cause):
@@ -250,7 +319,7 @@ ROWS: tuple[Action, ...] = (
         S.REVISITED,
         "revisited_at",
         meets=(K.REVISIT_OPENS, K.REVISIT_CLOSES),
-        check=_revisit_window_open,
+        ready=_revisit_window_open,
     ),
     Action(
         "record_unsatisfied_revisit",
@@ -263,7 +332,7 @@ ROWS: tuple[Action, ...] = (
         withdraws=(N.REVISIT_INVITATION,),
         adds_urgency=UrgencyReason.ESCALATED,
         new_round=True,
-        check=_revisit_window_open,
+        ready=_revisit_window_open,
     ),
     Action(
         "reopen",
@@ -311,6 +380,7 @@ ROWS: tuple[Action, ...] = (
         "a complex case: the plan deadline moves once, the customer told first",
         OPEN,
         sends=(N.PLAN_EXTENDED,),
+        ready=_plan_extendable,
         notes=("the pending plan deadline moves later by 3 working days, once",),
     ),
     Action(
@@ -329,6 +399,7 @@ ROWS: tuple[Action, ...] = (
         "a promise kept",
         OPEN,
         meets=(K.PROMISE,),
+        ready=_promise_pending,
     ),
     Action(
         "pause_clock",
@@ -337,6 +408,7 @@ ROWS: tuple[Action, ...] = (
         "the complaint waits on the customer: deadlines stop",
         OPEN,
         classifies=False,
+        ready=_clock_running,
     ),
     Action(
         "resume_clock",
@@ -345,6 +417,7 @@ ROWS: tuple[Action, ...] = (
         "the customer answered: pending deadlines move later by the working time waited",
         OPEN,
         classifies=False,
+        ready=_clock_paused,
     ),
 )
 ACTIONS: dict[str, Action] = {row.name: row for row in ROWS}
@@ -355,17 +428,39 @@ def can_take(action: str, status: Status) -> bool:
     return status in ACTIONS[action].sources
 
 
+def refusal(action: str, s: Situation) -> str | None:
+    """Why the life cycle refuses `action` in this situation (its statuses, then its `ready`
+    condition), None when it allows it. Permissions apart: the permission table says who."""
+    row = ACTIONS[action]
+    if s.status not in row.sources:
+        return _wrong_status(row, s.status)
+    return row.ready(s) if row.ready is not None else None
+
+
 def check_source(action: Action, complaint: Complaint) -> None:
     """Refuse the action when the complaint's status is not one it may be taken from."""
     if complaint.status not in action.sources:
         raise refuse(action, complaint)
 
 
-def refuse(action: Action, complaint: Complaint) -> IllegalTransition:
+def check_ready(action: Action, complaint: Complaint, s: Situation) -> None:
+    """Refuse the action when its `ready` condition does not hold in this situation."""
+    why = action.ready(s) if action.ready is not None else None
+    if why is not None:
+        raise IllegalTransition(why, current=complaint.status.value, attempted=action.name)
+
+
+def _wrong_status(action: Action, status: Status) -> str:
     allowed = ", ".join(s.value for s in Status if s in action.sources)
+    return (
+        f"Cannot {action.name.replace('_', ' ')} a complaint that is {status.value}; "
+        f"it must be {allowed}."
+    )
+
+
+def refuse(action: Action, complaint: Complaint) -> IllegalTransition:
     return IllegalTransition(
-        f"Cannot {action.name.replace('_', ' ')} a complaint that is {complaint.status.value}; "
-        f"it must be {allowed}.",
+        _wrong_status(action, complaint.status),
         current=complaint.status.value,
         attempted=action.name,
     )
@@ -494,8 +589,8 @@ async def take(
             await lock_matters(*(str(key) for key in keys))
         complaint = await locked_for_action(complaint_id, actor)
         check_source(row, complaint)
-        if row.check is not None:
-            await row.check(complaint, at)
+        if row.ready is not None:
+            check_ready(row, complaint, await situation(complaint, at))
         history = changes(complaint, actor, action, dict(values or {}), reason)
         history.insert(
             0,

@@ -303,8 +303,8 @@ async def urgencies_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
 @replica_safe
 async def deadlines_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
     return await _grouped(
-        "SELECT complaint_id, kind, key, due_at, state, met_at, breached_at, provisional, note"
-        " FROM complaint_deadlines WHERE complaint_id = ANY($1::int[]) ORDER BY due_at, id",
+        "SELECT id, complaint_id, kind, key, due_at, state, met_at, breached_at, provisional,"
+        " note FROM complaint_deadlines WHERE complaint_id = ANY($1::int[]) ORDER BY due_at, id",
         complaint_ids,
     )
 

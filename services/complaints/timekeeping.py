@@ -46,10 +46,10 @@ async def pause_clock(*, actor: Staff, complaint_id: int, reason: str) -> Compla
     why = _reason(reason)
     async with in_transaction():
         complaint = await locked_for_action(complaint_id, actor)
-        if complaint.paused_since is not None:
-            raise _refuse(complaint, "pause_clock", "The clock is already paused.")
-        if complaint.status not in lifecycle.ACTIONS["pause_clock"].sources:
+        row = lifecycle.ACTIONS["pause_clock"]
+        if complaint.status not in row.sources:
             raise _refuse(complaint, "pause_clock", "An archived complaint has no clock.")
+        lifecycle.check_ready(row, complaint, await lifecycle.situation(complaint, now()))
         complaint.paused_since = now()
         complaint.paused_reason = why
         await complaint.save(update_fields=["paused_since", "paused_reason", "updated_at"])
@@ -69,9 +69,11 @@ async def resume_clock(*, actor: Staff, complaint_id: int) -> Complaint:
     require_handler(actor)
     async with in_transaction():
         complaint = await locked_for_action(complaint_id, actor)
-        if complaint.paused_since is None:
-            raise _refuse(complaint, "resume_clock", "The clock is not paused.")
         at = now()
+        row = lifecycle.ACTIONS["resume_clock"]
+        lifecycle.check_source(row, complaint)
+        lifecycle.check_ready(row, complaint, await lifecycle.situation(complaint, at))
+        assert complaint.paused_since is not None
         pending = list(
             await Deadline.filter(complaint_id=complaint.id, state=DeadlineState.PENDING)
             .select_for_update()
@@ -110,21 +112,19 @@ async def extend_plan_deadline(
     at = now()
     async with in_transaction():
         complaint = await locked_for_action(complaint_id, actor)
-        plan = await Deadline.get_or_none(
-            complaint_id=complaint.id, kind=DeadlineKind.INITIAL_PLAN, state=DeadlineState.PENDING
+        row = lifecycle.ACTIONS["extend_plan_deadline"]
+        lifecycle.check_source(row, complaint)
+        lifecycle.check_ready(row, complaint, await lifecycle.situation(complaint, at))
+        plan = (
+            await Deadline.filter(
+                complaint_id=complaint.id,
+                kind=DeadlineKind.INITIAL_PLAN,
+                state=DeadlineState.PENDING,
+            )
+            .order_by("-id")
+            .first()
         )
-        if plan is None:
-            raise _refuse(complaint, "extend_plan_deadline", "There is no pending plan deadline.")
-        if complaint.plan_extended:
-            raise _refuse(
-                complaint, "extend_plan_deadline", "The plan deadline was extended once already."
-            )
-        if plan.due_at <= at:
-            raise _refuse(
-                complaint,
-                "extend_plan_deadline",
-                "The plan deadline has passed; an extension must be asked for before it.",
-            )
+        assert plan is not None  # the row's ready check found it
         before = plan.due_at
         extension = await deadlines.working_days_after(before, rules.PLAN_EXTENSION_WORKING_DAYS)
         plan.due_at = extension.due_at
@@ -145,7 +145,7 @@ async def extend_plan_deadline(
             reason=f"{why} (customer told via {customer_told_via.value})",
         )
         effects = await lifecycle.apply_effects(
-            lifecycle.ACTIONS["extend_plan_deadline"],
+            row,
             complaint,
             actor=actor,
             at=at,
@@ -197,6 +197,9 @@ async def keep_promise(*, actor: Staff, complaint_id: int, key: str, note: str =
     require_handler(actor)
     async with in_transaction():
         complaint = await locked_for_action(complaint_id, actor)
+        row = lifecycle.ACTIONS["keep_promise"]
+        lifecycle.check_source(row, complaint)
+        lifecycle.check_ready(row, complaint, await lifecycle.situation(complaint, now()))
         deadline = await Deadline.get_or_none(
             complaint_id=complaint.id, key=key, kind=DeadlineKind.PROMISE
         )
@@ -205,7 +208,7 @@ async def keep_promise(*, actor: Staff, complaint_id: int, key: str, note: str =
         if deadline.met_at is not None:
             raise _refuse(complaint, "keep_promise", "This promise was kept already.")
         await lifecycle.apply_effects(
-            lifecycle.ACTIONS["keep_promise"],
+            row,
             complaint,
             actor=actor,
             at=now(),
