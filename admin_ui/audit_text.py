@@ -7,6 +7,7 @@ from typing import Any
 
 from admin_ui import i18n
 from admin_ui.rendering import localtime
+from services.phones import mask_in_text
 
 _ENUM_PARAMS = {
     "expected": "multiple_or_kind",
@@ -35,7 +36,12 @@ def _param(name: str, value: Any, locale: str) -> Any:
 
 
 def describe_finding(code: str, params: dict[str, Any], note: str, locale: str) -> str:
-    """'审批档位应为第 2 档，记录为第 1 档'; an auditor's own finding is their note."""
+    """'审批档位应为第 2 档，记录为第 1 档'; an auditor's own finding is their note. Console
+    readers handle no complaint: a number typed into the note is masked (C-12)."""
+    return mask_in_text(_describe(code, params, note, locale))
+
+
+def _describe(code: str, params: dict[str, Any], note: str, locale: str) -> str:
     key = f"finding.{code}"
     if code == "review" or not i18n.has(key, locale):
         return note

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 
 from graphql_schema.enums import Track
+from graphql_schema.permissions import sees_complaint_private
 from graphql_schema.refunds.enums import ApprovalDecision, ChargeCategory, LedgerKind, Liability
 from graphql_schema.staff.types import StaffMember
+from services.phones import mask_in_text
 from services.refunds.models import LedgerEntry as LedgerRow
 from services.refunds.models import Refund as RefundRow
 from services.refunds.models import RefundApproval as ApprovalRow
@@ -24,6 +27,26 @@ async def staff_member(info: strawberry.Info, staff_id: int | None) -> StaffMemb
     return StaffMember.from_row(row) if row else None
 
 
+async def typed_text(info: strawberry.Info, complaint_id: int, text: str) -> str:
+    """C-12: a free text of a refund or compensation as typed, for those who see its
+    complaint's private data; for anyone else the numbers typed into it are masked."""
+    if not text:
+        return text
+    complaint = await info.context.loaders.complaint_by_id.load(complaint_id)
+    if complaint is not None and sees_complaint_private(info.context.staff, complaint):
+        return text
+    return mask_in_text(text)
+
+
+def typed(name: str) -> Any:
+    """A resolver of the free text kept in `texts[name]`, masked by `typed_text` (C-12)."""
+
+    async def resolve(root: Any, info: strawberry.Info) -> str:
+        return await typed_text(info, root.complaint_pk, root.texts[name])
+
+    return resolve
+
+
 @strawberry.type(description="One approver's decision on a refund (R-12); one per round.")
 class Approval:
     id: strawberry.ID = strawberry.field(description="Stable id.")
@@ -33,16 +56,20 @@ class Approval:
     approver_band: int = strawberry.field(description="The highest band the approver may approve.")
     track: Track = strawberry.field(description="The track it was decided on.")
     amount_fen: int = strawberry.field(description="The amount approved or rejected, in fen.")
-    reason: str = strawberry.field(description="The approver's note; the reason of a rejection.")
+    reason: str = strawberry.field(
+        resolver=typed("reason"), description="The approver's note; the reason of a rejection."
+    )
     decided_at: datetime = strawberry.field(description="When.")
     approver_id: strawberry.Private[int]
+    complaint_pk: strawberry.Private[int]
+    texts: strawberry.Private[dict[str, str]]
 
     @strawberry.field(description="Who decided.")
     async def approver(self, info: strawberry.Info) -> StaffMember | None:
         return await staff_member(info, self.approver_id)
 
     @classmethod
-    def from_row(cls, row: ApprovalRow) -> Approval:
+    def from_row(cls, row: ApprovalRow, complaint_id: int) -> Approval:
         return cls(
             id=strawberry.ID(str(row.id)),
             round=row.round,
@@ -51,9 +78,10 @@ class Approval:
             approver_band=row.approver_band,
             track=Track(row.track),
             amount_fen=row.amount_fen,
-            reason=row.reason,
             decided_at=row.decided_at,
             approver_id=row.approver_id,
+            complaint_pk=complaint_id,
+            texts={"reason": row.reason},
         )
 
 
@@ -66,38 +94,48 @@ class RefundEvent:
         description="Status before; null when it was created."
     )
     to_status: RefundStatus = strawberry.field(description="Status after.")
-    reason: str = strawberry.field(description="Why, as given by the person or the rules.")
+    reason: str = strawberry.field(
+        resolver=typed("reason"), description="Why, as given by the person or the rules."
+    )
     actor_id: strawberry.Private[int | None]
+    complaint_pk: strawberry.Private[int]
+    texts: strawberry.Private[dict[str, str]]
 
     @strawberry.field(description="Who did it; null when the system did it.")
     async def actor(self, info: strawberry.Info) -> StaffMember | None:
         return await staff_member(info, self.actor_id)
 
     @classmethod
-    def from_row(cls, row: EventRow) -> RefundEvent:
+    def from_row(cls, row: EventRow, complaint_id: int) -> RefundEvent:
         return cls(
             id=strawberry.ID(str(row.id)),
             at=row.at,
             action=row.action,
             from_status=RefundStatus(row.from_status) if row.from_status else None,
             to_status=RefundStatus(row.to_status),
-            reason=row.reason,
             actor_id=row.actor_id,
+            complaint_pk=complaint_id,
+            texts={"reason": row.reason},
         )
 
 
 @strawberry.type(description="A billed charge picked for a quick refund (R-11).")
 class RefundLine:
-    description: str = strawberry.field(description="The charge as billed.")
+    description: str = strawberry.field(
+        resolver=typed("description"), description="The charge as billed."
+    )
     service_code: str = strawberry.field(description="Service code; may be empty.")
     sp_code: str = strawberry.field(description="Partner (SP) code; may be empty.")
     billed_on: date | None = strawberry.field(description="When it was billed.")
     charged_fen: int = strawberry.field(description="The amount charged, in fen.")
+    complaint_pk: strawberry.Private[int]
+    texts: strawberry.Private[dict[str, str]]
 
     @classmethod
-    def from_row(cls, row: LineRow) -> RefundLine:
+    def from_row(cls, row: LineRow, complaint_id: int) -> RefundLine:
         return cls(
-            description=row.description,
+            complaint_pk=complaint_id,
+            texts={"description": row.description},
             service_code=row.service_code,
             sp_code=row.sp_code,
             billed_on=row.billed_on,
@@ -130,8 +168,10 @@ class Credit:
 )
 class RefundVerification:
     verified_at: datetime = strawberry.field(description="When verification finished.")
-    cause: str = strawberry.field(description="The cause found.")
-    measures: str = strawberry.field(description="What was done about it.")
+    cause: str = strawberry.field(resolver=typed("cause"), description="The cause found.")
+    measures: str = strawberry.field(
+        resolver=typed("measures"), description="What was done about it."
+    )
     refund_due: bool = strawberry.field(description="The verifier's answer: is a refund due?")
     liability: Liability = strawberry.field(description="The liability found (R-3, K-4).")
     charge_category: ChargeCategory = strawberry.field(
@@ -150,6 +190,8 @@ class RefundVerification:
         "finding R-11 recover_after_verification); 0 when nothing."
     )
     verified_by_id: strawberry.Private[int | None]
+    complaint_pk: strawberry.Private[int]
+    texts: strawberry.Private[dict[str, str]]
 
     @strawberry.field(description="Who verified it.")
     async def verified_by(self, info: strawberry.Info) -> StaffMember | None:
@@ -165,8 +207,8 @@ class RefundVerification:
         paid = row.status is RefundStatus.EXECUTED
         return cls(
             verified_at=row.verified_at,
-            cause=row.verification_cause,
-            measures=row.verification_measures,
+            complaint_pk=row.complaint_id,
+            texts={"cause": row.verification_cause, "measures": row.verification_measures},
             refund_due=row.verification_refund_due,
             liability=Liability(row.verification_liability or row.liability),
             charge_category=ChargeCategory(row.verification_charge_category or row.charge_category),

@@ -9,6 +9,7 @@ import strawberry
 from graphql_schema.complaints.types import PageInfo
 from graphql_schema.enums import Role, Track
 from graphql_schema.ids import Node, global_id
+from graphql_schema.refunds.details import typed, typed_text
 from graphql_schema.refunds.enums import (
     ApproverTitle,
     BusinessType,
@@ -84,6 +85,11 @@ class RefundFilterInput:
     )
 
 
+async def _reasons(root: Compensation, info: strawberry.Info) -> list[str]:
+    """R-10's reasons quote the special decision's text: numbers typed there masked (C-12)."""
+    return [await typed_text(info, root.complaint_pk, r) for r in root.typed_reasons]
+
+
 @strawberry.type(description="R-10 compensation recorded on a complaint; never a refund.")
 class Compensation(Node):
     id: strawberry.ID = strawberry.field(
@@ -94,26 +100,32 @@ class Compensation(Node):
     waiver: FeeWaiver | None = strawberry.field(description="Which fee is waived, for waivers.")
     transport: Transport | None = strawberry.field(description="The fare's transport, for fares.")
     value_fen: int = strawberry.field(description="Its value in fen.")
-    description: str = strawberry.field(description="What was given.")
+    description: str = strawberry.field(
+        resolver=typed("description"), description="What was given."
+    )
     service_code: str = strawberry.field(description="The service whose fee is waived.")
     period_from: date | None = strawberry.field(description="Waived from this day.")
     period_to: date | None = strawberry.field(description="Waived up to this day, inclusive.")
     invoice_ref: str = strawberry.field(description="The fare's invoice.")
-    reasons: list[str] = strawberry.field(description="Why the rules allow it (R-10).")
+    reasons: list[str] = strawberry.field(
+        resolver=_reasons, description="Why the rules allow it (R-10)."
+    )
     status: CompensationStatus = strawberry.field(
         description="Recorded within the rules, or a special decision and where it is."
     )
     gift_ground: GiftGround | None = strawberry.field(description="For gifts: why it is given.")
     visited_on: date | None = strawberry.field(description="For visit gifts: the visit's day.")
     exposed_problem: str = strawberry.field(
-        description="For gifts settled on site: the problem the customer's input exposed."
+        resolver=typed("exposed_problem"),
+        description="For gifts settled on site: the problem the customer's input exposed.",
     )
     outage_cause: OutageCause | None = strawberry.field(
         description="For fee waivers: who made the service unusable."
     )
     special_reason: str = strawberry.field(
+        resolver=typed("special_reason"),
         description="The documented special decision of a demand beyond the rules; empty "
-        "within them."
+        "within them.",
     )
     special_band: int | None = strawberry.field(
         description="The approval band (R-12) its special decision needs: the band above."
@@ -121,11 +133,16 @@ class Compensation(Node):
     decided_at: datetime | None = strawberry.field(
         description="When its special decision was approved or rejected."
     )
-    decision_note: str = strawberry.field(description="The approver's note or reason.")
+    decision_note: str = strawberry.field(
+        resolver=typed("decision_note"), description="The approver's note or reason."
+    )
     created_at: datetime = strawberry.field(description="When it was recorded.")
     complaint_id: strawberry.ID = strawberry.field(description="The complaint it is recorded on.")
     recorded_by_id: strawberry.Private[int]
     decided_by_id: strawberry.Private[int | None]
+    complaint_pk: strawberry.Private[int]
+    typed_reasons: strawberry.Private[list[str]]
+    texts: strawberry.Private[dict[str, str]]
 
     @strawberry.field(description="Who recorded it.")
     async def recorded_by(self, info: strawberry.Info) -> StaffMember | None:
@@ -148,26 +165,28 @@ class Compensation(Node):
             waiver=FeeWaiver(row.waiver) if row.waiver else None,
             transport=Transport(row.transport) if row.transport else None,
             value_fen=row.value_fen,
-            description=row.description,
             service_code=row.service_code,
             period_from=row.period_from,
             period_to=row.period_to,
             invoice_ref=row.invoice_ref,
-            reasons=list(row.reasons),
             status=CompensationStatus(row.status),
             gift_ground=GiftGround(row.gift_ground) if row.gift_ground else None,
             visited_on=row.visited_on,
-            exposed_problem=row.exposed_problem,
             outage_cause=OutageCause(row.outage_cause) if row.outage_cause else None,
-            special_reason=row.special_reason,
             special_band=row.special_band,
             decided_at=row.decided_at,
-            decision_note=row.decision_note,
             created_at=row.created_at,
             complaint_id=global_id("Complaint", row.complaint_id),
             recorded_by_id=row.recorded_by_id,
             decided_by_id=row.decided_by_id,
+            complaint_pk=row.complaint_id,
+            typed_reasons=list(row.reasons),
+            texts={name: getattr(row, name) for name in COMPENSATION_TEXTS},
         )
+
+
+# C-12: the compensation's free texts, in which a handler may have typed a number
+COMPENSATION_TEXTS = ("description", "exposed_problem", "special_reason", "decision_note")
 
 
 @strawberry.type(description="One R-13 time limit, as a duration from a step.")

@@ -199,17 +199,17 @@ class Refund(Node):
     @strawberry.field(description="Every approver's decision, oldest first.")
     async def approvals(self, info: strawberry.Info) -> list[Approval]:
         rows = await info.context.loaders.approvals_by_refund.load(self.pk)
-        return [Approval.from_row(r) for r in rows]
+        return [Approval.from_row(r, self.complaint_id) for r in rows]
 
     @strawberry.field(description="The append-only history, oldest first.")
     async def history(self, info: strawberry.Info) -> list[RefundEvent]:
         rows = await info.context.loaders.refund_events_by_refund.load(self.pk)
-        return [RefundEvent.from_row(r) for r in rows]
+        return [RefundEvent.from_row(r, self.complaint_id) for r in rows]
 
     @strawberry.field(description="The billed charges of a quick refund; empty otherwise.")
     async def lines(self, info: strawberry.Info) -> list[RefundLine]:
         rows = await info.context.loaders.lines_by_refund.load(self.pk)
-        return [RefundLine.from_row(r) for r in rows]
+        return [RefundLine.from_row(r, self.complaint_id) for r in rows]
 
     @strawberry.field(description="The credit written when it was executed; null before.")
     async def credit(self, info: strawberry.Info) -> Credit | None:
