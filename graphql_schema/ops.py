@@ -3,10 +3,11 @@
 - `/healthz`: the process is alive and serving (no dependency is asked: a liveness probe must
   not restart the API because PostgreSQL is down). Always 200 `{"status": "ok"}`.
 - `/readyz`: whether it can do its work: PostgreSQL answers, Redis answers, a worker recorded
-  its heartbeat lately (arq's health key, every 10 s), and the confirmed working-day calendar
-  reaches past today (C-7; a warning 60 days ahead). 200 `{"status": "ready", "checks": …}`,
-  or 503 with `Retry-After`, `status` `unready` (`unavailable` when PostgreSQL is down) and an
-  `UNAVAILABLE` error, each check with its details.
+  its heartbeat lately (arq's health key, every 10 s), and how far the confirmed working-day
+  calendar reaches (C-7: a warning from 60 days before its end, never unready: the years after
+  it are computed by rule, provisional, so complaints are still taken). 200 `{"status":
+  "ready", "checks": …}`, or 503 with `Retry-After`, `status` `unready` (`unavailable` when
+  PostgreSQL is down) and an `UNAVAILABLE` error, each check with its details.
 - `/metrics`: Prometheus text. GraphQL requests and latency by endpoint and operation name,
   errors by code (top-level errors, and the `code` of a mutation's error member), HTTP answers
   by status, and, read from PostgreSQL at each scrape, the customer-notice outbox (due,
@@ -269,8 +270,10 @@ async def _redis_and_worker() -> tuple[dict[str, Any], dict[str, Any]]:
 async def _calendar() -> dict[str, Any]:
     status = await calendar_status()
     last = status.last_confirmed_day
+    # a warning, never a reason to stop serving: a year nobody confirmed is computed by rule
+    # (provisional) when a date first needs it, so a load balancer must keep sending traffic
     return {
-        "ok": status.days_left is not None and status.days_left >= 0,
+        "ok": True,
         "lastConfirmedDay": last.isoformat() if last else None,
         "daysLeft": status.days_left,
         "provisionalYears": list(status.provisional_years),

@@ -59,3 +59,27 @@ async def test_c7_readyz_has_no_calendar_warning_early_in_the_year(gql):
     calendar = (await gql.http.get("/readyz")).json()["checks"]["calendar"]  # March 2026
 
     assert calendar["warning"] is None and calendar["daysLeft"] > 60
+
+
+async def test_c7_readyz_stays_ready_after_the_last_confirmed_day(gql, redis):
+    """Nobody confirmed 2027: complaints are still taken (2027 computed, provisional), so a
+    load balancer must keep the API in service; the calendar check warns, it does not fail."""
+    from graphql_schema.ops import HEALTH_KEY
+
+    clock.freeze(datetime(2027, 1, 4, 18, tzinfo=SHANGHAI))  # Monday
+    handler = await f.staff(Role.HANDLER)
+    await f.complaint(handler)  # 2027 provisioned by rule
+    await redis.psetex(HEALTH_KEY, 11_000, "Jan-04 10:00:00 j_complete=1 j_failed=0")
+
+    response = await gql.http.get("/readyz")
+
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ready"
+    calendar = body["checks"]["calendar"]
+    assert (calendar["ok"], calendar["daysLeft"], calendar["provisionalYears"]) == (
+        True,
+        -4,
+        [2027],
+    )
+    assert "ended 4 days ago" in calendar["warning"] and "confirm 2027" in calendar["warning"]
