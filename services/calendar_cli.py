@@ -84,8 +84,12 @@ async def run(args: argparse.Namespace) -> str:
 
 
 def describe(status: CalendarStatus) -> str:
-    last = status.last_confirmed_day.isoformat() if status.last_confirmed_day else "none"
-    lines = [f"confirmed up to {last} ({status.days_left} days from today)"]
+    last, left = status.last_confirmed_day, status.days_left
+    if last is None or left is None:
+        lines = ["no calendar year is confirmed"]
+    else:
+        reach = f"{left} days from today" if left >= 0 else f"ended {-left} days ago"
+        lines = [f"confirmed up to {last.isoformat()} ({reach})"]
     if status.provisional_years:
         years = ", ".join(map(str, status.provisional_years))
         lines.append(f"provisional (computed by rule, no 调休 yet): {years}")

@@ -30,7 +30,7 @@ from services.calendar.policy import CalendarYearMissing, WorkCalendar
 from services.config import settings
 
 CHECK_INTERVAL_SECONDS = 5.0
-# admins are warned this long before the last confirmed day
+# admins are warned from this many days before the last confirmed day (that day included)
 WARNING_DAYS = 60
 # a span reaches at most this many unstored years (a promise years away is refused earlier)
 MAX_PROVISIONED_PER_CALL = 3
@@ -126,7 +126,9 @@ class CalendarStatus:
 
 
 async def calendar_status(today: date | None = None) -> CalendarStatus:
-    """Warn from WARNING_DAYS before the last confirmed day that next year needs confirming."""
+    """Warn from WARNING_DAYS before the last confirmed day (31 Dec: from 1 Nov, 60 days
+    left, on) that next year needs confirming. A warning, never a refusal: the years after it
+    are computed by rule (provisional) when a date first needs them."""
     today = today or clock.now().astimezone(operator_zone()).date()
     calendar = await load_calendar()  # cached: the console asks on every admin page
     confirmed = calendar.years - calendar.provisional_years
@@ -136,7 +138,7 @@ async def calendar_status(today: date | None = None) -> CalendarStatus:
     last = date(max(confirmed), 12, 31)
     left = (last - today).days
     warning = None
-    if left < WARNING_DAYS:
+    if left <= WARNING_DAYS:
         after = last + timedelta(days=1)
         reach = f"{left} days" if left >= 0 else f"ended {-left} days ago"
         warning = (

@@ -8,8 +8,6 @@ import asyncio
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
-
 from services import calendar_cli as cli
 from services.calendar import computed, service
 from services.calendar.models import CalendarDay, CalendarYear
@@ -50,13 +48,18 @@ async def test_c7_two_processes_provisioning_the_same_year_store_it_once():
     assert await service.add_working_days(at(2028, 1, 3, 9), 0) == at(2028, 1, 4, 0)
 
 
-def test_c7_holidays_agrees_with_the_stored_2004_2026_calendar_on_every_statutory_day():
-    """The rule used for provisional years, checked against the confirmed years: every weekday
-    statutory holiday, and every adjusted working weekend the package knows, per year."""
+async def test_c7_holidays_agrees_with_the_stored_2004_2026_calendar_on_every_statutory_day():
+    """The rule used for provisional years, checked against the confirmed years as stored in
+    the database (seeded from chinese_calendar): every weekday statutory holiday, and every
+    adjusted working weekend the package knows, per year; the differences are printed."""
+    stored = await CalendarDay.filter(
+        day__gte=date(FIRST_YEAR, 1, 1), day__lte=date(LAST_YEAR, 12, 31)
+    ).values_list("day", "is_workday")
+    assert len(stored) > 500  # the seeded calendar, not an empty table
     differences = {}
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
-        stored_off = {d for d in chinese_calendar.holidays if d.year == year and d.weekday() < 5}
-        stored_on = {d for d in chinese_calendar.workdays if d.year == year and d.weekday() >= 5}
+        stored_off = {d for d, workday in stored if d.year == year and not workday}
+        stored_on = {d for d, workday in stored if d.year == year and workday}
         exceptions = computed.computed_year(year).days
         rule_off = {d for d, (workday, _) in exceptions.items() if not workday}
         rule_on = {d for d, (workday, _) in exceptions.items() if workday}
@@ -72,10 +75,17 @@ def test_c7_holidays_agrees_with_the_stored_2004_2026_calendar_on_every_statutor
 
 
 async def test_c7_no_warning_more_than_60_days_before_the_last_confirmed_day():
-    status = await service.calendar_status(today=date(2026, 11, 1))
+    status = await service.calendar_status(today=date(2026, 10, 31))
 
-    assert (status.last_confirmed_day, status.days_left) == (date(2026, 12, 31), 60)
+    assert (status.last_confirmed_day, status.days_left) == (date(2026, 12, 31), 61)
     assert status.warning is None
+
+
+async def test_c7_the_warning_starts_60_days_before_the_last_confirmed_day():
+    status = await service.calendar_status(today=date(2026, 11, 1))  # 1 Nov + 60 days = 31 Dec
+
+    assert status.days_left == 60
+    assert status.warning is not None and "2026-12-31 (60 days)" in status.warning
 
 
 async def test_c7_a_warning_from_60_days_before_the_last_confirmed_day():
@@ -97,3 +107,48 @@ async def test_c7_the_calendar_cli_reports_how_far_the_confirmed_calendar_reache
 
     assert "confirmed up to 2026-12-31 (30 days from today)" in text
     assert "WARNING:" in text and "confirm 2027" in text
+
+
+async def test_c7_after_the_last_confirmed_day_the_cli_says_how_long_ago_it_ended():
+    from services import clock
+
+    clock.freeze(at(2027, 1, 4, 10))  # Monday; 2027 was provisioned by the first date needing it
+    await service.add_working_days(at(2027, 1, 4, 10), 1)
+
+    text = cli.describe(await service.calendar_status())
+
+    assert text.splitlines()[0] == "confirmed up to 2026-12-31 (ended 4 days ago)"
+    assert "provisional (computed by rule, no 调休 yet): 2027" in text
+    assert "WARNING:" in text and "confirm 2027" in text
+
+
+async def test_c7_confirming_a_year_from_the_command_line_recounts_its_deadlines():
+    from services import clock
+    from services.complaints.models import ComplaintEvent, Deadline, DeadlineKind
+    from services.staff.models import Role
+    from tests import factories as f
+
+    # 3 Feb 2027, computed calendar: the plan's 3 working days are Thu 4, Thu 11, Fri 12 Feb
+    clock.freeze(at(2027, 2, 3, 10))
+    complaint = await f.complaint(await f.staff(Role.HANDLER))
+    plan = await Deadline.get(complaint_id=complaint.id, kind=DeadlineKind.INITIAL_PLAN)
+    assert (plan.due_at, plan.provisional) == (at(2027, 2, 12, 10), True)
+    args = cli.build_parser().parse_args(
+        [
+            "add-year",
+            "2027",
+            "--holiday=2027-01-01:元旦",
+            "--holiday=2027-02-05..2027-02-12:春节",
+            "--workday=2027-02-14:春节调休",
+            "--source=国务院办公厅通知",
+        ]
+    )
+
+    out = await cli.run(args)
+
+    await plan.refresh_from_db()
+    assert (plan.due_at, plan.provisional) == (at(2027, 2, 15, 10), False)  # Thu 4, Sun 14, Mon 15
+    assert out.endswith("1 provisional deadline(s) moved")
+    assert not (await CalendarYear.get(year=2027)).provisional
+    moved = await ComplaintEvent.get(complaint_id=complaint.id, action="deadline_recomputed")
+    assert moved.field == "deadline:initial_plan" and "command line" in moved.reason
