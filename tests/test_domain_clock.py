@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import ast
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("services", "admin_ui", "graphql_schema", "workers")
@@ -54,3 +56,60 @@ def test_c7_every_domain_timestamp_comes_from_the_domain_clock():
 
 def test_c7_the_walker_sees_a_wall_clock_call():
     assert "datetime.now() line 20" in wall_time_uses(ROOT / "services" / "clock.py")
+
+
+DB_CLOCK = re.compile(
+    r"\bnow\(\)|CURRENT_TIMESTAMP|CURRENT_DATE|LOCALTIMESTAMP|clock_timestamp|"
+    r"statement_timestamp|transaction_timestamp|timeofday",
+    re.IGNORECASE,
+)
+
+
+async def test_c7_no_database_function_or_column_default_reads_the_database_clock():
+    """Triggers and column defaults are domain writes too (the migrations are not walked above):
+    none may stamp a row with PostgreSQL's clock instead of the domain clock."""
+    from tortoise import Tortoise
+
+    conn = Tortoise.get_connection("default")
+    functions = await conn.execute_query_dict(
+        "SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = 'public'"
+    )
+    defaults = await conn.execute_query_dict(
+        "SELECT table_name, column_name, column_default FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND column_default IS NOT NULL"
+    )
+
+    assert len(functions) > 0  # the migrations' triggers are there to be read
+    assert [f["proname"] for f in functions if DB_CLOCK.search(f["prosrc"])] == []
+    assert [
+        f"{d['table_name']}.{d['column_name']}"
+        for d in defaults
+        if DB_CLOCK.search(d["column_default"])
+    ] == []
+
+
+async def test_c7_model_timestamps_and_history_rows_take_the_domain_clock():
+    """Years away from the machine's clock: every time written is the domain clock's."""
+    from services import clock
+    from services.complaints import service
+    from services.complaints.models import Complaint, ComplaintEvent, Deadline
+    from services.staff.models import Role
+    from tests import factories as f
+
+    taken = datetime(2031, 2, 10, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    clock.freeze(taken)
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler)
+    acknowledged = taken + timedelta(hours=2)
+    clock.freeze(acknowledged)
+
+    await service.acknowledge(actor=handler, complaint_id=complaint.id)
+
+    saved = await Complaint.get(id=complaint.id)
+    assert (saved.created_at, saved.updated_at) == (taken, acknowledged)
+    events = await ComplaintEvent.filter(complaint_id=complaint.id).values_list("at", flat=True)
+    assert len(events) >= 2 and set(events) <= {taken, acknowledged}
+    assert acknowledged in events
+    created = await Deadline.filter(complaint_id=complaint.id).values_list("created_at", flat=True)
+    assert created and set(created) == {taken}
