@@ -256,3 +256,40 @@ async def test_c7_no_banner_while_the_confirmed_calendar_reaches_beyond_60_days(
     page = await admin.get("/admin/complaints")  # the pinned clock: March 2026
 
     assert 'id="calendar-warning"' not in page.text
+
+
+async def test_c7_confirming_a_year_in_the_editor_recounts_deadlines_into_their_history(
+    admin: Console, calendar_restored: None
+):
+    from services import clock
+    from services.complaints.models import ComplaintEvent, Deadline, DeadlineKind
+    from services.staff.models import Role
+    from tests import factories as f
+
+    # Wed 3 Feb 2027, 2027 computed by rule: acknowledge Thu 4 Feb, plan Thu 4, Thu 11, Fri 12
+    clock.freeze(datetime(2027, 2, 3, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
+    complaint = await f.complaint(await f.staff(Role.HANDLER))
+    listed = await admin.get("/admin/complaints")
+    assert 'class="badge provisional"' in listed.text and "暂定" in text_of(listed.text)
+
+    response = await admin.post(
+        "/admin/calendar/year",
+        {
+            "year": "2027",
+            "holidays": "2027-01-01 元旦\n2027-02-05..2027-02-11 春节",
+            "workdays": "2027-02-14 春节调休",
+            "reason": "国务院办公厅通知",
+        },
+    )
+
+    assert response.status_code == 303
+    plan = await Deadline.get(complaint_id=complaint.id, kind=DeadlineKind.INITIAL_PLAN)
+    assert plan.due_at == datetime(2027, 2, 14, 2, 0, tzinfo=UTC)  # Thu 4, Fri 12, Sun 14
+    assert not plan.provisional
+    moved = await ComplaintEvent.get(complaint_id=complaint.id, action="deadline_recomputed")
+    assert admin.staff is not None and moved.actor_id == admin.staff.id
+    assert datetime.fromisoformat(moved.from_value) == datetime(2027, 2, 12, 2, 0, tzinfo=UTC)
+    assert datetime.fromisoformat(moved.to_value) == plan.due_at
+    assert "2027 年工作日历已由管理员确认" in moved.reason
+    listed = await admin.get("/admin/complaints")
+    assert 'class="badge provisional"' not in listed.text

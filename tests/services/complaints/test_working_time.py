@@ -91,6 +91,20 @@ async def test_c7_a_pause_over_a_weekend_credits_the_friday_and_monday_hours_onl
     assert promise.due_at == local(2026, 3, 18, 4)  # Tue 10:00 + 18 working hours
 
 
+async def test_c7_a_pause_inside_national_day_moves_nothing():
+    # Fri 2 → Tue 6 Oct 2026, all of it the National Day holiday: no working time waited
+    complaint, promise = await paused_promise(
+        made=local(2026, 9, 28, 10),
+        due=local(2026, 10, 9, 10),
+        pause=local(2026, 10, 2, 10),
+        resume=local(2026, 10, 6, 10),
+    )
+
+    assert (promise.due_at, promise.credited_days) == (local(2026, 10, 9, 10), 0.0)
+    resumed = await ComplaintEvent.get(complaint_id=complaint.id, action="clock_resumed")
+    assert "0.00 working days" in resumed.reason
+
+
 async def test_c7_a_step_taken_after_its_deadline_is_met_late_and_raises_the_colour():
     clock.freeze(local(2026, 3, 10, 10))  # Tuesday: acknowledge due Wednesday 10:00
     dept = await f.department()
@@ -247,3 +261,71 @@ async def test_c7_archiving_waives_every_pending_deadline_so_none_is_breached_la
     promise = await deadline_of(complaint.id, DeadlineKind.PROMISE)
     assert promise.state == DeadlineState.WAIVED
     assert await ComplaintEvent.exists(complaint_id=complaint.id, action="deadlines_waived")
+
+
+# Inverted reproductions (/work/shared/repro/test_defects.py): each failed before issue 10.
+
+
+async def test_c7_intake_goes_on_from_29_december_2026_into_a_provisional_2027():
+    """Was test_demo_intake_fails_from_29_december_2026 (CalendarYearMissing)."""
+    handler = await f.staff(Role.HANDLER)
+    clock.freeze(local(2026, 12, 28, 10))
+    before = await f.complaint(handler)
+    clock.freeze(local(2026, 12, 29, 10))  # Tuesday: the plan's 3 working days reach 2027
+
+    after = await f.complaint(handler)
+
+    plan = await deadline_of(after.id, DeadlineKind.INITIAL_PLAN)
+    assert (plan.due_at, plan.provisional) == (local(2027, 1, 4, 10), True)  # 30, 31 Dec, 4 Jan
+    ack = await deadline_of(after.id, DeadlineKind.ACKNOWLEDGE)
+    assert (ack.due_at, ack.provisional) == (local(2026, 12, 30, 10), False)
+    earlier = await deadline_of(before.id, DeadlineKind.INITIAL_PLAN)
+    assert (earlier.due_at, earlier.provisional) == (local(2026, 12, 31, 10), False)
+
+
+async def test_c7_a_breach_colour_is_not_lowered_by_the_next_step():
+    """Was test_demo_breach_colour_is_lowered_by_the_next_step."""
+    clock.freeze(local(2026, 3, 2, 9))
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler)
+    assert await deadlines.sweep(at=local(2026, 3, 3, 10)) == 1
+    assert (await Complaint.get(id=complaint.id)).warning_colour == WarningColour.YELLOW
+
+    clock.freeze(local(2026, 3, 3, 11))
+    after = await service.acknowledge(actor=handler, complaint_id=complaint.id)  # late
+
+    assert after.warning_colour == WarningColour.YELLOW
+    assert (await Complaint.get(id=complaint.id)).warning_colour == WarningColour.YELLOW
+    lowered = ComplaintEvent.filter(
+        complaint_id=complaint.id, field="warning_colour", from_value="yellow", to_value="blue"
+    )
+    assert not await lowered.exists()
+
+
+async def test_c8_a_handover_after_the_plan_leaves_no_deadline_to_breach_once_archived():
+    """Was test_demo_handover_after_the_plan_creates_a_deadline_nothing_can_meet."""
+    clock.freeze(local(2026, 3, 2, 9))
+    handler = await f.staff(Role.HANDLER, dept=await f.department())
+    other = await f.staff(Role.HANDLER, dept=await f.department())
+    complaint = await f.complaint(handler)
+    await service.acknowledge(actor=handler, complaint_id=complaint.id)
+    await service.start_investigation(actor=handler, complaint_id=complaint.id)
+    await service.propose_plan(actor=handler, complaint_id=complaint.id, plan="退费")
+    await service.start_resolution(actor=handler, complaint_id=complaint.id)
+    await service.assign(
+        actor=handler, complaint_id=complaint.id, owner_id=other.id, reason="网络部处理"
+    )
+    await service.resolve(
+        actor=other, complaint_id=complaint.id, cause="c", solution="s", prevention="p"
+    )
+    clock.freeze(local(2026, 3, 9, 9))  # the revisit window is open
+    await service.record_revisit(actor=other, complaint_id=complaint.id, satisfied=True)
+    await service.archive(actor=other, complaint_id=complaint.id)
+
+    assert await deadlines.sweep(at=local(2026, 3, 20, 9)) == 0
+
+    feedback = await deadline_of(complaint.id, DeadlineKind.DEPARTMENT_FEEDBACK)
+    assert feedback.state == DeadlineState.MET
+    breached = Deadline.filter(complaint_id=complaint.id, state=DeadlineState.BREACHED)
+    assert not await breached.exists()
+    assert (await Complaint.get(id=complaint.id)).status == "archived"
