@@ -113,3 +113,23 @@ async def test_c7_model_timestamps_and_history_rows_take_the_domain_clock():
     assert acknowledged in events
     created = await Deadline.filter(complaint_id=complaint.id).values_list("created_at", flat=True)
     assert created and set(created) == {taken}
+
+
+def test_c7_a_test_runs_on_the_pinned_domain_clock_by_default():
+    """Whatever the machine's date (`faketime '2031-02-10 10:00:00' make test`), a test starts
+    on Tuesday 10 March 2026 10:00 in Shanghai: it ticks on from there, keeping order."""
+    from services import clock
+    from tests.conftest import PINNED_AT
+
+    pinned = datetime(*PINNED_AT, tzinfo=ZoneInfo("Asia/Shanghai"))
+    now = clock.now()
+
+    assert not clock.is_wall_clock()
+    assert timedelta(0) <= now - pinned < timedelta(minutes=5)
+    assert clock.now() >= now
+
+
+def test_c7_a_test_that_asks_for_the_wall_clock_by_name_gets_it(wall_clock: None):
+    from services import clock
+
+    assert clock.is_wall_clock()
