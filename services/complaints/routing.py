@@ -17,13 +17,15 @@ All of it inside the caller's transaction, recorded in the complaint's history.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.connection import get_connection
 from tortoise.functions import Count
 
 from services.complaints import deadlines, rules, supervision
-from services.complaints.models import Complaint, ComplaintEvent, Deadline, DeadlineKind
-from services.complaints.policy import can_handle
+from services.complaints.models import Complaint, ComplaintEvent, DeadlineKind
+from services.complaints.policy import HANDLING_ROLES
 from services.complaints.routing_models import (
     ComplaintCoordination,
     ComplaintDepartment,
@@ -31,43 +33,111 @@ from services.complaints.routing_models import (
 )
 from services.permissions.facts import UNRESOLVED
 from services.staff.models import Department, Role, Staff
+from services.thresholds import service as thresholds
 
 
-async def _least_loaded(candidates: list[Staff]) -> Staff | None:
-    if not candidates:
-        return None
-    rows = (
-        await ComplaintDepartment.filter(
-            investigator_id__in=[s.id for s in candidates], complaint__status__in=list(UNRESOLVED)
-        )
-        .group_by("investigator_id")
-        .annotate(n=Count("id"))
-        .values_list("investigator_id", "n")
-    )
-    load = dict(rows)
-    return min(candidates, key=lambda s: (load.get(s.id, 0), s.id))
+@dataclass(frozen=True)
+class Investigator:
+    """The staff member a routed department gives a complaint to (C-8)."""
+
+    id: int
+    username: str
 
 
-async def investigator_for(department_id: int) -> Staff | None:
+# the department's active handlers with the unresolved complaints each investigates, least
+# loaded first (the lowest id on a tie): one statement
+_LEAST_LOADED_SQL = """
+SELECT s.id, s.username
+  FROM staff s
+ WHERE s.department_id = $1 AND s.is_active AND jsonb_exists_any(s.roles, $2::text[])
+ ORDER BY (SELECT count(*) FROM complaint_departments d
+             JOIN complaints c ON c.id = d.complaint_id
+            WHERE d.investigator_id = s.id AND c.status = ANY($3::text[])), s.id
+ LIMIT 1
+"""
+
+
+async def investigator_for(department_id: int) -> Investigator | None:
     """The department's least-loaded active handler, or None (its queue)."""
-    staff = await Staff.filter(department_id=department_id, is_active=True).order_by("id")
-    return await _least_loaded([s for s in staff if can_handle(s.roles)])
+    rows = await get_connection("default").execute_query_dict(
+        _LEAST_LOADED_SQL,
+        [department_id, sorted(r.value for r in HANDLING_ROLES), [s.value for s in UNRESOLVED]],
+    )
+    return Investigator(rows[0]["id"], rows[0]["username"]) if rows else None
 
 
-async def route_at_intake(complaint: Complaint, *, actor: Staff, at: datetime) -> list[Deadline]:
-    """Record the routed department and its investigator; the feedback deadline when the
-    department is not the taker's own."""
-    if complaint.department_id is None:
+async def department(*, code: str | None = None, id: int | None = None) -> Department | None:
+    """A department by code or id, kept per process until the thresholds change (the routing
+    rules name departments by code; found ones only: a department added later is seen)."""
+    known = await thresholds.memo("complaints.routing.departments")
+    key = ("code", code) if code is not None else ("id", id)
+    if key not in known:
+        row = await (Department.get_or_none(code=code) if code else Department.get_or_none(id=id))
+        if row is None:
+            return None
+        known[("code", row.code)] = known[("id", row.id)] = row
+    found: Department = known[key]
+    return found
+
+
+@dataclass(frozen=True)
+class IntakeRoute:
+    """Where a complaint being taken goes (C-8), worked out before its transaction."""
+
+    department: Department
+    investigator: Investigator | None
+    feedback: deadlines.WorkingSpan | None  # the department is not the taker's own
+    feedback_note: str
+
+
+async def intake_route(category: str, *, taker: Staff, at: datetime) -> IntakeRoute | None:
+    """The department the routing rules send `category` to (else the taker's), its
+    investigator, and the feedback deadline when the department is not the taker's own."""
+    code = (await thresholds.current(rules.ROUTING)).get(category)
+    found = await department(code=code) if code else None
+    if found is None and taker.department_id is not None:
+        found = await department(id=taker.department_id)
+    if found is None:
+        return None
+    investigator = await investigator_for(found.id)
+    if found.id == taker.department_id:
+        return IntakeRoute(found, investigator, None, "")
+    who = investigator.username if investigator else f"{found.code}'s queue"
+    return IntakeRoute(
+        found,
+        investigator,
+        await deadlines.working_days_after(at, rules.DEPARTMENT_FEEDBACK_WORKING_DAYS),
+        f"{found.code} ({who}) feeds back to the complaint's owner (C-8)",
+    )
+
+
+def feedback_deadline(route: IntakeRoute | None) -> list[deadlines.NewDeadline]:
+    """The feedback deadline of an intake route, if it has one."""
+    if route is None or route.feedback is None:
         return []
-    department = await Department.get(id=complaint.department_id)
-    investigator = await investigator_for(department.id)
+    return [
+        deadlines.NewDeadline(
+            DeadlineKind.DEPARTMENT_FEEDBACK,
+            route.feedback,
+            route.feedback_note,
+            key=f"department_feedback:{route.department.code}",
+        )
+    ]
+
+
+async def route_at_intake(
+    complaint: Complaint, *, actor: Staff, route: IntakeRoute
+) -> ComplaintEvent:
+    """Record the routed department and its investigator (inside the intake's transaction);
+    the history event, for the caller to write after the complaint's classification."""
+    department, investigator = route.department, route.investigator
     await ComplaintDepartment.create(
         complaint=complaint,
         department=department,
-        investigator=investigator,
+        investigator_id=investigator.id if investigator else None,
         role=RoutingRole.ROUTED,
     )
-    await ComplaintEvent.create(
+    return ComplaintEvent(
         complaint=complaint,
         actor=actor,
         action="routed",
@@ -75,18 +145,6 @@ async def route_at_intake(complaint: Complaint, *, actor: Staff, at: datetime) -
         to_value=investigator.username if investigator else f"{department.code} queue",
         reason=f"C-8: {complaint.category.value} goes to {department.code}",
     )
-    if department.id == actor.department_id:
-        return []
-    who = investigator.username if investigator else f"{department.code}'s queue"
-    return [
-        await deadlines.add(
-            complaint.id,
-            DeadlineKind.DEPARTMENT_FEEDBACK,
-            await deadlines.working_days_after(at, rules.DEPARTMENT_FEEDBACK_WORKING_DAYS),
-            f"{department.code} ({who}) feeds back to the complaint's owner (C-8)",
-            key=f"department_feedback:{department.code}",
-        )
-    ]
 
 
 async def coordinator_for(complaint: Complaint) -> Staff | None:

@@ -35,7 +35,6 @@ from services.permissions.guard import guarded
 from services.permissions.table import UseCase
 from services.phones import normalize_msisdn
 from services.staff.models import Department, Staff
-from services.thresholds import service as thresholds
 
 ENFORCE_DEADLINE_JOB = deadlines.ENFORCE_DEADLINE_JOB
 
@@ -120,7 +119,6 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
         raise NotFound("No customer has this phone number.", field="msisdn")
     province = intake.province.strip() or customer.province
     city = intake.city.strip() or customer.city
-    department_id = await _routed_department(intake.category) or actor.department_id
     key = policy.matter_key(
         category=intake.category,
         service_code=intake.service_code,
@@ -135,16 +133,27 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
             code=ErrorCode.REQUIRED,
             field="contactEmail",
         )
+    received = now()
+    # worked out before the transaction: the route (C-8: departments kept per process, the
+    # investigator in one statement) and the due times (the calendar is kept per process)
+    route = await routing.intake_route(intake.category.value, taker=actor, at=received)
+    due = [
+        deadlines.NewDeadline(
+            DeadlineKind.ACKNOWLEDGE,
+            await deadlines.working_days_after(received, rules.ACKNOWLEDGE_WORKING_DAYS),
+            "acknowledge: tell the customer the investigation started (C-7)",
+        ),
+        deadlines.NewDeadline(
+            DeadlineKind.INITIAL_PLAN,
+            await deadlines.working_days_after(received, rules.PLAN_WORKING_DAYS),
+            "propose an initial plan (C-7)",
+        ),
+        *routing.feedback_deadline(route),
+    ]
+    reasons = policy.intake_urgency(
+        tier=customer.tier, sensitive=customer.sensitive, channel=intake.channel
+    )
     async with in_transaction():
-        await urgency.lock_matter(key)
-        if email and email != customer.email:  # the address the customer gave, kept (C-9)
-            await Customer.filter(id=customer.id).update(email=email)
-        # stamped under the matter lock: for one matter, time order is commit order (C-3)
-        received = now()
-        acknowledge_due = await deadlines.working_days_after(
-            received, rules.ACKNOWLEDGE_WORKING_DAYS
-        )
-        plan_due = await deadlines.working_days_after(received, rules.PLAN_WORKING_DAYS)
         complaint = await Complaint.create(
             customer=customer,
             contact_name=intake.contact_name.strip(),
@@ -166,15 +175,13 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
             matter_key=key,
             first_handler=actor,
             owner=actor,
-            department_id=department_id,
+            department_id=route.department.id if route else actor.department_id,
             created_at=received,
         )
-        reasons = policy.intake_urgency(
-            tier=customer.tier, sensitive=customer.sensitive, channel=intake.channel
-        )
-        await ComplaintUrgency.bulk_create(
-            [ComplaintUrgency(complaint=complaint, reason=r, note=why) for r, why in reasons]
-        )
+        if reasons:
+            await ComplaintUrgency.bulk_create(
+                [ComplaintUrgency(complaint=complaint, reason=r, note=why) for r, why in reasons]
+            )
         await ComplaintEvent.bulk_create(
             [
                 ComplaintEvent(
@@ -198,29 +205,26 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
                 ),
             ]
         )
-        await urgency.after_intake(complaint, actor=actor)
-        await complaint.refresh_from_db()
-        created = [
-            await deadlines.add(
-                complaint.id,
-                DeadlineKind.ACKNOWLEDGE,
-                acknowledge_due,
-                "acknowledge: tell the customer the investigation started (C-7)",
-            ),
-            await deadlines.add(
-                complaint.id, DeadlineKind.INITIAL_PLAN, plan_due, "propose an initial plan (C-7)"
-            ),
-            *await routing.route_at_intake(complaint, actor=actor, at=received),
-        ]
+        created = await deadlines.add_many(complaint.id, due)
+        routed = (
+            await routing.route_at_intake(complaint, actor=actor, route=route) if route else None
+        )
+        # C-3/C-4 detection under the matter lock, taken after the complaint's rows are
+        # written: of two intakes of one matter, the one that takes the lock second sees the
+        # first committed (the lock is held to commit), so every window holding both is
+        # looked at by one of them whatever their clocks and commit order
+        await urgency.lock_matter(key)
+        if email and email != customer.email:  # the address the customer gave, kept (C-9)
+            await Customer.filter(id=customer.id).update(email=email)
+        history = await urgency.after_intake(
+            complaint, actor=actor, reasons=[r.value for r, _ in reasons]
+        )
+        if routed is not None:
+            history.append(routed)  # C-8 history after the C-5 classification, as before
+        if history:
+            await ComplaintEvent.bulk_create(history)
     await deadlines.schedule(created)
     return complaint
-
-
-async def _routed_department(category: Category) -> int | None:
-    """C-8: the department the routing rules send this category to, if it exists."""
-    code = (await thresholds.current(rules.ROUTING)).get(category.value)
-    department = await Department.get_or_none(code=code) if code else None
-    return department.id if department else None
 
 
 async def _step(

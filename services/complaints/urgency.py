@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from services.complaints import policy, rules, supervision
@@ -56,22 +57,85 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, 28))
 
 
-async def unresolved_of(customer_id: int) -> list[int]:
-    rows = await Complaint.filter(customer_id=customer_id, status__in=UNRESOLVED).only("id")
-    return [row.id for row in rows]
-
-
-async def after_intake(complaint: Complaint, *, actor: Staff) -> None:
+async def after_intake(
+    complaint: Complaint, *, actor: Staff, reasons: Collection[str] = ()
+) -> list[ComplaintEvent]:
     """C-3, C-5, C-10 for a complaint just taken, under its matter lock, in its transaction:
     batch detection over every window around it, repeat detection, supervision when this
     repeat brings one customer's repeat complaints on the matter to the threshold, and the
-    classification of every complaint whose urgency that changed."""
+    classification of every complaint whose urgency that changed (the customer's other
+    unresolved complaints among them). `reasons`: the urgency the intake recorded.
+
+    The new complaint is classified here without reading it back (it has no missed deadline
+    and no reason but those recorded now); its classification events are returned for the
+    caller to write with the rest of its history, unless a rise to yellow or red wrote them
+    already (the escalation follows them)."""
     batch = await recheck_batch(complaint.matter_key, complaint.created_at, withdraw=False)
-    if await detect_repeat(complaint):
-        await supervision.after_repeat(complaint, actor=actor)
+    unresolved, earlier = await _customer_complaints(complaint)
+    repeat = False
+    if earlier is not None:
+        repeat = bool(await _add([complaint.id], UrgencyReason.REPEAT, *earlier))
+        if repeat:
+            await supervision.after_repeat(complaint, actor=actor)
     await refresh_classification(
-        [complaint.id, *batch, *await unresolved_of(complaint.customer_id)], actor=actor
+        [cid for cid in (*batch, *unresolved) if cid != complaint.id], actor=actor
     )
+    now_reasons = {*reasons}
+    if complaint.id in batch:
+        now_reasons.add(UrgencyReason.BATCH)
+    if repeat:
+        now_reasons.add(UrgencyReason.REPEAT)
+    before = complaint.warning_colour
+    events = _reclassify(
+        complaint,
+        severity=policy.severity_for(category=complaint.category, reasons=now_reasons),
+        colour=policy.warning_colour_for(reasons=now_reasons, other_unresolved=len(unresolved)),
+        actor=actor,
+        reason="C-5",
+    )
+    if not events:
+        return []
+    await complaint.save(update_fields=["severity", "warning_colour", "updated_at"])
+    if _rises_to_escalation(before, complaint.warning_colour):
+        await ComplaintEvent.bulk_create(events)
+        await escalate_to_department_head(complaint, colour=complaint.warning_colour)
+        return []
+    return events
+
+
+async def _customer_complaints(
+    complaint: Complaint,
+) -> tuple[list[int], tuple[str, dict[str, Any]] | None]:
+    """In one statement: the customer's other unresolved complaints (C-5), and the complaint
+    on this matter archived within the repeat window before this one (C-3), as the note and
+    evidence of a repeat mark."""
+    months = await thresholds.current(rules.REPEAT_WINDOW_MONTHS)
+    since = months_before(complaint.created_at, months)
+    rows = (
+        await Complaint.filter(
+            Q(status__in=UNRESOLVED)
+            | Q(
+                matter_key=complaint.matter_key,
+                archived_at__gte=since,
+                archived_at__lte=complaint.created_at,
+            ),
+            customer_id=complaint.customer_id,
+        )
+        .exclude(id=complaint.id)
+        .values_list("id", "status", "matter_key", "archived_at")
+    )
+    unresolved = [cid for cid, status, _, _ in rows if status in UNRESOLVED]
+    archived = [
+        (archived_at, cid)
+        for cid, _, key, archived_at in rows
+        if key == complaint.matter_key
+        and archived_at is not None
+        and since <= archived_at <= complaint.created_at
+    ]
+    if not archived:
+        return unresolved, None
+    archived_at, earlier_id = max(archived)
+    return unresolved, _repeat_of(earlier_id, archived_at, months)
 
 
 # --- C-3 batch -------------------------------------------------------------------------------
@@ -194,11 +258,13 @@ async def recheck_batch(
     on_matter = {a.id for a in arrivals}
     # only these can change: a window holding one of the others holds none of the moments
     scope = [a.id for a in arrivals if lo - length <= a.at <= hi + length]
+    due = {cid: members[cid] for cid in scope if cid in members}
+    if not due and not withdraw:
+        return []  # nothing to add, nothing that may be withdrawn: the marks need not be read
     marks = {
         m.complaint_id: m
         for m in await ComplaintUrgency.filter(complaint_id__in=scope, reason=UrgencyReason.BATCH)
     }
-    due = {cid: members[cid] for cid in scope if cid in members}
     added = [cid for cid in due if cid not in marks]
     for window in sorted({due[cid] for cid in added}, key=lambda w: (w.start, w.ids)):
         ids = [cid for cid in added if due[cid] == window]
@@ -246,32 +312,6 @@ def _evidence(matter_key: str, window: Window, minutes: int) -> dict[str, Any]:
 
 
 # --- C-3 repeat ------------------------------------------------------------------------------
-
-
-async def detect_repeat(complaint: Complaint) -> bool:
-    """C-3 repeat: the customer's earlier complaint on this matter, archived within the window."""
-    months = await thresholds.current(rules.REPEAT_WINDOW_MONTHS)
-    since = months_before(complaint.created_at, months)
-    earlier = (
-        await Complaint.filter(
-            customer_id=complaint.customer_id,
-            matter_key=complaint.matter_key,
-            archived_at__gte=since,
-            archived_at__lte=complaint.created_at,
-        )
-        .exclude(id=complaint.id)
-        .order_by("-archived_at")
-        .first()
-    )
-    if earlier is None or earlier.archived_at is None:
-        return False
-    return bool(
-        await _add(
-            [complaint.id],
-            UrgencyReason.REPEAT,
-            *_repeat_of(earlier.id, earlier.archived_at, months),
-        )
-    )
 
 
 def _repeat_of(earlier_id: int, archived_at: datetime, months: int) -> tuple[str, dict[str, Any]]:
@@ -419,11 +459,11 @@ async def refresh_classification(
         await _apply(complaint, severity=severity, colour=colour, actor=actor, reason=reason)
 
 
-async def _apply(
+def _reclassify(
     complaint: Complaint, *, severity: Any, colour: WarningColour, actor: Staff | None, reason: str
-) -> None:
+) -> list[ComplaintEvent]:
+    """Set severity and colour on the row (not saved); their history events."""
     events = []
-    rises = _rank(colour) > _rank(complaint.warning_colour)
     for field, value in (("severity", severity), ("warning_colour", colour)):
         before = getattr(complaint, field)
         if before != value:
@@ -439,11 +479,24 @@ async def _apply(
                 )
             )
             setattr(complaint, field, value)
+    return events
+
+
+def _rises_to_escalation(before: WarningColour, after: WarningColour) -> bool:
+    """C-5: a rise to yellow or red goes to the department head."""
+    return _rank(after) > _rank(before) and after in (WarningColour.YELLOW, WarningColour.RED)
+
+
+async def _apply(
+    complaint: Complaint, *, severity: Any, colour: WarningColour, actor: Staff | None, reason: str
+) -> None:
+    before = complaint.warning_colour
+    events = _reclassify(complaint, severity=severity, colour=colour, actor=actor, reason=reason)
     if not events:
         return
     await complaint.save(update_fields=["severity", "warning_colour", "updated_at"])
     await ComplaintEvent.bulk_create(events)
-    if rises and colour in (WarningColour.YELLOW, WarningColour.RED):
+    if _rises_to_escalation(before, colour):
         await escalate_to_department_head(complaint, colour=colour)
 
 

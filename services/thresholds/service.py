@@ -31,6 +31,7 @@ _registry: dict[str, Threshold] = {}
 _cache: dict[str, Any] = {}
 _cache_marker: int | None = None
 _checked_at = 0.0
+_memos: dict[str, dict[Any, Any]] = {}  # see `memo`: emptied whenever the thresholds change
 
 
 def register(key: str, default: Any, description: str, validate: Callable[[Any], None]) -> None:
@@ -46,6 +47,7 @@ def registered() -> dict[str, Threshold]:
 def forget() -> None:
     global _cache_marker, _checked_at
     _cache.clear()
+    _memos.clear()
     _cache_marker = None
     _checked_at = 0.0
 
@@ -60,11 +62,19 @@ async def _refresh() -> None:
     marker = latest.id if latest else 0
     if marker != _cache_marker:
         _cache.clear()
+        _memos.clear()
         rows = await ThresholdVersion.all().order_by("key", "version")
         for row in rows:
             _cache[row.key] = row.value  # the last version of each key wins
         _cache_marker = marker
     _checked_at = now
+
+
+async def memo(name: str) -> dict[Any, Any]:
+    """A per-process dictionary for values derived from the thresholds (e.g. the department
+    a routing rule names), emptied whenever any threshold changes (and by `forget`)."""
+    await _refresh()
+    return _memos.setdefault(name, {})
 
 
 async def current(key: str) -> Any:

@@ -1,0 +1,53 @@
+"""Issue 14: what one intake costs the database, counted in SQL statements (no timing).
+
+The caches an app keeps (thresholds, the working-day calendar, departments by code) are
+filled by a first intake; the second is counted. BEGIN and COMMIT are not counted (Tortoise
+does not log them)."""
+
+from __future__ import annotations
+
+from services.complaints.models import Category, ComplaintUrgency, Deadline, DeadlineKind
+from services.staff.models import Role
+from tests import factories as f
+
+MAX_STATEMENTS = 11  # 21 before issue 14 (22 with an important customer)
+
+
+def _sql(counter) -> list[str]:
+    return [q[:160] for q in counter.queries]
+
+
+async def test_c2_an_intake_routed_elsewhere_sends_few_sql_statements(count_queries):
+    own = await f.department(code="HOTLINE")
+    await f.department(code="NET")
+    handler = await f.staff(Role.HANDLER, dept=own)
+    await f.complaint(handler, category=Category.NETWORK_FAULT)  # the caches filled
+    customer = await f.customer()
+    count_queries.queries.clear()
+
+    complaint = await f.complaint(handler, customer, category=Category.NETWORK_FAULT)
+
+    statements = _sql(count_queries)
+    print(len(statements), *statements, sep="\n")
+    assert 0 < len(statements) <= MAX_STATEMENTS, statements
+    kinds = await Deadline.filter(complaint_id=complaint.id).values_list("kind", flat=True)
+    assert sorted(kinds) == sorted(
+        [DeadlineKind.ACKNOWLEDGE, DeadlineKind.INITIAL_PLAN, DeadlineKind.DEPARTMENT_FEEDBACK]
+    )
+
+
+async def test_c3_an_intake_of_an_important_customer_sends_few_sql_statements(count_queries):
+    from services.customers.models import Tier
+
+    own = await f.department(code="CS")
+    handler = await f.staff(Role.HANDLER, dept=own)
+    await f.complaint(handler)
+    customer = await f.customer(tier=Tier.GOLD_AND_ABOVE)
+    count_queries.queries.clear()
+
+    complaint = await f.complaint(handler, customer)
+
+    statements = _sql(count_queries)
+    print(len(statements), *statements, sep="\n")
+    assert 0 < len(statements) <= MAX_STATEMENTS, statements
+    assert await ComplaintUrgency.filter(complaint_id=complaint.id).count() == 1
