@@ -22,6 +22,7 @@ from admin_ui.forms import Form
 from admin_ui.rendering import error_page, flash, path_for, render
 from services.errors import DomainError
 from services.staff.models import Staff
+from services.thresholds import changes
 from services.thresholds import service as thresholds
 from services.thresholds.models import ThresholdVersion
 
@@ -109,7 +110,7 @@ async def config_submit(request: Request, staff: Staff) -> Response:
         preview = await group.preview(current, proposed, form.locale)
         return await _page(request, staff, group, typed=form.raw, form=form, preview=preview)
     try:
-        rows = await thresholds.change_many(values=changed, reason=reason, changed_by_id=staff.id)
+        rows = await changes.change_thresholds(actor=staff, values=changed, reason=reason)
     except DomainError as exc:
         form.error("__all__", "form.rejected", detail=exc.message)
         return await _page(request, staff, group, typed=form.raw, form=form, status_code=400)
@@ -177,8 +178,8 @@ async def config_restore(request: Request, staff: Staff) -> Response:
         await _refuse_same_value(form, key, version)
     if form.ok and key is not None and version is not None:
         try:
-            row = await thresholds.restore(
-                key=key, version=version, reason=reason, changed_by_id=staff.id
+            row = await changes.restore_threshold(
+                actor=staff, key=key, version=version, reason=reason
             )
         except DomainError as exc:
             form.error("__all__", "form.rejected", detail=exc.message)

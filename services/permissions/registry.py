@@ -36,6 +36,7 @@ MODULES = (
     "services.refunds.special_compensation",
     "services.staff.directory",
     "services.staff.service",
+    "services.thresholds.changes",
 )
 
 # checked by services.complaints.locking.locked_for_action with the table's `handles` rule

@@ -111,6 +111,7 @@ class UseCase(StrEnum):
     # console pages (daily lists, notices, special customers, overview, audit, exports)
     READ_CONSOLE = "read_console"
     CHANGE_CALENDAR = "change_calendar"
+    CHANGE_THRESHOLDS = "change_thresholds"  # the configurable numbers (R-10, R-12, K-1, C-3 …)
     # handler assist (S-1 … S-3)
     SUGGEST_SCENARIOS = "suggest_scenarios"
     CHECK_WORDING = "check_wording"
@@ -234,6 +235,7 @@ TABLE: dict[UseCase, Entry] = {
     U.CLOSE_RECTIFICATION: _AUDITOR,
     U.READ_CONSOLE: Entry(Subject.NONE, "an admin or an auditor", console),
     U.CHANGE_CALENDAR: _ADMIN,
+    U.CHANGE_THRESHOLDS: _ADMIN,
     U.SUGGEST_SCENARIOS: _STAFF,
     U.CHECK_WORDING: _STAFF,
     U.EDIT_ASSIST_LIBRARY: _ADMIN,

@@ -267,6 +267,15 @@ CALLS: dict[str, Args] = {
         "reason": "",
     },
     "services.staff.service.open_console": lambda w: {},
+    "services.thresholds.changes.change_thresholds": lambda w: {
+        "values": {"nonexistent": 1},  # refused after the guard: NOT_FOUND
+        "reason": "",
+    },
+    "services.thresholds.changes.restore_threshold": lambda w: {
+        "key": "nonexistent",
+        "version": 0,
+        "reason": "",
+    },
     "services.assist.service.suggest": lambda w: {"text": "没有订购"},
     "services.assist.service.read_scenarios": lambda w: {},
     "services.assist.service.check_wording": lambda w: {"text": "尽快"},
@@ -345,6 +354,7 @@ EXPECTED: dict[UseCase, set[str]] = {
     UseCase.CHECK_RECTIFICATION: {"auditor"},
     UseCase.CLOSE_RECTIFICATION: {"auditor"},
     UseCase.CHANGE_CALENDAR: {"admin"},
+    UseCase.CHANGE_THRESHOLDS: {"admin"},
     UseCase.SUGGEST_SCENARIOS: STAFF,
     UseCase.CHECK_WORDING: STAFF,
     UseCase.EDIT_ASSIST_LIBRARY: {"admin"},
@@ -481,3 +491,24 @@ def test_the_table_is_pure():
     for module in (table, rules):
         source = inspect.getsource(module)
         assert "await" not in source and "tortoise" not in source
+
+
+async def test_r10_r12_only_an_admin_changes_the_configurable_rules_through_the_table():
+    """The thresholds (R-10 allowances, R-12 bands, K-1 …) are a use case of the table too."""
+    from services.refunds import limits
+    from services.thresholds import changes
+    from services.thresholds.models import ThresholdVersion
+
+    lower = {limits.GIFTS: {"mid_high_end_fen": 20000, "group_fen": 15000, "ordinary_fen": 8000}}
+    refused = []
+    for role in (Role.AUDITOR, Role.DEPUTY_GM, Role.HANDLER):
+        with pytest.raises(PermissionDenied) as denied:
+            await changes.change_thresholds(actor=await f.staff(role), values=lower, reason="降本")
+        refused.append(denied.value.message)
+    admin = await f.staff(Role.ADMIN)
+    [row] = await changes.change_thresholds(actor=admin, values=lower, reason="降本")
+
+    assert refused == ["Only an admin may do this (change_thresholds)."] * 3
+    assert (row.changed_by_id, row.reason) == (admin.id, "降本")
+    assert await ThresholdVersion.all().count() == 1
+    assert (await limits.gift_allowances()).ordinary_fen == 8000
