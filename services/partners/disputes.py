@@ -277,12 +277,11 @@ async def submit(
     except BaseException:
         await limits.release_dispute(partner_id, day)
         raise
-    if created:
+    if created:  # the same jobs whether or not the number is a customer's (C-12)
         await webhooks.schedule_created(dispute.id)
-        if dispute.customer_id is not None:
-            await scheduling.schedule(
-                OPEN_DISPUTE_JOB, key=f"dispute-open:{dispute.id}", run_at=at, dispute_id=dispute.id
-            )
+        await scheduling.schedule(
+            OPEN_DISPUTE_JOB, key=f"dispute-open:{dispute.id}", run_at=at, dispute_id=dispute.id
+        )
     else:  # a concurrent duplicate made it; this request replayed it
         await limits.release_dispute(partner_id, day)
     return dispute

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.complaints.models import Complaint
-from services.partners import disputes
+from services.partners import disputes, webhooks
 from services.partners.models import DisputeStage, PartnerDispute, WebhookEvent
 from services.refunds import approvals, changes
 from services.refunds import clock as rclock
@@ -156,3 +156,49 @@ async def test_c12_a_refused_dispute_of_no_customer_is_refused_once():
 
     assert counts == [1, 0]
     assert await WebhookEvent.filter(dispute_id=nobody.id).count() == 2
+
+
+class Recorder:
+    """A job queue that only remembers which jobs a submission asked for."""
+
+    def __init__(self) -> None:
+        self.jobs: list[str] = []
+
+    async def schedule(self, job: str, *, key: str, run_at, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.jobs.append(job)
+
+
+async def jobs_of(partner, msisdn: str, key: str) -> tuple[list[str], PartnerDispute]:
+    from services import scheduling
+
+    recorder = Recorder()
+    scheduling.install(recorder)
+    try:
+        dispute = await disputes.submit(
+            partner_id=partner.id, submission=f.submission(msisdn), idempotency_key=key
+        )
+    finally:
+        scheduling.install(None)
+    return recorder.jobs, dispute
+
+
+async def test_c12_a_submission_does_the_same_for_a_customer_a_special_one_and_no_customer():
+    """Whoever the number is, a submission answers the same and queues the same jobs (the
+    webhook's delivery, the opening), so neither its answer nor the work behind it differs."""
+    partner = await f.partner(monternet=True)
+    plain = await f.customer("13800001234")
+    special = await special_customer("13811111234")
+
+    seen = [
+        await jobs_of(partner, msisdn, key)
+        for msisdn, key in ((plain.msisdn, "p"), (special.msisdn, "s"), ("13899991234", "n"))
+    ]
+
+    jobs = [webhooks.DELIVER_WEBHOOK_JOB, disputes.OPEN_DISPUTE_JOB]
+    assert seen[0][0] == seen[1][0] == seen[2][0] == jobs
+    answers = [
+        (d.stage, d.claimed_fen, disputes.shown_refund_fen(d), disputes.decision(d.service))
+        for _, d in seen
+    ]
+    assert answers[0] == answers[1] == answers[2]
+    assert await disputes.open_dispute(seen[2][1].id) is False  # the number's job opens nothing
