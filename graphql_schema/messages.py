@@ -113,6 +113,11 @@ def translate(message: str, code: str | None, where: str | None = None) -> str:
         if found:
             values = {k: _word(k, v) for k, v in found.groupdict().items()}
             return zh[key].format(**values)
+    from graphql_schema import wording  # the rules' own refusals (R-10, R-11) are wordings
+
+    rule = wording.render(message)
+    if rule.complete:
+        return rule.text
     if code and f"api.code.{code}" in zh:  # not catalogued yet: the code's sentence, and
         return f"{zh[f'api.code.{code}']}（{message}）"  # the details as the services gave them
     return message

@@ -30,6 +30,7 @@ from graphql_schema.ids import Node, global_id
 from graphql_schema.notices.types import Notice
 from graphql_schema.permissions import sees_complaint_private
 from graphql_schema.staff.types import Department, StaffMember
+from graphql_schema.wording import localize
 from services import clock
 from services.complaints import lifecycle
 from services.complaints.deadlines import NOT_ENFORCED
@@ -120,7 +121,10 @@ class ComplaintEvent:
 @strawberry.type(description="One reason a complaint is urgent (C-3), with what set it and why.")
 class Urgency:
     reason: UrgencyReason = strawberry.field(description="The C-3 reason.")
-    note: str = strawberry.field(description="Why it applies, in words.")
+    note: str = strawberry.field(
+        description="Why it applies, in words: Chinese, or English by `Accept-Language: en`; "
+        "a handler's own words as typed."
+    )
     evidence: strawberry.scalars.JSON = strawberry.field(
         description="Machine-readable evidence, e.g. the complaints and window of a batch."
     )
@@ -130,7 +134,7 @@ class Urgency:
     def from_row(cls, row: UrgencyRow, see: Viewer) -> Urgency:
         return cls(
             reason=UrgencyReason(row.reason),
-            note=see.text(row.note),
+            note=localize(see.text(row.note)),
             evidence=row.evidence,  # type: ignore[arg-type]
             set_at=row.created_at,
         )
@@ -160,7 +164,10 @@ class Deadline:
         "adjusted working weekends (调休) are not yet confirmed: show it as an estimate. It is "
         "counted again, and may move, when an admin confirms the year."
     )
-    note: str = strawberry.field(description="What the limit is, in words.")
+    note: str = strawberry.field(
+        description="What the limit is, in words: Chinese, or English by `Accept-Language: "
+        "en`; a promise as the handler typed it."
+    )
 
     @classmethod
     def from_row(cls, row: DeadlineRow) -> Deadline:
@@ -172,7 +179,7 @@ class Deadline:
             met_at=row.met_at,
             breached_at=row.breached_at,
             provisional=row.provisional,
-            note=row.note,
+            note=localize(row.note),
         )
 
 

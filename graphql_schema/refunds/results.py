@@ -28,6 +28,7 @@ from graphql_schema.refunds.enums import (
 )
 from graphql_schema.refunds.types import Refund
 from graphql_schema.staff.types import StaffMember
+from graphql_schema.wording import localize, localize_all
 from services.refunds.decisions import CustomerFacts as FactsValue
 from services.refunds.decisions import RefundDecision
 from services.refunds.models import Compensation as CompensationRow
@@ -87,7 +88,7 @@ class RefundFilterInput:
 
 async def _reasons(root: Compensation, info: strawberry.Info) -> list[str]:
     """R-10's reasons quote the special decision's text: numbers typed there masked (C-12)."""
-    return [await typed_text(info, root.complaint_pk, r) for r in root.typed_reasons]
+    return [localize(await typed_text(info, root.complaint_pk, r)) for r in root.typed_reasons]
 
 
 @strawberry.type(description="R-10 compensation recorded on a complaint; never a refund.")
@@ -108,7 +109,9 @@ class Compensation(Node):
     period_to: date | None = strawberry.field(description="Waived up to this day, inclusive.")
     invoice_ref: str = strawberry.field(description="The fare's invoice.")
     reasons: list[str] = strawberry.field(
-        resolver=_reasons, description="Why the rules allow it (R-10)."
+        resolver=_reasons,
+        description="Why the rules allow it (R-10), in words: Chinese, or English by "
+        "`Accept-Language: en`.",
     )
     status: CompensationStatus = strawberry.field(
         description="Recorded within the rules, or a special decision and where it is."
@@ -191,7 +194,9 @@ COMPENSATION_TEXTS = ("description", "exposed_problem", "special_reason", "decis
 
 @strawberry.type(description="One R-13 time limit, as a duration from a step.")
 class RefundDeadline:
-    what: str = strawberry.field(description="What must be done.")
+    what: str = strawberry.field(
+        description="What must be done: Chinese, or English by `Accept-Language: en`."
+    )
     amount: int = strawberry.field(description="How many units.")
     unit: DeadlineUnit = strawberry.field(description="Hours, working days or bills.")
     measured_from: DeadlineStart = strawberry.field(description="The step it counts from.")
@@ -248,7 +253,9 @@ class RefundPolicyDecision:
     )
     deadlines: list[RefundDeadline] = strawberry.field(description="R-13 time limits.")
     facts: CustomerFacts = strawberry.field(description="What was known about the customer.")
-    reasons: list[str] = strawberry.field(description="Every rule's reasons, in words.")
+    reasons: list[str] = strawberry.field(
+        description="Every rule's reasons, in words: Chinese, or English by `Accept-Language: en`."
+    )
 
     @classmethod
     def of(cls, decision: RefundDecision) -> RefundPolicyDecision:
@@ -270,10 +277,13 @@ class RefundPolicyDecision:
             goodwill_allowed=decision.goodwill.allowed,
             deadlines=[
                 RefundDeadline(
-                    what=d.what, amount=d.amount, unit=d.unit, measured_from=d.measured_from
+                    what=localize(d.what),
+                    amount=d.amount,
+                    unit=d.unit,
+                    measured_from=d.measured_from,
                 )
                 for d in decision.deadlines.deadlines
             ],
             facts=CustomerFacts.of(decision.facts),
-            reasons=[*decision.reasons, *decision.goodwill.reasons],
+            reasons=localize_all([*decision.reasons, *decision.goodwill.reasons]),
         )

@@ -6,6 +6,7 @@ from datetime import date
 
 import strawberry
 
+from graphql_schema.wording import localize_all
 from services.refunds import policy
 from services.refunds.risk_profiles import Profile
 
@@ -58,7 +59,10 @@ class RiskProfile:
         description="The counts and sums that made the customer special, as of `since`."
     )
     current: RiskFigures = strawberry.field(description="The counts and sums as of today.")
-    reasons: list[str] = strawberry.field(description="Why, citing K-1 and K-2, in words.")
+    reasons: list[str] = strawberry.field(
+        description="Why, citing K-1 and K-2, in words: Chinese, or English by "
+        "`Accept-Language: en`."
+    )
     as_of: date = strawberry.field(description="The operator's date the profile is read for.")
 
     @classmethod
@@ -74,6 +78,6 @@ class RiskProfile:
             triggered_by=list(profile.triggered_by),
             trigger_figures=RiskFigures.of(profile.trigger_figures),
             current=current,
-            reasons=list(profile.reasons),
+            reasons=localize_all(profile.reasons),
             as_of=profile.as_of,
         )

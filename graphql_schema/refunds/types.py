@@ -33,6 +33,7 @@ from graphql_schema.refunds.enums import (
     RefundStatus,
 )
 from graphql_schema.staff.types import StaffMember
+from graphql_schema.wording import localize_all
 from services import clock
 from services.permissions.guard import complaint_facts
 from services.permissions.table import Actor, RefundFacts
@@ -76,7 +77,9 @@ class Refund(Node):
     band: int = strawberry.field(description="R-12 approval band, 0 (refunded directly) to 4.")
     special_customer: bool = strawberry.field(description="Special customer at request (R-9).")
     vip: bool = strawberry.field(description="VIP: verified within 1 working day (R-13).")
-    reasons: list[str] = strawberry.field(description="Every rule's reasons, in words.")
+    reasons: list[str] = strawberry.field(
+        description="Every rule's reasons, in words: Chinese, or English by `Accept-Language: en`."
+    )
     approval_round: int = strawberry.field(description="The current approval round.")
     verified_at: datetime | None = strawberry.field(description="When verification finished.")
     verification: RefundVerification | None = strawberry.field(
@@ -270,7 +273,7 @@ class Refund(Node):
             band=row.band,
             special_customer=row.special_customer,
             vip=row.vip,
-            reasons=list(row.reasons),
+            reasons=localize_all(row.reasons),
             approval_round=row.approval_round,
             verified_at=row.verified_at,
             verification=RefundVerification.of(row),

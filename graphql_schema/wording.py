@@ -1,0 +1,146 @@
+"""Decision reasons and notes, in Chinese by default and in English by `Accept-Language`.
+
+The rules word every reason (R-2 … R-13, K-1 … K-4, R-10) and every system note (C-3 urgency,
+C-7/C-8 deadlines) in English, and that English is what is stored (refunds.reasons,
+compensations.reasons, risk profiles, urgency and deadline notes): the rules' tests, the audit,
+the logs and the partner API read it. Each wording is one entry of the gettext catalog
+`admin_ui/locale/<locale>/LC_MESSAGES/reasons.po` (the console loads it with its own catalogs):
+the English entry is the wording with `{name}` for each value, the Chinese entry what a handler
+reads. So the stored English is the entry's key and its values, and is rendered here at read
+time: rows written before a wording was catalogued read in Chinese too, and nothing stored
+changes language. A value is itself looked up (a phrase of the catalog, a charge category or
+tier of the console's catalog, "English (中文)" read as its Chinese); a value nothing matches
+(a handler's own words) is kept as typed. Names ending `_yuan`, `_day`, `_month`, `_count`
+match only an amount, a date, a month or a whole number; `_name` is a name or code, kept.
+
+The staff API's locale is set per request by graphql_schema.messages.Localized; elsewhere
+(the partner API, the console's own calls) `localize` returns the text as stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from graphql_schema import messages
+
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "admin_ui" / "locale"
+_FOLDER = {"zh-CN": "zh_CN", "en": "en"}
+
+
+def _catalog(where: str, name: str) -> dict[str, str]:
+    with (LOCALE_DIR / _FOLDER[where] / "LC_MESSAGES" / name).open("rb") as po:
+        return {str(m.id): str(m.string) for m in read_po(po) if m.id and m.string}
+
+
+CATALOGS: dict[str, dict[str, str]] = {where: _catalog(where, "reasons.po") for where in _FOLDER}
+# the console's words for values (charge_category.duplicate_record → 重复话单, tier.* …)
+_CONSOLE = _catalog("zh-CN", "messages.po")
+_LOOKUPS = {"category": "charge_category.", "tier": "tier."}
+_SHAPES = {
+    "yuan": r"-?\d+\.\d{2} yuan",
+    "day": r"\d{4}-\d{2}-\d{2}",
+    "month": r"\d{4}-\d{2}",
+    "count": r"-?\d+",
+}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_GLOSSED = re.compile(r"[^()]+ \(([^()]*[\u4e00-\u9fff][^()]*)\)")  # "store manager (厅经理)"
+_ENGLISH = re.compile(r"[A-Za-z]{3,}")
+# lists the rules join: each part looked up, joined the Chinese way
+_LISTS = (("; ", "；"), (" and ", "，且"))
+
+
+def _shape(name: str) -> str:
+    return _SHAPES.get(name.rpartition("_")[2], r".+?")
+
+
+def _pattern(english: str) -> re.Pattern[str]:
+    parts = _PLACEHOLDER.split(english)
+    names = parts[1::2]
+    assert len(names) == len(set(names)), f"a value named twice in {english!r}"
+    regex = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>{_shape(part)})"
+        for i, part in enumerate(parts)
+    )
+    return re.compile(regex, re.S)
+
+
+# every wording, the most specific (most fixed text) first
+PATTERNS: list[tuple[str, re.Pattern[str]]] = sorted(
+    ((key, _pattern(text)) for key, text in CATALOGS["en"].items()),
+    key=lambda item: -len(_PLACEHOLDER.sub("", CATALOGS["en"][item[0]])),
+)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    complete: bool  # every part was a catalogued wording, or had no English in it
+
+
+def _value(name: str, value: str) -> Rendered:
+    suffix = name.rpartition("_")[2]
+    if suffix == "yuan":
+        return Rendered(value.replace(" yuan", " 元"), True)
+    if suffix in _SHAPES:
+        return Rendered(value, True)
+    if suffix == "name":  # a code or a username: kept, or a phrase of the catalog
+        return Rendered(render(value).text, True)
+    prefix = _LOOKUPS.get(name)
+    if prefix is not None:
+        word = _CONSOLE.get(prefix + value.replace(" ", "_").replace("-", "_"))
+        if word is not None:
+            return Rendered(word, True)
+    return render(value)
+
+
+def _fill(template: str, values: dict[str, Rendered]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)].text, template)
+
+
+@lru_cache(maxsize=8192)
+def render(text: str) -> Rendered:
+    """`text` (a stored English wording) in Chinese, and whether every part of it was known.
+    A wording whose values are not all known gives way to a reading that knows them all (two
+    wordings joined by "; " also match one wording whose free value spans the join)."""
+    zh = CATALOGS["zh-CN"]
+    partial: Rendered | None = None
+    for key, pattern in PATTERNS:
+        found = pattern.fullmatch(text)
+        if found is None:
+            continue
+        values = {name: _value(name, v) for name, v in found.groupdict().items()}
+        rendered = Rendered(_fill(zh[key], values), all(v.complete for v in values.values()))
+        if rendered.complete:
+            return rendered
+        partial = partial or rendered
+    glossed = _GLOSSED.fullmatch(text)
+    if glossed:
+        return Rendered(glossed.group(1), True)
+    for english, chinese in _LISTS:
+        if english in text:
+            parts = [render(part) for part in text.split(english)]
+            if all(part.complete for part in parts):
+                return Rendered(chinese.join(part.text for part in parts), True)
+    return partial or Rendered(text, _ENGLISH.search(text) is None)
+
+
+def localize(text: str, where: str | None = None) -> str:
+    """A stored reason or note for this request's reader: Chinese unless English is asked for;
+    a handler's own words stay as typed."""
+    where = where or messages.locale.get()
+    if where == "en" or not text:
+        return text
+    return render(text).text
+
+
+def localize_all(texts: list[str] | tuple[str, ...], where: str | None = None) -> list[str]:
+    return [localize(text, where) for text in texts]
+
+
+def message_ids(where: str) -> set[str]:
+    return set(CATALOGS[where])
