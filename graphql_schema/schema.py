@@ -13,7 +13,6 @@ from strawberry.extensions import (
     MaskErrors,
     MaxTokensLimiter,
     ParserCache,
-    ValidationCache,
 )
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
@@ -37,6 +36,7 @@ from graphql_schema.messages import Localized
 from graphql_schema.node import NodeQueries
 from graphql_schema.refunds.mutations import RefundMutations
 from graphql_schema.refunds.queries import RefundQueries
+from graphql_schema.shape import BoundedValidation
 from graphql_schema.staff.directory import DirectoryQueries
 from graphql_schema.staff.resolvers import StaffMutations, StaffQueries
 from graphql_schema.validation import limit_inputs
@@ -101,7 +101,11 @@ def extensions(config: Settings) -> list[Callable[[], SchemaExtension]]:
     chosen: list[Callable[[], SchemaExtension]] = [
         Localized,  # first: it words the errors the others raise (Chinese unless asked)
         lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        lambda: BoundedValidation(  # documents that are slow to validate refused first
+            max_fields=config.graphql_max_fields,
+            max_repeated=config.graphql_max_repeated_fields,
+            maxsize=512,
+        ),
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=config.graphql_max_tokens),
         lambda: QueryCostLimiter(

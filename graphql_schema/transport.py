@@ -25,7 +25,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.parse_content_type import parse_content_type
 
 from graphql_schema.limits import TIMEOUT, UNAVAILABLE, timeout_message, unavailable_message
-from services import db
+from services import db, validation
 from services.config import Settings, settings
 
 log = logging.getLogger("tousu.http")
@@ -108,6 +108,36 @@ def check_operation(body: bytes) -> None:
             raise bad_request(f"`{name}` must be a {kind.__name__} or null.")
     if not isinstance(data.get("query"), str):
         raise bad_request("No GraphQL query found in the body (`query`).")
+    if (found := _overlong_list(data.get("variables"))) is not None:
+        path, length = found
+        raise bad_request(
+            f"`{path}` is a list of {length} items; no input takes more than "
+            f"{validation.MAX_ITEMS} (列表过长)."
+        )
+
+
+_CONTAINERS = (list, dict)
+
+
+def _overlong_list(variables: object) -> tuple[str, int] | None:
+    """The first list in the variables longer than any input takes, with its path.
+
+    GraphQL coerces a variable's list item by item before any limit is checked: a 1 MB body
+    of `[1,1,…]` kept the event loop busy for 3 s. Walked without recursion (JSON may nest
+    as deep as the parser allows)."""
+    pending: list[tuple[str, object]] = [("variables", variables)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, list):
+            if len(value) > validation.MAX_ITEMS:
+                return path, len(value)
+            inner = ((f"{path}[{i}]", item) for i, item in enumerate(value))
+        elif isinstance(value, dict):
+            inner = ((f"{path}.{key}", item) for key, item in value.items())
+        else:
+            continue
+        pending.extend((at, item) for at, item in inner if isinstance(item, _CONTAINERS))
+    return None
 
 
 def replay(body: bytes, receive: Receive) -> Receive:

@@ -26,6 +26,8 @@ class Settings:
     graphql_max_aliases: int
     graphql_max_cost: int  # fields a document may ask for, lists counted `first` times
     graphql_cost_list_size: int  # the length assumed for a list field without `first`
+    graphql_max_fields: int  # fields once fragments are written out (graphql_schema/shape.py)
+    graphql_max_repeated_fields: int  # pairs of same-named fields in one selection
     graphql_max_body_bytes: int
     graphql_max_response_bytes: int
     graphql_deadline_seconds: float  # a whole request, context to response
@@ -116,6 +118,8 @@ def load() -> Settings:
         graphql_max_aliases=_config("GRAPHQL_MAX_ALIASES", cast=int, default=15),
         graphql_max_cost=_config("GRAPHQL_MAX_COST", cast=int, default=20_000),
         graphql_cost_list_size=_config("GRAPHQL_COST_LIST_SIZE", cast=int, default=10),
+        graphql_max_fields=_config("GRAPHQL_MAX_FIELDS", cast=int, default=2000),
+        graphql_max_repeated_fields=_config("GRAPHQL_MAX_REPEATED_FIELDS", cast=int, default=200),
         graphql_max_body_bytes=_config("GRAPHQL_MAX_BODY_BYTES", cast=int, default=1 << 20),
         graphql_max_response_bytes=_config("GRAPHQL_MAX_RESPONSE_BYTES", cast=int, default=5 << 20),
         graphql_deadline_seconds=_config("GRAPHQL_DEADLINE_SECONDS", cast=float, default=10),
