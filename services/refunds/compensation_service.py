@@ -13,6 +13,7 @@ sum, the customer for its invoices (a partial unique index is the last line of d
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
@@ -219,8 +220,9 @@ def _require_shape(given: CompensationInput) -> str:
 
 
 def normalise_invoice(ref: str) -> str:
-    """One invoice, however it is typed: no spaces, upper case."""
-    return "".join(ref.split()).upper()
+    """One invoice, however it is typed: full-width letters and digits (a Chinese input
+    method's) as the plain ones (NFKC), no spaces, upper case; migration 0022 does the same."""
+    return "".join(unicodedata.normalize("NFKC", ref).split()).upper()
 
 
 async def _require_new_invoice(customer_id: int, invoice: str) -> None:

@@ -4,6 +4,7 @@ an invoice, fee waivers; recorded on the complaint and never in place of a due r
 from __future__ import annotations
 
 import asyncio
+import importlib
 from datetime import UTC, date, datetime
 
 import pytest
@@ -231,6 +232,69 @@ async def test_r10_one_travel_invoice_is_credited_once_per_customer():
         "amount_fen", flat=True
     )
     assert credits == [5000]
+
+
+async def test_r10_an_invoice_typed_in_full_width_is_the_same_invoice():
+    handler = await f.staff(Role.HANDLER)
+    complaint = await escalated_liable_complaint(handler)
+    await record_compensation(actor=handler, complaint_id=complaint.id, given=fare("INV-0001"))
+
+    with pytest.raises(Conflict) as again:  # typed with a Chinese input method's full width
+        await record_compensation(
+            actor=handler, complaint_id=complaint.id, given=fare("ｉｎｖ－０００１\u3000")
+        )
+
+    assert again.value.field == "invoiceRef"
+    assert await LedgerEntry.filter(kind=LedgerKind.TRAVEL_FARE).count() == 1
+
+
+async def test_r10_the_migrations_invoice_normalisation_is_the_services():
+    """Migration 0022 normalises stored invoices in SQL as the service does in Python."""
+    from tortoise import connections
+
+    from services.refunds.compensation_service import normalise_invoice
+
+    spelled = ["inv-0001", " ＩＮＶ－０００１ ", "发票　No. 12 34", "Ａ１\tb"]
+    db = connections.get("default")
+    sql = importlib.import_module("services.migrations.0022_issue12").NORMALISED
+    found = [
+        (
+            await db.execute_query_dict(
+                f"SELECT {sql} AS n FROM (SELECT $1::text AS invoice_ref) x", [v]
+            )
+        )[0]["n"]
+        for v in spelled
+    ]
+
+    assert found == [normalise_invoice(v) for v in spelled]
+    assert found[:2] == ["INV-0001", "INV-0001"]
+
+
+async def test_r10_migration_0022_normalises_stored_invoices_and_marks_a_repeat():
+    """Stored before 0022: one invoice claimed twice, once typed in full width."""
+    from tortoise import connections
+
+    handler = await f.staff(Role.HANDLER)
+    complaint = await escalated_liable_complaint(handler)
+    rows = [
+        await Compensation.create(
+            complaint=complaint,
+            customer_id=complaint.customer_id,
+            kind=CompensationKind.TRAVEL_FARE,
+            value_fen=5000,
+            description="往返车费",
+            invoice_ref=invoice,
+            recorded_by=handler,
+        )
+        for invoice in ("ｉｎｖ－０００１", "INV-0001", "inv 0002")
+    ]
+    migration = importlib.import_module("services.migrations.0022_issue12").Migration
+
+    for statement in migration.operations[0].sql:
+        await connections.get("default").execute_query(statement)
+
+    stored = [(await Compensation.get(id=row.id)).invoice_ref for row in rows]
+    assert stored == ["INV-0001", f"INV-0001 DUP#{rows[1].id}", "INV0002"]
 
 
 async def test_r10_another_customers_invoice_of_the_same_number_is_credited():
