@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -529,3 +529,66 @@ async def test_c12_a_number_that_is_no_customers_is_accepted_and_refused_as_any(
     assert refused[0] == refused[1]
     assert refused[0]["dispute"]["status"] == "REFUSED" and refused[0]["closed"]
     assert refused[0]["events"][0] == ("dispute.status_changed", "OPEN", "REFUSED")
+
+
+def elapsed(dispute: dict[str, Any]) -> dict[str, float | None]:
+    """The dispute's moments as times since its submission: what its timing tells."""
+    start = datetime.fromisoformat(dispute["createdAt"])
+    return {
+        name: (datetime.fromisoformat(dispute[name]) - start).total_seconds()
+        if dispute[name]
+        else None
+        for name in ("updatedAt", "refundedAt", "closedAt")
+    }
+
+
+async def test_c12_r9_a_special_customers_verification_inside_moves_nothing_the_partner_sees(
+    api,
+):
+    """Side by side, a plain and a special customer's disputes: the special one's refund is
+    verified first inside (R-9) a day later; the partner's answers, states, moments and
+    webhook events of the two stay the same."""
+    from services import clock as domain_clock
+    from services.complaints.models import Complaint
+    from services.refunds import changes
+    from services.refunds.models import RiskProfile
+    from services.refunds.policy import Liability
+    from services.staff.models import Role
+
+    key = await f.partner_key(await f.partner(monternet=True))
+    plain, special = await f.customer("13800001234"), await f.customer("13811111234")
+    today = clock.local_date(clock.now())
+    await RiskProfile.create(
+        customer=special,
+        special=True,
+        since=today,
+        leaves_on=today + timedelta(days=90),
+        computed_on=today,
+    )
+    a = await submit(api, key, plain.msisdn, idem="a")
+    b = await submit(api, key, special.msisdn, idem="b")
+    inside = await PartnerDispute.get(public_id=b["dispute"]["id"]).select_related("refund")
+    handler = await f.staff(Role.HANDLER)
+    await Complaint.filter(id=inside.complaint_id).update(owner_id=handler.id)
+    domain_clock.freeze(domain_clock.now() + timedelta(days=1))
+
+    await changes.verify_refund(
+        actor=handler,
+        refund_id=inside.refund_id,
+        outcome=changes.Verification(
+            cause="SP 无订购记录", measures="", refund_due=True, liability=Liability.COMPANY_LIABLE
+        ),
+    )
+    reads = [(await api.data(FULL, {"id": d["dispute"]["id"]}, key=key))["dispute"] for d in (a, b)]
+
+    assert (await PartnerDispute.get(id=inside.id).select_related("refund")).refund.verified_at
+    assert await seen(api, key, a["dispute"]["id"]) == await seen(api, key, b["dispute"]["id"])
+    assert (
+        elapsed(reads[0])
+        == elapsed(reads[1])
+        == {
+            "updatedAt": 0.0,
+            "refundedAt": None,
+            "closedAt": None,
+        }
+    )
