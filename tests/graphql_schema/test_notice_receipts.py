@@ -19,6 +19,7 @@ from services.notices.gateways.http import HttpGateway
 from services.notices.models import Notice, Receipt
 from services.notices.templates import TemplateKind
 from tests import factories as f
+from tests.graphql_schema.test_edge_limits import Body, send_raw
 from tests.services.notices.sms_server import ACCOUNT, SECRET, SmsServer
 
 RECEIPT_SECRET = "receipt-callback-secret"
@@ -148,3 +149,17 @@ async def test_r14_receipt_callbacks_are_off_without_a_secret(redis):
         payload = body(DELIVERED)
         answer = await client.post(PATH, content=payload, headers=signed(payload))
     assert answer.status_code == 404
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+async def test_i11_a_100mb_receipt_body_is_refused_without_being_read_whole(redis, declared):
+    endpoint = ReceiptCallback(secret=RECEIPT_SECRET)
+    upload = Body(100 * 1024 * 1024)
+    headers = [(b"content-length", str(upload.size).encode())] if declared else []
+
+    status, payload = await send_raw(Starlette(routes=[route(endpoint)]), PATH, upload, headers)
+    await endpoint.close()
+
+    assert status == 413
+    assert payload["error"]["code"] == "TOO_LARGE"
+    assert upload.pulled <= callbacks.MAX_BODY_BYTES + 65536
