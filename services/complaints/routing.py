@@ -44,15 +44,15 @@ class Investigator:
     username: str
 
 
-# the department's active handlers with the unresolved complaints each investigates, least
-# loaded first (the lowest id on a tie): one statement
+# the department's active handlers, least loaded first (fewest unresolved complaints they
+# investigate; the lowest id on a tie), in one statement; the load counts the open rows of
+# complaint_departments by the partial index of migration 0023, not the department's history
 _LEAST_LOADED_SQL = """
 SELECT s.id, s.username
   FROM staff s
  WHERE s.department_id = $1 AND s.is_active AND jsonb_exists_any(s.roles, $2::text[])
  ORDER BY (SELECT count(*) FROM complaint_departments d
-             JOIN complaints c ON c.id = d.complaint_id
-            WHERE d.investigator_id = s.id AND c.status = ANY($3::text[])), s.id
+            WHERE d.investigator_id = s.id AND d.complaint_open), s.id
  LIMIT 1
 """
 
@@ -60,8 +60,7 @@ SELECT s.id, s.username
 async def investigator_for(department_id: int) -> Investigator | None:
     """The department's least-loaded active handler, or None (its queue)."""
     rows = await get_connection("default").execute_query_dict(
-        _LEAST_LOADED_SQL,
-        [department_id, sorted(r.value for r in HANDLING_ROLES), [s.value for s in UNRESOLVED]],
+        _LEAST_LOADED_SQL, [department_id, sorted(r.value for r in HANDLING_ROLES)]
     )
     return Investigator(rows[0]["id"], rows[0]["username"]) if rows else None
 
