@@ -55,8 +55,15 @@ class AnalysisQueries:
         "Retired entries only with `includeRetired`.",
         permission_classes=[IsAuthenticated],
     )
-    async def root_causes(self, include_retired: bool = False) -> list[RootCause]:
-        rows = await taxonomy.taxonomy(include_retired=include_retired)
+    async def root_causes(
+        self, info: strawberry.Info, include_retired: bool = False
+    ) -> list[RootCause]:
+        try:
+            rows = await taxonomy.read_root_causes(
+                actor=info.context.staff, include_retired=include_retired
+            )
+        except DomainError as exc:
+            raise refused(exc) from None
         codes = {
             d.id: d.code
             for d in await Department.filter(

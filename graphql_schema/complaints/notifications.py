@@ -8,6 +8,7 @@ import strawberry
 
 from graphql_schema.ids import Node, global_id
 from graphql_schema.permissions import IsAuthenticated
+from services.complaints import inbox
 from services.complaints.models import Notification as NotificationRow
 
 
@@ -45,8 +46,7 @@ class NotificationQueries:
     async def my_notifications(
         self, info: strawberry.Info, unread_only: bool = False, first: int = 50
     ) -> list[StaffNotification]:
-        rows = NotificationRow.filter(recipient_id=info.context.staff.id)
-        if unread_only:
-            rows = rows.filter(read_at__isnull=True)
-        found = await rows.order_by("-id").limit(max(1, min(first, 100)))
+        found = await inbox.my_notifications(
+            actor=info.context.staff, unread_only=unread_only, first=first
+        )
         return [StaffNotification.from_row(r) for r in found]

@@ -59,6 +59,12 @@ async def ensure_defaults() -> None:
     )
 
 
+@guarded(UseCase.READ_ROOT_CAUSES)
+async def read_root_causes(*, actor: Staff, include_retired: bool = False) -> list[RootCause]:
+    """The taxonomy as a resolution may name it (C-11), for any member of staff."""
+    return await taxonomy(include_retired=include_retired)
+
+
 async def taxonomy(*, include_retired: bool = False) -> list[RootCause]:
     if not await RootCause.exists():
         await ensure_defaults()

@@ -1,4 +1,5 @@
-"""A member of staff's own notifications (C-5 escalations, C-7 breaches): marking them read."""
+"""A member of staff's own notifications (C-5 escalations, C-7 breaches): reading them,
+marking them read."""
 
 from __future__ import annotations
 
@@ -9,6 +10,19 @@ from services.complaints.models import Notification
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
 from services.staff.models import Staff
+
+MAX_NOTIFICATIONS = 100
+
+
+@guarded(UseCase.READ_NOTIFICATIONS)
+async def my_notifications(
+    *, actor: Staff, unread_only: bool = False, first: int = 50
+) -> list[Notification]:
+    """The actor's own notifications, newest first (1 to 100 of them)."""
+    mine = Notification.filter(recipient_id=actor.id)
+    if unread_only:
+        mine = mine.filter(read_at__isnull=True)
+    return await mine.order_by("-id").limit(max(1, min(first, MAX_NOTIFICATIONS)))
 
 
 @guarded(UseCase.MARK_NOTIFICATIONS_READ)

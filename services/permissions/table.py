@@ -72,6 +72,7 @@ class UseCase(StrEnum):
     READ_CUSTOMER = "read_customer"
     # staff: the directory a front end picks from ("assign to"), one's own notifications
     LIST_STAFF = "list_staff"
+    READ_NOTIFICATIONS = "read_notifications"
     MARK_NOTIFICATIONS_READ = "mark_notifications_read"
     READ_RISK_PROFILE = "read_risk_profile"
     # refunds (R-1 … R-14)
@@ -103,6 +104,7 @@ class UseCase(StrEnum):
     RECORD_VERDICT = "record_verdict"
     # monthly analysis and rectification (C-11, A-3)
     READ_ANALYSIS = "read_analysis"
+    READ_ROOT_CAUSES = "read_root_causes"
     SAVE_ROOT_CAUSE = "save_root_cause"
     FLAG_PROBLEM = "flag_problem"
     PLAN_RECTIFICATION = "plan_rectification"
@@ -184,6 +186,9 @@ TABLE: dict[UseCase, Entry] = {
     U.LIST_COMPLAINTS: _STAFF,
     U.READ_CUSTOMER: _STAFF,
     U.LIST_STAFF: _STAFF,
+    U.READ_NOTIFICATIONS: Entry(
+        Subject.NONE, "staff (not a partner account), their own notifications", staff_member
+    ),
     U.MARK_NOTIFICATIONS_READ: Entry(
         Subject.NONE, "staff (not a partner account), their own notifications", staff_member
     ),
@@ -227,6 +232,9 @@ TABLE: dict[UseCase, Entry] = {
     U.RECORD_VERDICT: _AUDITOR,
     U.READ_ANALYSIS: Entry(
         Subject.NONE, "a lead or manager, an auditor or an admin", reads_analysis
+    ),
+    U.READ_ROOT_CAUSES: Entry(
+        Subject.NONE, "staff (not a partner account): what a resolution may name", staff_member
     ),
     U.SAVE_ROOT_CAUSE: _ADMIN,
     U.FLAG_PROBLEM: _AUDITOR,

@@ -177,6 +177,7 @@ CALLS: dict[str, Args] = {
     "services.complaints.reads.read_customer": lambda w: {"msisdn": w.customer.msisdn},
     "services.complaints.reads.read_customer_by_id": lambda w: {"customer_id": w.customer.id},
     "services.complaints.inbox.mark_notifications_read": lambda w: {},
+    "services.complaints.inbox.my_notifications": lambda w: {},
     "services.staff.directory.list_staff": lambda w: {"criteria": StaffFilter()},
     "services.staff.directory.list_departments": lambda w: {},
     "services.refunds.service.create_refund": on_complaint(
@@ -292,6 +293,7 @@ CALLS: dict[str, Args] = {
         "reason": "",
     },
     "services.analysis.kpis.monthly_analysis": lambda w: {"month": date(2026, 3, 1)},
+    "services.analysis.taxonomy.read_root_causes": lambda w: {},
     "services.analysis.taxonomy.save_root_cause": lambda w: {
         "code": "other",
         "name": "",
@@ -328,6 +330,7 @@ EXPECTED: dict[UseCase, set[str]] = {
     UseCase.LIST_COMPLAINTS: STAFF,
     UseCase.READ_CUSTOMER: STAFF,
     UseCase.LIST_STAFF: STAFF,
+    UseCase.READ_NOTIFICATIONS: STAFF,
     UseCase.MARK_NOTIFICATIONS_READ: STAFF,
     UseCase.READ_RISK_PROFILE: OWNER_OR_LEAD | {"first_handler", "auditor", "admin"},
     UseCase.CREATE_REFUND: OWNER_OR_LEAD,  # the partner account only for a dispute it took
@@ -348,6 +351,7 @@ EXPECTED: dict[UseCase, set[str]] = {
     UseCase.RECORD_VERDICT: {"auditor"},
     UseCase.READ_CONSOLE: {"auditor", "admin"},
     UseCase.READ_ANALYSIS: {"lead", "approver", "auditor", "admin"},  # C-11
+    UseCase.READ_ROOT_CAUSES: STAFF,
     UseCase.SAVE_ROOT_CAUSE: {"admin"},
     UseCase.FLAG_PROBLEM: {"auditor"},  # A-3
     UseCase.PLAN_RECTIFICATION: {"lead", "approver", "auditor"},
