@@ -479,10 +479,10 @@ async def seen(api: PartnerClient, key: str, dispute_id: str) -> dict[str, Any]:
     }
 
 
-async def test_c12_r9_a_special_customers_dispute_answers_as_anyones(api):
+async def plain_and_special() -> tuple[Any, Any]:
+    """Two customers of the partner's service; the second is on the special list (K-1)."""
     from services.refunds.models import RiskProfile
 
-    key = await f.partner_key(await f.partner(monternet=True))
     plain, special = await f.customer("13800001234"), await f.customer("13811111234")
     today = clock.local_date(clock.now())
     await RiskProfile.create(
@@ -492,6 +492,12 @@ async def test_c12_r9_a_special_customers_dispute_answers_as_anyones(api):
         leaves_on=today + timedelta(days=90),
         computed_on=today,
     )
+    return plain, special
+
+
+async def test_c12_r9_a_special_customers_dispute_answers_as_anyones(api):
+    key = await f.partner_key(await f.partner(monternet=True))
+    plain, special = await plain_and_special()
 
     a = await submit(api, key, plain.msisdn, idem="a")
     b = await submit(api, key, special.msisdn, idem="b")
@@ -551,20 +557,11 @@ async def test_c12_r9_a_special_customers_verification_inside_moves_nothing_the_
     from services import clock as domain_clock
     from services.complaints.models import Complaint
     from services.refunds import changes
-    from services.refunds.models import RiskProfile
     from services.refunds.policy import Liability
     from services.staff.models import Role
 
     key = await f.partner_key(await f.partner(monternet=True))
-    plain, special = await f.customer("13800001234"), await f.customer("13811111234")
-    today = clock.local_date(clock.now())
-    await RiskProfile.create(
-        customer=special,
-        special=True,
-        since=today,
-        leaves_on=today + timedelta(days=90),
-        computed_on=today,
-    )
+    plain, special = await plain_and_special()
     a = await submit(api, key, plain.msisdn, idem="a")
     b = await submit(api, key, special.msisdn, idem="b")
     inside = await PartnerDispute.get(public_id=b["dispute"]["id"]).select_related("refund")
