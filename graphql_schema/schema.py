@@ -128,6 +128,10 @@ class Schema(strawberry.Schema):
         for error in errors:
             if error.original_error is not None and db.is_outage(error.original_error):
                 log.warning("database unavailable at %s", ".".join(map(str, error.path or [])))
+            elif error.original_error is not None and db.is_statement_timeout(
+                error.original_error
+            ):  # answered as a typed TIMEOUT (limits.DatabaseFaults): slow, not a bug
+                log.warning("statement timeout at %s", ".".join(map(str, error.path or [])))
             elif should_mask(error):
                 log.error(
                     "unexpected error at %s",

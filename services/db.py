@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -112,6 +113,8 @@ async def init(database_url: str | None = None, *, statement_timeout_ms: int | N
 
 _OUTAGES = (
     ConnectionError,  # refused, reset: the server is down or unreachable
+    socket.gaierror,  # its host name does not resolve (a container being replaced)
+    TimeoutError,  # connecting took longer than asyncpg's timeout
     DBConnectionError,
     asyncpg.PostgresConnectionError,  # the connection died under a query
     asyncpg.CannotConnectNowError,  # starting up or shutting down
@@ -133,7 +136,16 @@ def _causes(exc: BaseException | None) -> Iterator[BaseException]:
 
 def is_outage(exc: BaseException) -> bool:
     """The database could not be reached or went away: worth a retry later, not a bug."""
-    return any(isinstance(e, _OUTAGES) for e in _causes(exc))
+    return any(isinstance(e, _OUTAGES) or _gone(e) for e in _causes(exc))
+
+
+def _gone(exc: BaseException) -> bool:
+    """Outages that have no class of their own: a call on a connection that died under it
+    (asyncpg's InterfaceError "connection is closed"), and every address of the server
+    failing at once (asyncio's plain OSError "Multiple exceptions: …")."""
+    if isinstance(exc, asyncpg.InterfaceError):
+        return "connection is closed" in str(exc) or "connection was closed" in str(exc)
+    return type(exc) is OSError and str(exc).startswith("Multiple exceptions:")
 
 
 def is_statement_timeout(exc: BaseException) -> bool:
