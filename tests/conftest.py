@@ -81,10 +81,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 async def database() -> AsyncIterator[None]:
     from tortoise import Tortoise
 
-    from services import db, runtime
+    from services import db, migration_state, runtime
     from services.calendar.seed import seed_years
 
-    await db.migrate()
+    with migration_state.ddl_only():  # as `make run` migrates (test_migration_state.py)
+        await db.migrate()
     await runtime.start()
     await seed_years()
     yield

@@ -1,5 +1,6 @@
-"""`make run`'s migrate skips the query machinery of the migration state's models
-(services.migration_state): the schema it builds is the one the library's own run builds."""
+"""`make run`'s migrate (and the test session's) skips the query machinery of the migration
+state's models (services.migration_state): the schema it builds is the one the library's own
+run builds."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 
 import asyncpg
 import tortoise.models
+from tortoise.migrations.schema_generator.state import ModelState
 from tortoise.migrations.schema_generator.state_apps import StateApps
 
 from services import migration_state
@@ -36,29 +38,29 @@ async def schema_of(url: str) -> dict[str, list[tuple[object, ...]]]:
 
 
 def test_ddl_only_puts_the_library_back_and_no_migration_runs_python():
-    build, filters = StateApps._build_initial_querysets, tortoise.models.get_filters_for_field
+    saved = (ModelState.render, StateApps._init_relations, StateApps._build_initial_querysets)
+    filters = tortoise.models.get_filters_for_field
     with migration_state.ddl_only():
-        assert tortoise.models.get_filters_for_field is not filters
-    assert StateApps._build_initial_querysets is build
-    assert tortoise.models.get_filters_for_field is filters
+        assert StateApps._build_initial_querysets is not saved[2]
+        assert tortoise.models.get_filters_for_field is filters  # only while a state renders
+    assert (ModelState.render, StateApps._init_relations, StateApps._build_initial_querysets) == (
+        saved
+    )
     assert migration_state.runs_python() is False
 
 
 async def test_a_fresh_migrate_without_the_state_queries_builds_the_same_schema():
-    """The session's database was migrated by the library's own run (tests/conftest.py);
-    a fresh one is migrated the way `make run` does, in its own process."""
+    """The session's database was migrated the way `make run` does (tests/conftest.py);
+    a fresh one is migrated by the library's own run, in its own process."""
     main_url = os.environ["DATABASE_URL"]
-    admin_url, fresh = main_url.rsplit("/", 1)[0] + "/postgres", "tousu_ddl_only"
+    admin_url, fresh = main_url.rsplit("/", 1)[0] + "/postgres", "tousu_library_migrate"
     admin = await asyncpg.connect(admin_url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{fresh}"')
         fresh_url = main_url.rsplit("/", 1)[0] + f"/{fresh}"
         script = (
-            "import asyncio\n"
-            "from services import db, migration_state\n"
-            "with migration_state.ddl_only():\n"
-            f"    asyncio.run(db.migrate({fresh_url!r}))\n"
+            f"import asyncio\nfrom services import db\nasyncio.run(db.migrate({fresh_url!r}))\n"
         )
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-c", script, cwd=ROOT, env={**os.environ, "DATABASE_URL": fresh_url}
