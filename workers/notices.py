@@ -5,8 +5,10 @@ this run sends anything. The relay runs every NOTICE_RELAY_SECONDS: whatever is 
 no worker gets a job again (one job id per notice and attempt, so a job still queued is not
 queued twice), which covers a flushed Redis, a killed worker and a lost `kick`. A notice due for
 longer than a lease whose job arq lists as in progress gets a fresh job: a worker killed after
-taking a job leaves it "in progress" for job_timeout, which must not delay the customer. A job
-that is merely waiting in the queue (a backlog) is left alone, so a backlog is queued once.
+taking a job leaves it "in progress" for job_timeout, which must not delay the customer. So does
+a notice whose job arq ended unrun ("expired": its payload vanished under the worker), which arq
+would otherwise refuse to queue again for an hour. A job that is merely waiting in the queue (a
+backlog) is left alone, so a backlog is queued once.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from arq.connections import ArqRedis
-from arq.constants import in_progress_key_prefix, job_key_prefix
+from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
 
 from services import clock
 from services.config import settings
@@ -84,18 +86,27 @@ async def relay_notices(ctx: dict[str, Any]) -> int:
             for job_id in job_ids:
                 pipe.exists(job_key_prefix + job_id)
                 pipe.exists(in_progress_key_prefix + job_id)
+                pipe.exists(result_key_prefix + job_id)
             found = await pipe.execute()
-        for (notice_id, attempts, due_at), known, taken in zip(
-            page, found[0::2], found[1::2], strict=True
+        for (notice_id, attempts, due_at), known, taken, ended in zip(
+            page, found[0::3], found[1::3], found[2::3], strict=True
         ):
             key = outbox.job_key(notice_id, attempts)
+            fresh = f"{key}:r{int(at.timestamp() // stale_after.total_seconds())}"
             if known:
                 if not taken or at - due_at < stale_after:
                     continue
                 # taken by a worker, due for longer than a lease, and nobody holds the notice:
                 # that worker died (arq keeps its job "in progress" for job_timeout); one
                 # fresh job per lease period, the database claim keeps sends single
-                key = f"{key}:r{int(at.timestamp() // stale_after.total_seconds())}"
+                key = fresh
+            elif ended:
+                # arq ended this job without running it: its payload was gone when a worker
+                # took it (Redis flushed or failed over under the worker: "job … expired"),
+                # and it keeps that outcome for an hour, refusing the same job id meanwhile
+                # (the chaos test's notices stuck PENDING with 0 attempts); the notice is
+                # still due and held by nobody, so it gets a fresh job
+                key = fresh
             await scheduler.schedule(
                 outbox.DELIVER_NOTICE_JOB, key=key, run_at=due_at, notice_id=notice_id
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from arq.constants import job_key_prefix, result_key_prefix
 from arq.worker import Worker
 
 from services import scheduling
@@ -247,3 +248,26 @@ async def test_jobs_a_killed_worker_left_in_progress_do_not_stall_the_queue(redi
 
     assert len(others) == 40
     assert await Notice.filter(id__in=others, status=NoticeStatus.SENT).count() == 40
+
+
+async def test_r14_a_notice_whose_job_arq_ended_unrun_is_queued_again_at_once(redis, wall_clock):
+    """The chaos test's notices stuck PENDING with 0 attempts (seed 3441623391): Redis flushed
+    between a worker's read of the queue and of the job's payload. arq ends such a job as
+    "expired" and keeps that outcome for an hour (the worker's keep_result), refusing the same
+    job id meanwhile, so the relay's job for the notice was refused every second."""
+    [notice] = await written()
+    queue = await ArqScheduler.connect(settings.redis_url)
+    try:
+        assert await jobs.relay_notices({"redis": queue.pool}) == 1
+        [job_id] = [j.decode() for j in await redis.zrange("arq:queue", 0, -1)]
+        await redis.delete(job_key_prefix + job_id)  # the payload gone, the queue entry kept
+        await run_worker(OutboxGateway())  # arq: "job … expired"
+        left = (await Notice.get(id=notice.id)).status
+        remembered = await redis.exists(result_key_prefix + job_id)
+        again = await jobs.relay_notices({"redis": queue.pool})
+    finally:
+        await queue.close()
+    await run_worker(OutboxGateway())
+
+    assert (left, remembered, again) == (NoticeStatus.PENDING, 1, 1)
+    assert (await Notice.get(id=notice.id)).status == NoticeStatus.SENT
