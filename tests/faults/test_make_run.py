@@ -22,6 +22,8 @@ import pytest
 from tests.faults.stack import ROOT, Stack, WriteLoad, alive
 
 DUE_NOTICES = 20
+WRITES_BEFORE_KILL = 200  # acknowledged before PostgreSQL is killed (the issue lost 3 of 669)
+BACKLOG = 2000  # notices due over the last two days, as after a two-day outage
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +81,9 @@ async def test_kill_9_postgresql_under_write_load_loses_no_acknowledged_complain
     load = WriteLoad(stack)
     await load.start()
     try:
-        await until(lambda: len(load.acknowledged) >= 20, 30, "writes before the kill")
+        await until(
+            lambda: len(load.acknowledged) >= WRITES_BEFORE_KILL, 120, "writes before the kill"
+        )
         mark = len(stack.output())
         killed = stack.kill("PostgreSQL")
         before = len(load.acknowledged)
@@ -104,10 +108,8 @@ async def test_kill_9_postgresql_under_write_load_loses_no_acknowledged_complain
         f"answers meanwhile: {dict(outage)}",
     )
     assert lost == set()
-    # refusals meanwhile are typed, retryable answers (a connection cut at the very moment of
-    # the kill may still surface otherwise: reported above, not failed on)
-    typed = sum(n for why, n in outage.items() if why.startswith("HTTP 503 "))
-    assert typed >= 0.9 * sum(outage.values())
+    # every refusal meanwhile is a typed, retryable answer: never `Unexpected error.`
+    assert {why for why in outage if not why.startswith("HTTP 503 ")} == set()
     assert {name: stack.pid(name) for name in others} == others  # nothing else restarted
     assert all(alive(pid) for pid in others.values())
 
@@ -182,6 +184,32 @@ async def test_make_run_restarts_a_killed_worker_and_api_and_leaves_the_rest_alo
     assert {name: stack.pid(name) for name in databases} == databases
 
 
+async def test_a_two_day_backlog_of_notices_drains(
+    stack: Stack, wall_clock: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a two-day outage: notices due from two days ago until now, all sent. arq's own
+    expiry for a job due over a day ago is negative, and Redis refused it (PSETEX): the relay
+    crashed and nothing was sent (workers/queue.py `expires_in`)."""
+    mark = len(stack.output())
+    started = time.monotonic()
+    ids = [r["id"] for r in await stack.sql(BACKLOG_DUE, f"backlog:{started}")]
+
+    async def drained() -> bool:
+        rows = await stack.sql(
+            "SELECT count(*) AS n FROM notices WHERE id = ANY($1::int[]) AND status = 'sent'", ids
+        )
+        return rows[0]["n"] == len(ids)
+
+    done = await until(drained, 300, f"{len(ids)} notices of a two-day backlog sent")
+    report(
+        capsys,
+        f"two-day backlog: {len(ids)} notices due from 48 h ago until now, all sent "
+        f"{done - started:.1f} s after they were written ({len(ids) / (done - started):.0f} a "
+        "second, the relay's first turn included)",
+    )
+    assert not stack.printed(r"(?i)invalid expire", after=mark)  # Redis refusing a PSETEX
+
+
 def test_ctrl_c_stops_everything_make_run_started(stack: Stack) -> None:
     pids = {name: stack.pid(name) for name in ("PostgreSQL", "Redis", "API", "worker")}
 
@@ -199,6 +227,16 @@ INSERT INTO notices (key, template, template_version, msisdn, body, urgent, stat
 SELECT $1 || ':' || n, 'fault_test', 1, '13800138000', '故障测试', true, 'pending', 0,
     '', '', '', 'none', now(), now(), now()
 FROM generate_series(1, {DUE_NOTICES}) AS n
+RETURNING id
+"""
+
+BACKLOG_DUE = f"""
+INSERT INTO notices (key, template, template_version, msisdn, body, urgent, status, attempts,
+    last_error, gateway, gateway_message_id, receipt, created_at, not_before, next_attempt_at)
+SELECT $1 || ':' || n, 'fault_test', 1, '13800138000', '故障测试', true, 'pending', 0,
+    '', '', '', 'none', due, due, due
+FROM generate_series(1, {BACKLOG}) AS n,
+     LATERAL (SELECT now() - interval '48 hours' * (1 - n::float / {BACKLOG}) AS due) AS d
 RETURNING id
 """
 
