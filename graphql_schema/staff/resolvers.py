@@ -72,6 +72,19 @@ def _refusal(info: strawberry.Info, exc: DomainError) -> Any:
     return error_type(exc)
 
 
+def _second_password_check(info: strawberry.Info) -> LoginThrottledError | None:
+    """`login` and `changePassword` check one password per request between them: aliases
+    cannot batch guesses (the throttle counts each all the same)."""
+    info.context.logins_tried += 1
+    if info.context.logins_tried == 1:
+        return None
+    return LoginThrottledError(
+        code=LoginThrottled.code,
+        message="One login per request: this request already tried one.",  # api.one_login
+        retry_after_seconds=0,
+    )
+
+
 def _address(info: strawberry.Info) -> str:
     client = info.context.request.client
     return client.host if client else "unknown"
@@ -93,13 +106,8 @@ class StaffMutations:
         "request; failures are throttled per address and per account (`LoginThrottledError`)."
     )
     async def login(self, info: strawberry.Info, username: str, password: str) -> LoginPayload:
-        info.context.logins_tried += 1
-        if info.context.logins_tried > 1:
-            return LoginThrottledError(  # type: ignore[return-value]
-                code=LoginThrottled.code,
-                message="One login per request: this request already tried one.",
-                retry_after_seconds=0,
-            )
+        if (second := _second_password_check(info)) is not None:
+            return second  # type: ignore[return-value]
         try:
             staff = await service.log_in(
                 username=username, password=password, address=_address(info)
@@ -118,6 +126,8 @@ class StaffMutations:
         actor: Staff | None = info.context.staff
         if actor is None:
             return unauthenticated()
+        if (second := _second_password_check(info)) is not None:
+            return second  # type: ignore[return-value]
         try:
             staff = await lifecycle.change_own_password(
                 staff=actor,

@@ -99,6 +99,24 @@ async def test_i11_fifteen_aliased_logins_in_one_request_try_one_password(door: 
     assert (await LoginCounter.get(key="addr:127.0.0.1")).failures == 1
 
 
+async def test_i11_fifteen_aliased_password_changes_in_one_request_check_one_password(
+    door: Door,
+):
+    staff = await f.staff()
+    token = (await door.login(staff.username, f.PASSWORD))["token"]
+    aliases = " ".join(
+        f'c{n}: changePassword(currentPassword: "guess {n}", newPassword: "long enough {n}") '
+        "{ __typename ... on Error { code } }"
+        for n in range(15)
+    )
+
+    answers = (await door.gql(f"mutation {{ {aliases} }}", token=token)).json()["data"]
+
+    assert answers["c0"] == {"__typename": "AuthenticationError", "code": "INVALID_CREDENTIALS"}
+    assert {answers[f"c{n}"]["__typename"] for n in range(1, 15)} == {"LoginThrottledError"}
+    assert (await LoginCounter.get(key="addr:127.0.0.1")).failures == 1
+
+
 async def test_i11_an_address_locked_out_of_the_console_is_locked_out_of_graphql(door: Door):
     admin = await f.staff(Role.ADMIN)
     for n in range(5):
