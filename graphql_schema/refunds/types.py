@@ -20,6 +20,7 @@ from graphql_schema.refunds.details import (
     RefundLine,
     RefundVerification,
     staff_member,
+    typed_text,
 )
 from graphql_schema.refunds.enums import (
     ApproverTitle,
@@ -37,7 +38,6 @@ from graphql_schema.wording import localize_all
 from services import clock
 from services.permissions.guard import complaint_facts
 from services.permissions.table import Actor, RefundFacts
-from services.phones import mask_in_text
 from services.refunds import enforcement, policy
 from services.refunds.kinds import Flow as FlowValue
 from services.refunds.models import Refund as RefundRow
@@ -122,8 +122,7 @@ class Refund(Node):
     async def _text(self, info: strawberry.Info, name: str) -> str:
         """C-12: a free text as typed for those who handle the complaint; for anyone else the
         phone numbers typed into it are masked (138****1234)."""
-        text = self.texts[name]
-        return text if await self.phone_visible(info) else mask_in_text(text)
+        return await typed_text(info, self.complaint_id, self.texts[name])
 
     @strawberry.field(description=masked_text("The matter, as the SMS names it (R-14)."))
     async def matter(self, info: strawberry.Info) -> str:
