@@ -276,7 +276,7 @@ async def test_r2_refund_reasons_in_chinese_by_default_and_english_on_request(ht
     zh, en = await both(http, query, {"id": global_id("Refund", refund.id)}, handler)
     assert en["refund"]["reasons"] == refund.reasons
     assert zh["refund"]["reasons"][0] == (
-        "R-2：重复话单属于自营退费：公司自有语音、数据或短彩信业务的计费。"
+        "R-2：重复话单属于自营业务退费：公司自有语音、数据或短彩信业务的计费。"
     )
     assert en["refund"]["reasons"][0] == (
         "R-2: duplicate record is a self operated refund: the company's own voice, data or "
@@ -340,9 +340,9 @@ async def test_r10_compensation_reasons_in_chinese_by_default_and_english_on_req
         f"R-10: the handler visited the customer on {visited.isoformat()}.",
     ]
     assert zh["compensations"][0]["reasons"] == [
-        "R-10：礼品 50.00 元，该投诉的礼品合计不超过普通客户的 100.00 元标准；"
-        "礼品不能替代应退费用，并记录在投诉上。",
-        f"R-10：处理人员于 {visited.isoformat()} 上门拜访客户。",
+        "R-10：礼品 50.00 元，该投诉的礼品合计在普通客户的礼品价值标准 100.00 元以内；"
+        "赠送礼品不影响客户正常退费，并记录在投诉上。",
+        f"R-10：处理人员于 {visited.isoformat()} 登门拜访客户。",
     ]
 
 
@@ -411,6 +411,6 @@ def test_r10_r11_a_refusal_worded_by_the_rules_reads_in_chinese_too():
 
     refusal = "R-10: city bus fares are excepted; name the coach, taxi or metro fare."
     assert messages.translate(refusal, "INVALID_INPUT", "zh-CN") == (
-        "R-10：市内公交车费不予报销；请填写长途汽车、出租车或地铁费用。"
+        "R-10：公交车费除外；请填写长途汽车、出租车或地铁车费。"
     )
     assert messages.translate(refusal, "INVALID_INPUT", "en") == refusal
