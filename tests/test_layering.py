@@ -50,10 +50,11 @@ def test_the_walker_sees_imports():
 #
 # Below every package sit the base modules (services/<module>.py: errors, clock, config, …) and
 # the data: each package's Tortoise models, which reference each other's tables, and the pure
-# rule facts they store (refunds.kinds, refunds.bands: R-12's bands, read by the permission
-# table). The rest of each package is one node; those nodes must form no cycle. Events after a
-# step go up through services.events (complaints and refunds publish, notices and audit react,
-# services.wiring subscribes), never by importing the package above.
+# rule facts they store (refunds.kinds, refunds.bands: the names under which the refunds code
+# imports services.refund_kinds and services.approval_bands, R-12's bands, which the permission
+# table reads from there). The rest of each package is one node; those nodes must form no
+# cycle. Events after a step go up through services.events (complaints and refunds publish,
+# notices and audit react, services.wiring subscribes), never by importing the package above.
 DATA = {"services.refunds.kinds", "services.refunds.bands"}
 
 
@@ -177,3 +178,19 @@ def test_the_cycle_finder_finds_a_cycle():
         }
     )
     assert cycles(graph) == [["services.complaints", "services.notices"]]
+
+
+def test_the_permission_package_imports_none_of_the_packages_it_guards():
+    """services.permissions decides for every package's use cases, so it imports none of them,
+    not even their models: its facts are read by loaders services.wiring registers
+    (services.permission_facts), its rule data sits in base modules (roles, approval_bands)."""
+    imports = services_imports()
+    reached = {
+        f"{module} imports {target}"
+        for module, targets in imports.items()
+        if module.startswith("services.permissions")
+        for target in targets
+        if target.count(".") > 1
+        and not target.startswith(("services.permissions", "services.customers"))
+    }
+    assert reached == set()

@@ -26,6 +26,7 @@ from services.calendar.service import operator_zone
 from services.complaints import deadlines, rules, supervision, urgency
 from services.complaints.events import StepTaken
 from services.complaints.locking import changes, lock_matters, locked_for_action
+from services.complaints.models import UNRESOLVED as UNRESOLVED_STATUSES
 from services.complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -96,15 +97,7 @@ AFTER_RESULT = (
     DeadlineKind.REVISIT_CLOSES,
 )
 OPEN = frozenset(s for s in Status if s is not Status.ARCHIVED)
-UNRESOLVED = frozenset(
-    {
-        Status.RECEIVED,
-        Status.ACKNOWLEDGED,
-        Status.INVESTIGATING,
-        Status.PLAN_PROPOSED,
-        Status.RESOLVING,
-    }
-)
+UNRESOLVED = frozenset(UNRESOLVED_STATUSES)
 
 
 @dataclass(frozen=True)

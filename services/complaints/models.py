@@ -60,6 +60,16 @@ class Status(StrEnum):
     ARCHIVED = "archived"
 
 
+# not yet resolved: still waiting for the result (C-5 "still unresolved", C-8 feedback)
+UNRESOLVED = (
+    Status.RECEIVED,
+    Status.ACKNOWLEDGED,
+    Status.INVESTIGATING,
+    Status.PLAN_PROPOSED,
+    Status.RESOLVING,
+)
+
+
 class UrgencyReason(StrEnum):
     MAJOR = "major"
     OVER_LEVEL = "over_level"

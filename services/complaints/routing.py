@@ -24,14 +24,13 @@ from tortoise.connection import get_connection
 from tortoise.functions import Count
 
 from services.complaints import deadlines, rules, supervision
-from services.complaints.models import Complaint, ComplaintEvent, DeadlineKind
+from services.complaints.models import UNRESOLVED, Complaint, ComplaintEvent, DeadlineKind
 from services.complaints.policy import HANDLING_ROLES
 from services.complaints.routing_models import (
     ComplaintCoordination,
     ComplaintDepartment,
     RoutingRole,
 )
-from services.permissions.facts import UNRESOLVED
 from services.staff.models import Department, Role, Staff
 from services.thresholds import service as thresholds
 

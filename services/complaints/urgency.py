@@ -28,6 +28,7 @@ from services.complaints import policy, rules, supervision
 from services.complaints.locking import lock_matter
 from services.complaints.models import (
     MISSED,
+    UNRESOLVED,
     Complaint,
     ComplaintEvent,
     ComplaintUrgency,
@@ -36,7 +37,6 @@ from services.complaints.models import (
     WarningColour,
 )
 from services.complaints.notifications import escalate_to_department_head
-from services.permissions.facts import UNRESOLVED
 from services.staff.models import Staff
 from services.thresholds import service as thresholds
 

@@ -1,11 +1,11 @@
-"""Rule facts defined once: the roles that handle and lead, the VIP and important tiers, the
-statuses of an unresolved complaint. Rules and permissions import them from here."""
+"""Rule facts defined once: the roles that handle and lead, the VIP and important tiers. Rules
+and permissions import them from here (the statuses of an unresolved complaint are
+services.complaints.models.UNRESOLVED)."""
 
 from __future__ import annotations
 
-from services.complaints.models import Status
 from services.customers.models import Tier
-from services.staff.models import Role
+from services.roles import Role
 
 HANDLING_ROLES = frozenset(
     {Role.HANDLER, Role.TEAM_LEAD, Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM}
@@ -17,15 +17,6 @@ CONSOLE_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
 IMPORTANT_TIERS = frozenset({Tier.GOLD_AND_ABOVE, Tier.GOVERNMENT_CONTACT, Tier.GROUP_CONTACT})
 # VIP for batch detection (C-3) and R-13's "VIP、贵宾客户": every tier above ordinary
 VIP_TIERS = frozenset(set(Tier) - {Tier.ORDINARY})
-
-# not yet resolved: still waiting for the result (C-5 "still unresolved", C-8 feedback)
-UNRESOLVED = (
-    Status.RECEIVED,
-    Status.ACKNOWLEDGED,
-    Status.INVESTIGATING,
-    Status.PLAN_PROPOSED,
-    Status.RESOLVING,
-)
 
 # the account a partner's disputes are taken under (services.partners): it cannot log in
 PARTNER_INTAKE_PREFIX = "partner:"

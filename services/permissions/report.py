@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.approval_bands import Track
 from services.permissions.rules import (
     Actor,
     ComplaintFacts,
@@ -21,8 +22,7 @@ from services.permissions.rules import (
     TaskFacts,
 )
 from services.permissions.table import TABLE, UseCase
-from services.refunds.bands import Track
-from services.staff.models import Role
+from services.roles import Role
 
 A, B = 1, 2  # the two departments of the example
 ACTORS: dict[str, Actor] = {

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from services import approval_bands as bands
 from services.errors import PermissionDenied
 from services.permissions.facts import (
     CONSOLE_ROLES,
@@ -15,8 +16,7 @@ from services.permissions.facts import (
     LEAD_ROLES,
     PARTNER_INTAKE_PREFIX,
 )
-from services.refunds import bands
-from services.staff.models import Role
+from services.roles import Role
 
 
 class StaffLike(Protocol):

@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 
 from services import events
 from services.complaints.models import (
+    UNRESOLVED,
     Category,
     Complaint,
     ComplaintEvent,
@@ -29,7 +30,6 @@ from services.complaints.models import (
 )
 from services.customers.models import Customer
 from services.errors import Conflict, ErrorCode, InvalidInput
-from services.permissions.facts import UNRESOLVED
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
 from services.refunds import clock, compensation, idempotency, limits, policy

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from tortoise.expressions import Q
 
+from services import approval_bands as bands
 from services.permissions.facts import PARTNER_INTAKE_PREFIX
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
-from services.refunds import bands
 from services.staff.models import Department, Role, Staff, Track
 
 MAX_STAFF = 200

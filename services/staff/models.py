@@ -8,17 +8,8 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from services.roles import Role as Role  # defined below every package (the permission table)
 from services.timestamps import DomainDatetimeField
-
-
-class Role(StrEnum):
-    HANDLER = "handler"
-    TEAM_LEAD = "team_lead"
-    SUPERVISOR = "supervisor"
-    MANAGER = "manager"
-    DEPUTY_GM = "deputy_gm"
-    AUDITOR = "auditor"
-    ADMIN = "admin"
 
 
 class Track(StrEnum):

@@ -6,9 +6,8 @@ from __future__ import annotations
 from tortoise import Tortoise
 
 from services.complaints import service
-from services.complaints.models import Category
+from services.complaints.models import UNRESOLVED, Category
 from services.complaints.routing_models import ComplaintDepartment
-from services.permissions.facts import UNRESOLVED
 from services.staff.models import Role
 from tests import factories as f
 from tests.services.complaints.test_lifecycle import walk_to_resolved
