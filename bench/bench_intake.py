@@ -1,8 +1,8 @@
 """Intake cost against the size of the complaints table.
 
-`create_complaint` (the real use case: the complaint row under the matter's advisory lock,
-batch, repeat and supervision checks, classification, history, urgency rows and deadlines,
-then the arq jobs) is timed against two databases that differ only in the complaints table:
+`create_complaint` (the real use case: the complaint row, history, urgency rows, deadlines and
+routing, then under the matter's advisory lock batch, repeat and supervision checks and
+classification, then the arq jobs) is timed against two databases that differ only in the complaints table:
 10,000 rows (the baseline) and 1,000,000 (100,000 with --quick). The two take turns in short
 blocks (Tortoise is re-pointed between blocks, a few untimed intakes warm each block), so a
 noisy neighbour slows both alike and the ratio holds within one run.
