@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextvars import ContextVar
 
 from graphql import GraphQLError
 from strawberry.extensions.base_extension import SchemaExtension
@@ -38,6 +39,17 @@ def timeout_message() -> str:
     return "The request ran out of time (请求超时); ask for less, or retry later."
 
 
+# the data of this request's response and its JSON, as the size check wrote it (a request
+# runs in its own task, so in its own context)
+_written: ContextVar[tuple[object, str] | None] = ContextVar("graphql_data_json", default=None)
+
+
+def written_json(data: object) -> str | None:
+    """The JSON of `data` if the response-size check wrote it in this request."""
+    held = _written.get()
+    return held[1] if held is not None and held[0] is data else None
+
+
 class ResponseSizeLimiter(SchemaExtension):
     """One check per response, once the operation has run: over the cap, the caller gets one
     RESPONSE_TOO_LARGE error instead of data.
@@ -57,16 +69,25 @@ class ResponseSizeLimiter(SchemaExtension):
         result = self.execution_context.result
         if result is None or result.data is None:
             return
-        size = len(json.dumps(result.data, separators=(",", ":"), default=str))
-        if size > self.max_bytes:
-            result.data = None
-            result.errors = [
-                GraphQLError(
-                    f"The response would exceed {self.max_bytes} bytes (响应过大): "
-                    "ask for fewer items with `first`, or fewer fields.",
-                    extensions={"code": "RESPONSE_TOO_LARGE", "limit": self.max_bytes},
-                )
-            ]
+        text: str | None
+        try:  # as the endpoint writes it; kept, so the endpoint need not write it again
+            text = json.dumps(result.data, separators=(",", ":"))
+            size = len(text)
+        except (TypeError, ValueError):  # not JSON as it is: the endpoint will say so
+            text = None
+            size = len(json.dumps(result.data, separators=(",", ":"), default=str))
+        if size <= self.max_bytes:
+            if text is not None:
+                _written.set((result.data, text))
+            return
+        result.data = None
+        result.errors = [
+            GraphQLError(
+                f"The response would exceed {self.max_bytes} bytes (响应过大): "
+                "ask for fewer items with `first`, or fewer fields.",
+                extensions={"code": "RESPONSE_TOO_LARGE", "limit": self.max_bytes},
+            )
+        ]
 
 
 class DatabaseFaults(SchemaExtension):

@@ -24,7 +24,13 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.parse_content_type import parse_content_type
 
-from graphql_schema.limits import TIMEOUT, UNAVAILABLE, timeout_message, unavailable_message
+from graphql_schema.limits import (
+    TIMEOUT,
+    UNAVAILABLE,
+    timeout_message,
+    unavailable_message,
+    written_json,
+)
 from services import db, validation
 from services.config import Settings, settings
 
@@ -206,6 +212,15 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
 
     async def admit(self, request: Request) -> Response | None:
         return None
+
+    def encode_json(self, data: object) -> str | bytes:
+        """A response of data alone reuses the JSON the response-size check wrote (the same
+        `json.dumps` with the same separators): the data is encoded once."""
+        if isinstance(data, dict) and len(data) == 1 and "data" in data:
+            written = written_json(data["data"])
+            if written is not None:
+                return '{"data":' + written + "}"
+        return super().encode_json(data)
 
     def create_response(
         self,
