@@ -6,7 +6,7 @@ every row the department's handlers ever had (a sequential scan of complaint_dep
 intake, growing with history). Now:
 
 - complaint_departments.complaint_open: the complaint is unresolved (the statuses of
-  `services.permissions.facts.UNRESOLVED`); set from the complaint when the row is written and
+  `services.complaints.models.UNRESOLVED`); set from the complaint when the row is written and
   kept by a trigger on complaints when the status changes, in that statement (so in the
   transaction of the step). Not a field of the Tortoise model: no ORM save writes it back.
 - complaint_departments_open_load: a partial index on (investigator_id) of the open rows, so
@@ -19,7 +19,7 @@ department rows follows the lock order (the complaint, then its rows).
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
-# services.permissions.facts.UNRESOLVED; test_c8_an_investigators_load_counts_what_is_unresolved
+# services.complaints.models.UNRESOLVED; test_c8_an_investigators_load_counts_what_is_unresolved
 # compares the two
 _OPEN = "('received', 'acknowledged', 'investigating', 'plan_proposed', 'resolving')"
 
