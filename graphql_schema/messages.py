@@ -149,5 +149,5 @@ class Localized(SchemaExtension):
 
 def _reword(error: GraphQLError) -> None:
     code = (error.extensions or {}).get("code")
-    if code:  # refusals with a code; masked bugs and GraphQL's own validation stay as they are
+    if code:  # every error has one by now (coded_errors.CodedErrors), bugs and GraphQL's own
         error.message = translate(error.message, str(code))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
@@ -18,12 +19,14 @@ from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
+from graphql_schema import coded_errors
 from graphql_schema.analysis.mutations import AnalysisMutations
 from graphql_schema.analysis.queries import AnalysisQueries
 from graphql_schema.assist.mutations import AssistMutations
 from graphql_schema.assist.queries import AssistQueries
+from graphql_schema.coded_errors import CodedErrors
 from graphql_schema.complaints.handling import ComplaintHandlingMutations
 from graphql_schema.complaints.inbox import InboxMutations
 from graphql_schema.complaints.mutations import ComplaintMutations
@@ -32,7 +35,7 @@ from graphql_schema.complaints.queries import ComplaintQueries
 from graphql_schema.cost import QueryCostLimiter
 from graphql_schema.customers.queries import CustomerQueries
 from graphql_schema.limits import DatabaseFaults, ResponseSizeLimiter
-from graphql_schema.messages import Localized
+from graphql_schema.messages import Localized, locale_of
 from graphql_schema.node import NodeQueries
 from graphql_schema.refunds.mutations import RefundMutations
 from graphql_schema.refunds.queries import RefundQueries
@@ -100,6 +103,7 @@ def extensions(config: Settings) -> list[Callable[[], SchemaExtension]]:
     ]
     chosen: list[Callable[[], SchemaExtension]] = [
         Localized,  # first: it words the errors the others raise (Chinese unless asked)
+        CodedErrors,  # a code for GraphQL's own errors and masked bugs, before they are worded
         lambda: ParserCache(maxsize=512),
         lambda: BoundedValidation(  # documents that are slow to validate refused first
             max_fields=config.graphql_max_fields,
@@ -121,6 +125,16 @@ def extensions(config: Settings) -> list[Callable[[], SchemaExtension]]:
 
 
 class Schema(strawberry.Schema):
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Errors that came back around the extensions get a code too (a syntax error)."""
+        result = await super().execute(*args, **kwargs)
+        if result.errors and not all((e.extensions or {}).get("code") for e in result.errors):
+            context = kwargs.get("context_value", args[2] if len(args) > 2 else None)
+            request = getattr(context, "request", None)
+            header = request.headers.get("accept-language", "") if request is not None else ""
+            result.errors = coded_errors.escaped(result.errors, locale_of(header))
+        return result
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
