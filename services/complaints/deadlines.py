@@ -18,9 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from services import scheduling
@@ -94,10 +92,10 @@ class NewDeadline:
     key: str | None = None
 
 
-async def add_many(complaint_id: int, new: Sequence[NewDeadline]) -> list[Deadline]:
-    """Several new pending working-day deadlines of one complaint (inside the caller's
-    transaction) in one INSERT that returns their ids; schedule them after commit."""
-    rows = [
+async def new_rows(complaint_id: int, new: Sequence[NewDeadline]) -> list[Deadline]:
+    """New pending working-day deadlines of one complaint, not yet written (`inserts.write`
+    writes them with the complaint's other rows); schedule them after commit."""
+    return [
         Deadline(
             complaint_id=complaint_id,
             kind=d.kind,
@@ -110,26 +108,6 @@ async def add_many(complaint_id: int, new: Sequence[NewDeadline]) -> list[Deadli
         )
         for d in new
     ]
-    if not rows:
-        return rows
-    meta = Deadline._meta
-    names = [n for n in meta.fields_db_projection if n != meta.pk_attr]
-    columns = ", ".join(f'"{meta.fields_db_projection[n]}"' for n in names)
-    values: list[Any] = []
-    tuples = []
-    for row in rows:
-        at = len(values)
-        tuples.append("(" + ", ".join(f"${at + i + 1}" for i in range(len(names))) + ")")
-        values += [meta.fields_map[n].to_db_value(getattr(row, n), row) for n in names]
-    sql = (
-        f'INSERT INTO "{meta.db_table}" ({columns}) VALUES {", ".join(tuples)} '
-        f'RETURNING "{meta.fields_db_projection[meta.pk_attr]}"'
-    )
-    inserted = await get_connection("default").execute_query_dict(sql, values)
-    for row, record in zip(rows, inserted, strict=True):
-        row.pk = record["id"]
-        row._saved_in_db = True
-    return rows
 
 
 async def schedule(deadlines: Iterable[Deadline]) -> None:

@@ -123,26 +123,28 @@ def feedback_deadline(route: IntakeRoute | None) -> list[deadlines.NewDeadline]:
     ]
 
 
-async def route_at_intake(
+def route_at_intake(
     complaint: Complaint, *, actor: Staff, route: IntakeRoute
-) -> ComplaintEvent:
-    """Record the routed department and its investigator (inside the intake's transaction);
-    the history event, for the caller to write after the complaint's classification."""
+) -> tuple[ComplaintDepartment, ComplaintEvent]:
+    """The routed department and its investigator, and the history event (C-8), not yet
+    written: the intake writes the row with the complaint, the event after its
+    classification."""
     department, investigator = route.department, route.investigator
-    await ComplaintDepartment.create(
-        complaint=complaint,
-        department=department,
+    row = ComplaintDepartment(
+        complaint_id=complaint.id,
+        department_id=department.id,
         investigator_id=investigator.id if investigator else None,
         role=RoutingRole.ROUTED,
     )
-    return ComplaintEvent(
-        complaint=complaint,
+    event = ComplaintEvent(
+        complaint_id=complaint.id,
         actor=actor,
         action="routed",
         field="investigator",
         to_value=investigator.username if investigator else f"{department.code} queue",
         reason=f"C-8: {complaint.category.value} goes to {department.code}",
     )
+    return row, event
 
 
 async def coordinator_for(complaint: Complaint) -> Staff | None:

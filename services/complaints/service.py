@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from services import clock, phones
-from services.complaints import deadlines, lifecycle, policy, routing, rules, urgency
+from services.complaints import deadlines, inserts, lifecycle, policy, routing, rules, urgency
 from services.complaints.locking import changes, locked_for_action
 from services.complaints.models import (
     Category,
@@ -114,9 +115,10 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
     require_handler(actor)
     msisdn = _validate_intake(intake)
     assert intake.channel is not None and intake.category is not None  # validated above
-    customer = await Customer.get_or_none(msisdn=msisdn)
-    if customer is None:
+    found = await _customer_and_complaint_id(msisdn)
+    if found is None:
         raise NotFound("No customer has this phone number.", field="msisdn")
+    customer, complaint_id = found
     province = intake.province.strip() or customer.province
     city = intake.city.strip() or customer.city
     key = policy.matter_key(
@@ -153,62 +155,66 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
     reasons = policy.intake_urgency(
         tier=customer.tier, sensitive=customer.sensitive, channel=intake.channel
     )
+    complaint = Complaint(
+        id=complaint_id,
+        customer=customer,
+        contact_name=intake.contact_name.strip(),
+        # full-width or other-script digits stored as 0-9, dashes dropped (C-2)
+        contact_phone=phones.ascii_digits(intake.contact_phone or msisdn),
+        contact_preference=intake.contact_preference,
+        channel=intake.channel,
+        category=intake.category,
+        service_code=intake.service_code.strip(),
+        sp_code=intake.sp_code.strip(),
+        province=province,
+        city=city,
+        occurred_at=intake.occurred_at,
+        location=intake.location.strip(),
+        staff_involved=intake.staff_involved.strip(),
+        summary=intake.summary.strip(),
+        details=intake.details.strip(),
+        customer_request=intake.customer_request.strip(),
+        matter_key=key,
+        first_handler=actor,
+        owner=actor,
+        department_id=route.department.id if route else actor.department_id,
+        created_at=received,
+    )
+    first_history = [
+        ComplaintEvent(
+            complaint_id=complaint_id,
+            actor=actor,
+            action="created",
+            field="status",
+            to_value=Status.RECEIVED.value,
+            reason=f"received via {intake.channel.value}",
+        ),
+        *(
+            ComplaintEvent(
+                complaint_id=complaint_id,
+                actor=actor,
+                action="urgency_added",
+                field="urgency",
+                to_value=r.value,
+                reason=why,
+            )
+            for r, why in reasons
+        ),
+    ]
+    created = await deadlines.new_rows(complaint_id, due)
+    routed_row, routed = (
+        routing.route_at_intake(complaint, actor=actor, route=route) if route else (None, None)
+    )
     async with in_transaction():
-        complaint = await Complaint.create(
-            customer=customer,
-            contact_name=intake.contact_name.strip(),
-            # full-width or other-script digits stored as 0-9, dashes dropped (C-2)
-            contact_phone=phones.ascii_digits(intake.contact_phone or msisdn),
-            contact_preference=intake.contact_preference,
-            channel=intake.channel,
-            category=intake.category,
-            service_code=intake.service_code.strip(),
-            sp_code=intake.sp_code.strip(),
-            province=province,
-            city=city,
-            occurred_at=intake.occurred_at,
-            location=intake.location.strip(),
-            staff_involved=intake.staff_involved.strip(),
-            summary=intake.summary.strip(),
-            details=intake.details.strip(),
-            customer_request=intake.customer_request.strip(),
-            matter_key=key,
-            first_handler=actor,
-            owner=actor,
-            department_id=route.department.id if route else actor.department_id,
-            created_at=received,
-        )
+        # the complaint, its first history, its routing and its deadlines: one statement
+        await inserts.write([complaint], first_history, [routed_row] if routed_row else [], created)
         if reasons:
             await ComplaintUrgency.bulk_create(
-                [ComplaintUrgency(complaint=complaint, reason=r, note=why) for r, why in reasons]
-            )
-        await ComplaintEvent.bulk_create(
-            [
-                ComplaintEvent(
-                    complaint=complaint,
-                    actor=actor,
-                    action="created",
-                    field="status",
-                    to_value=Status.RECEIVED.value,
-                    reason=f"received via {intake.channel.value}",
-                ),
-                *(
-                    ComplaintEvent(
-                        complaint=complaint,
-                        actor=actor,
-                        action="urgency_added",
-                        field="urgency",
-                        to_value=r.value,
-                        reason=why,
-                    )
+                [
+                    ComplaintUrgency(complaint_id=complaint_id, reason=r, note=why)
                     for r, why in reasons
-                ),
-            ]
-        )
-        created = await deadlines.add_many(complaint.id, due)
-        routed = (
-            await routing.route_at_intake(complaint, actor=actor, route=route) if route else None
-        )
+                ]
+            )
         # C-3/C-4 detection under the matter lock, taken after the complaint's rows are
         # written: of two intakes of one matter, the one that takes the lock second sees the
         # first committed (the lock is held to commit), so every window holding both is
@@ -225,6 +231,27 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
             await ComplaintEvent.bulk_create(history)
     await deadlines.schedule(created)
     return complaint
+
+
+_CUSTOMER_SQL = ""
+
+
+async def _customer_and_complaint_id(msisdn: str) -> tuple[Customer, int] | None:
+    """The customer with this number and, in the same statement, the new complaint's id
+    from its sequence (a gap if the intake then fails, as with any sequence)."""
+    global _CUSTOMER_SQL
+    if not _CUSTOMER_SQL:
+        columns = ", ".join(f'"{c}"' for c in Customer._meta.fields_db_projection.values())
+        _CUSTOMER_SQL = (
+            f"SELECT {columns}, nextval(pg_get_serial_sequence('complaints', 'id')) "
+            'AS "next complaint id" FROM "customers" WHERE "msisdn" = $1'
+        )
+    rows = await get_connection("default").execute_query_dict(_CUSTOMER_SQL, [msisdn])
+    if not rows:
+        return None
+    row = rows[0]
+    complaint_id = int(row.pop("next complaint id"))
+    return Customer._init_from_db(**row), complaint_id
 
 
 async def _step(

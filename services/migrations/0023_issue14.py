@@ -26,8 +26,10 @@ _OPEN = "('received', 'acknowledged', 'investigating', 'plan_proposed', 'resolvi
 _ON_INSERT = f"""
 CREATE FUNCTION complaint_departments_open() RETURNS trigger AS $$
 BEGIN
-    NEW.complaint_open := EXISTS (
-        SELECT 1 FROM complaints WHERE id = NEW.complaint_id AND status IN {_OPEN});
+    -- open unless its complaint is known not to be: a complaint written by the same
+    -- statement (intake writes both at once) is not visible here, and is new, so open
+    NEW.complaint_open := NOT EXISTS (
+        SELECT 1 FROM complaints WHERE id = NEW.complaint_id AND status NOT IN {_OPEN});
     RETURN NEW;
 END
 $$ LANGUAGE plpgsql
