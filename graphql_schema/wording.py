@@ -13,6 +13,12 @@ tier of the console's catalog, "English (中文)" read as its Chinese); a value 
 (a handler's own words) is kept as typed. Names ending `_yuan`, `_day`, `_month`, `_count`
 match only an amount, a date, a month or a whole number; `_name` is a name or code, kept.
 
+The history texts the system writes (complaint and refund history, why a supervision started
+or ended, A-3 rectifications) are entries of `history.po` beside it, read the same way: the
+writers keep writing English, and `ComplaintEvent.reason`, `RefundEvent.reason` and
+`Supervision.reason`/`endReason` are rendered here. A list the services joined ("; ") is cut
+into the longest groups that are each a wording.
+
 The staff API's locale is set per request by graphql_schema.messages.Localized; elsewhere
 (the partner API, the console's own calls) `localize` returns the text as stored.
 """
@@ -37,15 +43,39 @@ def _catalog(where: str, name: str) -> dict[str, str]:
         return {str(m.id): str(m.string) for m in read_po(po) if m.id and m.string}
 
 
-CATALOGS: dict[str, dict[str, str]] = {where: _catalog(where, "reasons.po") for where in _FOLDER}
+# reasons.po: the rules' reasons and notes; history.po: the system's history texts (who did
+# what, why: complaint, refund and supervision history, A-3 rectifications)
+FILES = ("reasons.po", "history.po")
+CATALOGS: dict[str, dict[str, str]] = {
+    where: {k: v for name in FILES for k, v in _catalog(where, name).items()} for where in _FOLDER
+}
 # the console's words for values (charge_category.duplicate_record → 重复话单, tier.* …)
 _CONSOLE = _catalog("zh-CN", "messages.po")
-_LOOKUPS = {"category": "charge_category.", "tier": "tier."}
+# a value looked up by its placeholder's name: in the console's words, or among this
+# catalog's own `value.<name>.<value>` words (which are never a wording of their own)
+_VALUE = "value."
+_LOOKUPS: dict[str, tuple[dict[str, str], str]] = {
+    "category": (_CONSOLE, "charge_category."),
+    "tier": (_CONSOLE, "tier."),
+    "channel": (_CONSOLE, "channel."),
+    "colour": (_CONSOLE, "colour."),
+    "deadline": (_CONSOLE, "deadline."),
+    "complaint_category": (_CONSOLE, "category."),
+    "via": (CATALOGS["zh-CN"], _VALUE + "via."),
+    "limit": (CATALOGS["zh-CN"], _VALUE + "limit."),
+    "step": (CATALOGS["zh-CN"], _VALUE + "step."),
+    "outcome": (CATALOGS["zh-CN"], _VALUE + "outcome."),
+}
 _SHAPES = {
     "yuan": r"-?\d+\.\d{2} yuan",
     "day": r"\d{4}-\d{2}-\d{2}",
     "month": r"\d{4}-\d{2}",
     "count": r"-?\d+",
+    "number": r"-?\d+(?:\.\d+)?",
+    "at": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)?",
+    "duration": r"\d+h\d{2}m",
+    # the first of R-10's reasons that a compensation's history quotes
+    "r10": r"(?:R-10: |Beyond the rules: ).+",
 }
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _GLOSSED = re.compile(r"[^()]+ \(([^()]*[\u4e00-\u9fff][^()]*)\)")  # "store manager (厅经理)"
@@ -71,7 +101,7 @@ def _pattern(english: str) -> re.Pattern[str]:
 
 # every wording, the most specific (most fixed text) first
 PATTERNS: list[tuple[str, re.Pattern[str]]] = sorted(
-    ((key, _pattern(text)) for key, text in CATALOGS["en"].items()),
+    ((key, _pattern(text)) for key, text in CATALOGS["en"].items() if not key.startswith(_VALUE)),
     key=lambda item: -len(_PLACEHOLDER.sub("", CATALOGS["en"][item[0]])),
 )
 
@@ -86,13 +116,17 @@ def _value(name: str, value: str) -> Rendered:
     suffix = name.rpartition("_")[2]
     if suffix == "yuan":
         return Rendered(value.replace(" yuan", " 元"), True)
-    if suffix in _SHAPES:
+    if suffix == "duration":  # "3h05m"
+        hours, _, minutes = value[:-1].partition("h")
+        return Rendered(f"{hours} 小时 {minutes} 分", True)
+    if suffix in _SHAPES and suffix != "r10":
         return Rendered(value, True)
     if suffix == "name":  # a code or a username: kept, or a phrase of the catalog
         return Rendered(render(value).text, True)
-    prefix = _LOOKUPS.get(name)
-    if prefix is not None:
-        word = _CONSOLE.get(prefix + value.replace(" ", "_").replace("-", "_"))
+    lookup = _LOOKUPS.get(name)
+    if lookup is not None:
+        words, prefix = lookup
+        word = words.get(prefix + value.replace(" ", "_").replace("-", "_"))
         if word is not None:
             return Rendered(word, True)
     return render(value)
@@ -123,10 +157,32 @@ def render(text: str) -> Rendered:
         return Rendered(glossed.group(1), True)
     for english, chinese in _LISTS:
         if english in text:
-            parts = [render(part) for part in text.split(english)]
-            if all(part.complete for part in parts):
-                return Rendered(chinese.join(part.text for part in parts), True)
+            joined = _joined(text.split(english), english, chinese)
+            if joined is not None:
+                return joined
     return partial or Rendered(text, _ENGLISH.search(text) is None)
+
+
+def _joined(parts: list[str], english: str, chinese: str) -> Rendered | None:
+    """A list the services joined (a refund's reasons in its history, "; "): cut into
+    consecutive groups that each render completely, the longest group first, since a wording
+    may hold the separator itself (R-5's "…; overcharge …"); None if no cut does, or if no
+    group is a wording (a person's "已联系客户; 待回复" keeps its own separator)."""
+    cuts: list[list[tuple[str, str]] | None] = [[], *([None] * len(parts))]
+    for end in range(1, len(parts) + 1):
+        for start in range(end):
+            done = cuts[start]
+            if done is None or (start == 0 and end == len(parts)):
+                continue
+            source = english.join(parts[start:end])
+            group = render(source)
+            if group.complete:
+                cuts[end] = [*done, (source, group.text)]
+                break
+    found = cuts[-1]
+    if found is None or all(source == text for source, text in found):
+        return None
+    return Rendered(chinese.join(text for _, text in found), True)
 
 
 def localize(text: str, where: str | None = None) -> str:

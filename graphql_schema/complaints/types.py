@@ -95,7 +95,10 @@ class ComplaintEvent:
     to_value: str | None = strawberry.field(
         description="Value after, spelled as `fromValue`; null when there is none."
     )
-    reason: str = strawberry.field(description="Why, as given by the person or the system.")
+    reason: str = strawberry.field(
+        description="Why, as given by the person or the system. What the system wrote reads "
+        "in Chinese, or English by `Accept-Language: en`; a person's own words as typed."
+    )
     actor_id: strawberry.Private[int | None]
 
     @strawberry.field(description="Who did it; null when the system did it.")
@@ -113,7 +116,7 @@ class ComplaintEvent:
             field=row.field or None,
             from_value=history_value(row.field, see.field(row.field, row.from_value)),
             to_value=history_value(row.field, see.field(row.field, row.to_value)),
-            reason=see.text(row.reason),
+            reason=localize(see.text(row.reason)),
             actor_id=row.actor_id,
         )
 
@@ -223,7 +226,8 @@ class Supervision:
     active: bool = strawberry.field(description="true while the matter is under supervision.")
     cause: SupervisionCause = strawberry.field(description="What started it.")
     reason: str = strawberry.field(
-        description="Why it started, e.g. the repeat complaints that reached the threshold."
+        description="Why it started, e.g. the repeat complaints that reached the threshold: "
+        "in Chinese, or English by `Accept-Language: en`; a person's own words as typed."
     )
     complaints_at_start: int = strawberry.field(
         description="One customer's repeat complaints on the matter when it started "
@@ -236,7 +240,9 @@ class Supervision:
         description="When it ended: the matter's complaints resolved and verified (archived), "
         "a key correction, or by hand; null while it lasts."
     )
-    end_reason: str = strawberry.field(description="Why it ended; empty while it lasts.")
+    end_reason: str = strawberry.field(
+        description="Why it ended; empty while it lasts. Chinese or English as `reason`."
+    )
     owner_id: strawberry.Private[int | None]
     started_by_id: strawberry.Private[int | None]
     ended_by_id: strawberry.Private[int | None]
@@ -599,11 +605,11 @@ def _supervision(row: Any, see: Viewer) -> Supervision | None:
         since=row.flagged_at,
         active=row.ended_at is None,
         cause=SupervisionCause(row.cause),
-        reason=see.text(row.reason),
+        reason=localize(see.text(row.reason)),
         complaints_at_start=row.complaints_at_flag,
         started_by_complaint_id=global_id("Complaint", started_by) if started_by else None,
         ended_at=row.ended_at,
-        end_reason=see.text(row.end_reason),
+        end_reason=localize(see.text(row.end_reason)),
         owner_id=row.owner_id,
         started_by_id=row.started_by_id,
         ended_by_id=row.ended_by_id,

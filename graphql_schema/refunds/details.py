@@ -11,6 +11,7 @@ from graphql_schema.enums import Track
 from graphql_schema.permissions import sees_complaint_private
 from graphql_schema.refunds.enums import ApprovalDecision, ChargeCategory, LedgerKind, Liability
 from graphql_schema.staff.types import StaffMember
+from graphql_schema.wording import localize
 from services.phones import mask_in_text
 from services.refunds.models import LedgerEntry as LedgerRow
 from services.refunds.models import Refund as RefundRow
@@ -38,11 +39,13 @@ async def typed_text(info: strawberry.Info, complaint_id: int, text: str) -> str
     return mask_in_text(text)
 
 
-def typed(name: str) -> Any:
-    """A resolver of the free text kept in `texts[name]`, masked by `typed_text` (C-12)."""
+def typed(name: str, *, worded: bool = False) -> Any:
+    """A resolver of the free text kept in `texts[name]`, masked by `typed_text` (C-12);
+    `worded`: a text the system may have written, read in this request's language."""
 
     async def resolve(root: Any, info: strawberry.Info) -> str:
-        return await typed_text(info, root.complaint_pk, root.texts[name])
+        text = await typed_text(info, root.complaint_pk, root.texts[name])
+        return localize(text) if worded else text
 
     return resolve
 
@@ -95,7 +98,9 @@ class RefundEvent:
     )
     to_status: RefundStatus = strawberry.field(description="Status after.")
     reason: str = strawberry.field(
-        resolver=typed("reason"), description="Why, as given by the person or the rules."
+        resolver=typed("reason", worded=True),
+        description="Why, as given by the person or the rules. What the rules wrote reads in "
+        "Chinese, or English by `Accept-Language: en`; a person's own words as typed.",
     )
     actor_id: strawberry.Private[int | None]
     complaint_pk: strawberry.Private[int]
