@@ -131,7 +131,9 @@ class Query:
             ),
         )
 
-    @strawberry.field(description="Your webhook events, newest first, with every delivery attempt.")
+    @strawberry.field(
+        description="Your webhook events, newest occurredAt first, with every delivery attempt."
+    )
     async def webhook_events(
         self,
         info: strawberry.Info,

@@ -12,17 +12,21 @@ from enum import Enum
 import strawberry
 
 from services.partners import disputes as dispute_rules
+from services.partners import release
 from services.partners.models import DisputeStage, PartnerDispute
 from services.partners.models import WebhookDelivery as DeliveryRow
 from services.partners.models import WebhookEvent as EventRow
 from services.phones import mask
+from services.refunds import clock
 
 
 @strawberry.enum(
     description="Where the dispute is: OPEN (taken; the operator is handling it: verifying, "
     "approving, confirming the amount with the customer), then REFUNDED (refundedAt set) or "
     "REFUSED (closed without a refund, closedAt set). The operator's steps in between are "
-    "not shown: they are about the customer (C-12)."
+    "not shown: they are about the customer (C-12). The outcome is shown no earlier than "
+    "the operator's release delay after submission (6 working days by default), however "
+    "early it happened, so its timing says nothing about the customer either."
 )
 class DisputeStatus(Enum):
     OPEN = "open"
@@ -91,20 +95,30 @@ class Dispute:
         description="The rule for disputes of this service: refund first or verify first, why."
     )
     created_at: datetime = strawberry.field(description="When you submitted it.")
-    updated_at: datetime = strawberry.field(description="When its status last changed.")
-    refunded_at: datetime | None = strawberry.field(description="When it was refunded, if it was.")
+    updated_at: datetime = strawberry.field(
+        description="When its status last changed, as you see it: an outcome shows at its "
+        "release time when it happened earlier."
+    )
+    refunded_at: datetime | None = strawberry.field(
+        description="When it shows refunded, if it does: the refund, or its release time if "
+        "that is later."
+    )
     closed_at: datetime | None = strawberry.field(
-        description="When it was rejected, declined or cancelled, if it was."
+        description="When it shows rejected, declined or cancelled, if it does: the refusal, "
+        "or its release time if that is later."
     )
 
     @classmethod
     def from_row(cls, row: PartnerDispute) -> Dispute:
-        """From the dispute alone: its refund's steps are not the partner's to see (C-12)."""
+        """From the dispute alone: its refund's steps are not the partner's to see (C-12),
+        its outcome not before its release time (services.partners.release)."""
         told = dispute_rules.decision(row.service)
-        changed = row.stage_changed_at or row.created_at
+        at = clock.now()
+        shown = release.shown(row, at)
+        changed = shown.changed_at
         return cls(
             id=strawberry.ID(row.public_id),
-            status=DisputeStatus(row.stage.value),
+            status=DisputeStatus(shown.stage.value),
             msisdn=mask(row.msisdn),
             service_code=row.service.service_code,
             reason=DisputeReason(row.reason.value),
@@ -115,12 +129,12 @@ class Dispute:
                 for line in row.charge_lines
             ],
             claimed_fen=row.claimed_fen,
-            refund_fen=dispute_rules.shown_refund_fen(row),
+            refund_fen=dispute_rules.shown_refund_fen(row, at),
             decision=DisputeDecision(flow=DisputeFlow(told.flow.value), reason=told.reason),
             created_at=row.created_at,
             updated_at=changed,
-            refunded_at=changed if row.stage is DisputeStage.REFUNDED else None,
-            closed_at=changed if row.stage is DisputeStage.REFUSED else None,
+            refunded_at=changed if shown.stage is DisputeStage.REFUNDED else None,
+            closed_at=changed if shown.stage is DisputeStage.REFUSED else None,
         )
 
 
@@ -191,7 +205,10 @@ class WebhookEvent:
     previous_status: DisputeStatus | None = strawberry.field(
         description="The status before it; null for dispute.created."
     )
-    occurred_at: datetime = strawberry.field(description="When the dispute changed.")
+    occurred_at: datetime = strawberry.field(
+        description="When the dispute changed, as you see it: an outcome's event is dated, "
+        "sent and listed at the dispute's release time when the outcome came earlier."
+    )
     state: WebhookEventState = strawberry.field(description="Where its delivery is.")
     attempts: int = strawberry.field(description="How many attempts were made.")
     next_attempt_at: datetime | None = strawberry.field(description="When it is tried next.")

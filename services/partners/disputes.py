@@ -16,7 +16,10 @@ for the charges submitted), never from the refund's steps, so a special customer
 (verified first, R-9) reads exactly as anyone's until its outcome. A number that is no
 customer's is accepted the same way; it opens nothing and is refused by the worker
 (`refuse_unmatched`) at a moment drawn within the time people take to refuse a dispute,
-through the dispute's status and a webhook event like any other refusal.
+through the dispute's status and a webhook event like any other refusal. Nor does the time
+an outcome takes: the partner sees it no earlier than the dispute's release time, set at
+submission (services.partners.release); the reads here and the status filter show the stage
+as the partner sees it then.
 
 Idempotency: every submission carries a key, scoped to the partner
 (services.refunds.idempotency with scope `partner:<id>:dispute`): the same key and input
@@ -42,7 +45,7 @@ from services.complaints import service as complaints
 from services.complaints.models import Category, Channel, Complaint
 from services.customers.models import Customer
 from services.errors import DomainError, ErrorCode, InvalidInput, NotFound, Problem
-from services.partners import limits, webhooks
+from services.partners import limits, release, webhooks
 from services.partners.models import (
     DisputeReason,
     DisputeStage,
@@ -145,10 +148,11 @@ def decision(service: PartnerService) -> Decision:
     )
 
 
-def shown_refund_fen(dispute: PartnerDispute) -> int:
+def shown_refund_fen(dispute: PartnerDispute, at: datetime | None = None) -> int:
     """What the partner is told is refunded: the rules' amount for the charges submitted, and
-    once refunded, what was refunded."""
-    if dispute.stage is DisputeStage.REFUNDED and dispute.refund is not None:
+    once it is shown refunded (services.partners.release), what was refunded."""
+    shown = release.shown(dispute, clock.now() if at is None else at)
+    if shown.stage is DisputeStage.REFUNDED and dispute.refund is not None:
         return dispute.refund.refund_fen
     return dispute.quoted_fen
 
@@ -327,6 +331,7 @@ async def _create(
     request = _request(service, sub)
     fields: dict[str, Any] = {
         "public_id": _public_id(),
+        "release_at": await release.release_at(at),
         "partner_id": partner.id,
         "service": service,
         "msisdn": sub.msisdn,
@@ -504,8 +509,8 @@ async def disputes_of(
         if anchor is None:
             return Page(rows=[], has_next=False)
         query = query.filter(id__lt=anchor.id)
-    if where.stages:
-        query = query.filter(stage__in=[s.value for s in where.stages])
+    if where.stages:  # the stage the partner sees now (services.partners.release)
+        query = query.filter(release.stage_is(where.stages, clock.now()))
     if where.service_code.strip():
         query = query.filter(service__service_code=where.service_code.strip())
     if where.msisdn.strip():

@@ -122,9 +122,10 @@ class PartnerApiKey(Model):
 
 class PartnerDispute(Model):
     """A refund dispute a partner submitted: the complaint and refund it created, and what the
-    partner said. Its `stage` is what the partner sees, kept by the trigger on refund_events
-    (migration 0013). A number that is no customer's opens nothing: the dispute is refused by
-    the worker at `refuse_at`, a moment drawn within the time a person takes to refuse one."""
+    partner said. Its `stage` is the outcome, kept by the trigger on refund_events (migrations
+    0013, 0026); the partner sees it from `release_at` on (services.partners.release). A
+    number that is no customer's opens nothing: the dispute is refused by the worker at
+    `refuse_at`, a moment drawn within the time a person takes to refuse one."""
 
     id = fields.IntField(primary_key=True)
     public_id = fields.CharField(max_length=32, unique=True)  # what the partner sees
@@ -148,6 +149,9 @@ class PartnerDispute(Model):
     stage_changed_at = fields.DatetimeField(null=True)
     quoted_fen = fields.IntField(default=0)  # what the rules refund for the charges submitted
     refuse_at = fields.DatetimeField(null=True)  # a number that is no customer's
+    # the partner sees the outcome no earlier than this (services.partners.release, C-12);
+    # NULL for disputes submitted before it existed
+    release_at = fields.DatetimeField(null=True)
     reason = fields.CharEnumField(DisputeReason, max_length=32)
     description = fields.TextField(default="")
     evidence: fields.Field[list[str]] = fields.JSONField(default=list)

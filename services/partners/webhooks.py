@@ -7,7 +7,9 @@ refund's change moves the dispute's stage (OPEN → REFUNDED or REFUSED: the ste
 are the operator's, C-12), whoever changed it and through whichever use case; and by
 `record_status_changed` when the worker refuses a dispute that opened no refund. The trigger
 is the least invasive hook that still misses nothing: the refund code stays as it is, and a
-rolled-back change leaves no event behind.
+rolled-back change leaves no event behind. An outcome's event is stamped and due at the time
+the partner may see it, never before the dispute's release time (services.partners.release,
+migration 0026): written with the outcome, sent and listed from then on.
 
 Delivery (`deliver`, run by the worker: a job right after a dispute is created, and a relay
 every 10 seconds for everything due) claims an event by moving its next attempt a lease
@@ -44,6 +46,7 @@ from tortoise.transactions import in_transaction
 from services import scheduling
 from services.config import settings
 from services.errors import ErrorCode, InvalidInput
+from services.partners import release
 from services.partners.models import (
     DisputeStage,
     PartnerDispute,
@@ -149,7 +152,9 @@ async def record_status_changed(
     dispute: PartnerDispute, before: DisputeStage, after: DisputeStage, *, at: datetime
 ) -> None:
     """A `dispute.status_changed` event written here rather than by the trigger on
-    refund_events: a dispute that opened no refund (its number is no customer's)."""
+    refund_events: a dispute that opened no refund (its number is no customer's). Like the
+    trigger's, it is stamped and due at the time the partner may see it (release.py)."""
+    shown_at = release.visible_time(dispute.release_at, at)
     await WebhookEvent.create(
         event_id=new_event_id(),
         partner_id=dispute.partner_id,
@@ -157,8 +162,8 @@ async def record_status_changed(
         type=STATUS_CHANGED,
         status=after.value,
         previous_status=before.value,
-        occurred_at=at,
-        next_attempt_at=at,
+        occurred_at=shown_at,
+        next_attempt_at=shown_at,
         created_at=at,
     )
 
@@ -321,11 +326,14 @@ async def _record(
 async def events_of(
     partner_id: int, *, first: int, dispute_public_id: str | None = None
 ) -> list[WebhookEvent]:
-    """The partner's events, newest first (another partner's dispute id finds nothing)."""
-    query = WebhookEvent.filter(partner_id=partner_id).select_related("dispute")
+    """The partner's events, newest first (another partner's dispute id finds nothing); an
+    outcome's event only from the time the partner may see it (release.py)."""
+    query = WebhookEvent.filter(partner_id=partner_id, occurred_at__lte=clock.now())
+    query = query.select_related("dispute")
     if dispute_public_id is not None:
         query = query.filter(dispute__public_id=dispute_public_id)
-    return await query.order_by("-id").limit(first)
+    # by the time shown, not by id: ids follow the real outcomes' order (release.py)
+    return await query.order_by("-occurred_at", "-id").limit(first)
 
 
 async def deliveries_for(event_ids: Sequence[int]) -> dict[int, list[WebhookDelivery]]:

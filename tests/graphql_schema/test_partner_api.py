@@ -511,6 +511,7 @@ async def test_c12_r9_a_special_customers_dispute_answers_as_anyones(api):
 
 
 async def test_c12_a_number_that_is_no_customers_is_accepted_and_refused_as_any(api):
+    from services import clock as domain_clock
     from services.partners import disputes
     from services.refunds import approvals
 
@@ -527,11 +528,13 @@ async def test_c12_a_number_that_is_no_customers_is_accepted_and_refused_as_any(
     )
     nobody = await PartnerDispute.get(public_id=b["dispute"]["id"])
     await disputes.refuse_unmatched(at=nobody.refuse_at)
+    waiting = [await seen(api, key, d["dispute"]["id"]) for d in (a, b)]
+    domain_clock.freeze(max(taken.release_at, nobody.release_at))  # both outcomes released
     refused = [await seen(api, key, d["dispute"]["id"]) for d in (a, b)]
 
     assert a["__typename"] == b["__typename"] == "DisputeResult"
     assert without_moments(a["dispute"]) == without_moments(b["dispute"])
-    assert accepted[0] == accepted[1]
+    assert accepted[0] == accepted[1] == waiting[0] == waiting[1]  # OPEN until released
     assert refused[0] == refused[1]
     assert refused[0]["dispute"]["status"] == "REFUSED" and refused[0]["closed"]
     assert refused[0]["events"][0] == ("dispute.status_changed", "OPEN", "REFUSED")
@@ -589,3 +592,141 @@ async def test_c12_r9_a_special_customers_verification_inside_moves_nothing_the_
             "closedAt": None,
         }
     )
+
+
+async def shown_now(api: PartnerClient, key: str, ids: list[str]) -> dict[str, Any]:
+    """What the partner reads of these disputes now: each one, the lists under each status
+    (newest first), and its webhook events with their dates."""
+    reads = [(await api.data(FULL, {"id": i}, key=key))["dispute"] for i in ids]
+    listed = {
+        status: [
+            edge["cursor"]
+            for edge in (
+                await api.data(LIST, {"first": 100, "filter": {"status": [status]}}, key=key)
+            )["disputes"]["edges"]
+        ]
+        for status in ("OPEN", "REFUNDED", "REFUSED")
+    }
+    dated = """query($dispute: ID) { webhookEvents(disputeId: $dispute) {
+      type status occurredAt nextAttemptAt } }"""
+    events = [(await api.data(dated, {"dispute": i}, key=key))["webhookEvents"] for i in ids]
+    return {"reads": reads, "listed": listed, "events": events}
+
+
+async def test_c12_r9_outcomes_show_at_the_release_time_whoever_the_customer_is(api):
+    """A plain customer's dispute is refunded first within the hour (R-7(a)), a special
+    customer's verified first and refunded three days later (R-9): before the release time
+    the partner sees both OPEN and no outcome event is due; from it, both REFUNDED at the
+    same visible time, the release time, in the reads, the status filter and the events."""
+    from services import clock as domain_clock
+    from services.calendar import service as calendar
+    from services.complaints.models import Complaint
+    from services.partners import release
+    from services.refunds import changes
+    from services.refunds.models import RefundStatus
+    from services.refunds.policy import Liability
+    from services.staff.models import Role
+
+    key = await f.partner_key(await f.partner(monternet=True))
+    plain, special = await plain_and_special()
+    submitted = domain_clock.now()
+    domain_clock.freeze(submitted)  # both submitted at the same instant
+    ids = [
+        (await submit(api, key, c.msisdn, idem=c.msisdn))["dispute"]["id"] for c in (plain, special)
+    ]
+    rows = [await PartnerDispute.get(public_id=i).select_related("refund") for i in ids]
+    handler = await f.staff(Role.HANDLER)
+    await Complaint.filter(id__in=[r.complaint_id for r in rows]).update(owner_id=handler.id)
+    release_at = rows[0].release_at
+    assert (
+        release_at
+        == rows[1].release_at
+        == await calendar.add_working_days(submitted, release.DEFAULT_WORKING_DAYS)
+    )
+
+    domain_clock.freeze(submitted + timedelta(hours=1))
+    first = await f.executed_refund(handler, rows[0].refund)  # refund first: within the hour
+    early = await shown_now(api, key, ids)
+    domain_clock.freeze(submitted + timedelta(days=3))
+    verified = await changes.verify_refund(  # R-9: verified first, days later
+        actor=handler,
+        refund_id=rows[1].refund_id,
+        outcome=changes.Verification(
+            cause="SP 无订购记录", measures="", refund_due=True, liability=Liability.COMPANY_LIABLE
+        ),
+    )
+    second = await f.executed_refund(handler, verified)
+    before = await shown_now(api, key, ids)
+    due_before = await webhooks.due(at=release_at - timedelta(seconds=1))
+    domain_clock.freeze(release_at)
+    after = await shown_now(api, key, ids)
+    due_after = await webhooks.due(at=release_at)
+
+    # inside (the operator's staff, the customer's refund): nothing waits
+    assert first.status is second.status is RefundStatus.EXECUTED
+    assert first.executed_at == submitted + timedelta(hours=1)
+    assert second.executed_at == submitted + timedelta(days=3)
+    assert rows[1].refund.flow.value == "verify_first" != rows[0].refund.flow.value
+    # before the release time: both OPEN as submitted, no outcome listed, sent or due
+    for shown in (early, before):
+        assert [r["status"] for r in shown["reads"]] == ["OPEN", "OPEN"]
+        assert all(r["updatedAt"] == r["createdAt"] and not r["refundedAt"] for r in shown["reads"])
+        assert shown["listed"] == {"OPEN": ids[::-1], "REFUNDED": [], "REFUSED": []}
+        assert [[e["type"] for e in events] for events in shown["events"]] == [
+            ["dispute.created"],
+            ["dispute.created"],
+        ]
+    assert without_moments(before["reads"][0]) == without_moments(before["reads"][1])
+    outcome_events = set(
+        await WebhookEvent.filter(type=webhooks.STATUS_CHANGED).values_list("id", flat=True)
+    )
+    assert outcome_events and not outcome_events & {e for batch in due_before for e in batch}
+    # from the release time: both REFUNDED, at the release time, listed and due alike
+    shown_at = release_at.isoformat()
+    assert [(r["status"], r["updatedAt"], r["refundedAt"]) for r in after["reads"]] == [
+        ("REFUNDED", shown_at, shown_at),
+        ("REFUNDED", shown_at, shown_at),
+    ]
+    assert without_moments(after["reads"][0]) == without_moments(after["reads"][1])
+    assert after["listed"] == {"OPEN": [], "REFUNDED": ids[::-1], "REFUSED": []}
+    assert [(ev[0]["type"], ev[0]["status"], ev[0]["occurredAt"]) for ev in after["events"]] == [
+        ("dispute.status_changed", "REFUNDED", shown_at),
+        ("dispute.status_changed", "REFUNDED", shown_at),
+    ]
+    assert outcome_events <= {e for batch in due_after for e in batch}
+
+
+async def test_c12_a_release_delay_change_applies_to_disputes_submitted_after_it(api):
+    """The admin's threshold: a dispute keeps the release time it was given; one submitted
+    after the change gets the new delay."""
+    from services import clock as domain_clock
+    from services.calendar import service as calendar
+    from services.partners import release
+    from services.staff.models import Role
+    from services.thresholds import changes as threshold_changes
+
+    key = await f.partner_key(await f.partner(monternet=True))
+    submitted = domain_clock.now()
+    domain_clock.freeze(submitted)
+    older = (await submit(api, key, "13899990001", idem="old"))["dispute"]["id"]
+    await threshold_changes.change_thresholds(
+        actor=await f.staff(Role.ADMIN),
+        values={release.RELEASE_WORKING_DAYS: 10},
+        reason="更长的公布期",
+    )
+    newer = (await submit(api, key, "13899990002", idem="new"))["dispute"]["id"]
+    rows = [await PartnerDispute.get(public_id=i) for i in (older, newer)]
+    await disputes.refuse_unmatched(at=max(r.refuse_at for r in rows))  # both refused inside
+    domain_clock.freeze(rows[0].release_at)
+    at_old = [
+        (await api.data(GET, {"id": i}, key=key))["dispute"]["status"] for i in (older, newer)
+    ]
+    domain_clock.freeze(rows[1].release_at)
+    at_new = [
+        (await api.data(GET, {"id": i}, key=key))["dispute"]["status"] for i in (older, newer)
+    ]
+
+    assert rows[0].release_at == await calendar.add_working_days(submitted, 6)
+    assert rows[1].release_at == await calendar.add_working_days(submitted, 10)
+    assert at_old == ["REFUSED", "OPEN"]
+    assert at_new == ["REFUSED", "REFUSED"]

@@ -7,7 +7,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,9 @@ class Receiver:
             for name, _, value in (line.partition(":") for line in head[1:] if line)
         }
         body = await reader.readexactly(int(headers["content-length"]))
-        valid = self.verify(self.secret, headers.get("tousu-signature", ""), body)
+        # the receiver's clock is the domain clock, which tests move (to a release time, …)
+        signature = headers.get("tousu-signature", "")
+        valid = self.verify(self.secret, signature, body, now=clock.now().timestamp())
         self.received.append(
             {"line": head[0], "headers": headers, "body": json.loads(body), "valid": valid}
         )
@@ -144,7 +146,7 @@ async def test_a_tampered_body_or_another_secret_does_not_verify(receiver):
 
 
 async def test_c12_the_disputes_status_changes_are_events_and_the_refunds_steps_are_not(
-    receiver,
+    receiver, monkeypatch
 ):
     dispute = await disputed(receiver)
     staff = await f.staff(Role.HANDLER)  # given a handler who owns the dispute's complaint
@@ -153,6 +155,8 @@ async def test_c12_the_disputes_status_changes_are_events_and_the_refunds_steps_
     await execution.execute(actor=staff, refund_id=dispute.refund_id)
 
     attempted = await jobs.relay_webhooks({})
+    monkeypatch.setattr(clock, "now", lambda: dispute.release_at)  # the outcome's release
+    attempted += await jobs.relay_webhooks({})
 
     changes = [
         (e.type, e.previous_status, e.status)
@@ -177,14 +181,15 @@ async def test_a_disputes_events_arrive_in_order_and_a_failed_one_holds_the_next
     _created, changed = await WebhookEvent.filter(dispute_id=dispute.id).order_by("id")
     receiver.statuses = [503]  # the receiver fails the first POST only
     start = clock.now()
+    released = dispute.release_at  # the outcome's event is due from then (partners.release)
 
     def at(seconds: float) -> None:
         monkeypatch.setattr(clock, "now", lambda: start + timedelta(seconds=seconds))
 
     at(0)
     first = await jobs.relay_webhooks({})
-    early = await webhooks.deliver(changed.id, at=clock.now(), send=jobs.post)
-    at(31)
+    early = await webhooks.deliver(changed.id, at=released, send=jobs.post)
+    at((released - start).total_seconds())
     second = await jobs.relay_webhooks({})
 
     assert (first, early, second) == (1, None, 2)  # the change waits for the creation
@@ -313,3 +318,35 @@ async def test_the_real_worker_runs_the_job_queued_when_the_dispute_was_created(
     event = await WebhookEvent.get(dispute_id=dispute.id)
     assert event.state == WebhookState.DELIVERED
     assert [r["body"]["id"] for r in receiver.received] == [event.event_id]
+
+
+async def test_c12_the_relay_does_not_send_an_outcome_before_its_release_time(
+    receiver, monkeypatch
+):
+    """A refund-first dispute refunded at once: its outcome's event is written with the
+    refund, but dated and due at the dispute's release time (services.partners.release);
+    the relay sends the creation now and the outcome only from then, dated then."""
+    dispute = await disputed(receiver)
+    staff = await f.staff(Role.HANDLER)
+    await Complaint.filter(id=dispute.complaint_id).update(owner_id=staff.id)
+    await execution.confirm_amount(actor=staff, refund_id=dispute.refund_id, note="客户确认")
+    executed = await execution.execute(actor=staff, refund_id=dispute.refund_id)
+    release_at = dispute.release_at
+
+    def at(moment: Any) -> None:
+        monkeypatch.setattr(clock, "now", lambda: moment)
+
+    at(executed.executed_at)
+    now = await jobs.relay_webhooks({})
+    at(release_at - timedelta(seconds=1))
+    just_before = await jobs.relay_webhooks({})
+    at(release_at)
+    then = await jobs.relay_webhooks({})
+
+    assert executed.executed_at < release_at - timedelta(days=5)  # refunded days before
+    assert (now, just_before, then) == (1, 0, 1)
+    sent = [(r["body"]["type"], r["body"]["data"]["status"]) for r in receiver.received]
+    assert sent == [("dispute.created", "OPEN"), ("dispute.status_changed", "REFUNDED")]
+    shown_at = release_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    assert receiver.received[1]["body"]["createdAt"] == shown_at
+    assert all(r["valid"] for r in receiver.received)

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from services import clock as domain_clock
 from services.complaints.models import Complaint
-from services.partners import disputes, webhooks
+from services.errors import InvalidInput
+from services.partners import disputes, release, webhooks
 from services.partners.models import DisputeStage, PartnerDispute, WebhookEvent
 from services.refunds import approvals, changes
 from services.refunds import clock as rclock
 from services.refunds.models import Refund, RefundStatus, RiskProfile
 from services.refunds.policy import Flow, Liability
 from services.staff.models import Role
+from services.thresholds import changes as threshold_changes
+from services.thresholds import service as thresholds
 from tests import factories as f
 
 BIG = (disputes.ChargeLine("2026-01", 7500), disputes.ChargeLine("2026-02", 7500))
@@ -202,3 +208,65 @@ async def test_c12_a_submission_does_the_same_for_a_customer_a_special_one_and_n
     ]
     assert answers[0] == answers[1] == answers[2]
     assert await disputes.open_dispute(seen[2][1].id) is False  # the number's job opens nothing
+
+
+async def test_c12_a_refusal_the_worker_writes_is_dated_and_due_at_the_release_time():
+    """A number that is no customer's is refused inside within hours; its event is written
+    then, dated and due at the release time, and the partner's event log lists it from then."""
+    partner = await f.partner(monternet=True)
+    nobody = await disputes.submit(
+        partner_id=partner.id, submission=f.submission("13899990000"), idempotency_key="n"
+    )
+    assert nobody.refuse_at is not None and nobody.release_at is not None
+    await disputes.refuse_unmatched(at=nobody.refuse_at)
+    event = await WebhookEvent.get(dispute_id=nobody.id, type=webhooks.STATUS_CHANGED)
+    await nobody.refresh_from_db()
+    at_refusal = release.shown(nobody, nobody.refuse_at)
+    domain_clock.freeze(nobody.refuse_at)
+    listed_before = [e.type for e in await webhooks.events_of(partner.id, first=10)]
+    domain_clock.freeze(nobody.release_at)
+    listed_then = [e.type for e in await webhooks.events_of(partner.id, first=10)]
+
+    assert nobody.stage is DisputeStage.REFUSED  # inside, at once
+    assert (event.occurred_at, event.next_attempt_at) == (nobody.release_at, nobody.release_at)
+    assert event.created_at == nobody.refuse_at
+    assert at_refusal == release.Shown(DisputeStage.OPEN, nobody.created_at)
+    assert release.shown(nobody, nobody.release_at) == release.Shown(
+        DisputeStage.REFUSED, nobody.release_at
+    )
+    assert listed_before == [webhooks.CREATED]
+    assert listed_then == [webhooks.STATUS_CHANGED, webhooks.CREATED]
+
+
+async def test_c12_a_dispute_submitted_before_release_times_shows_its_outcome_as_before():
+    """`release_at` NULL (submitted before migration 0026): its outcome was shown already."""
+    partner = await f.partner(monternet=True)
+    old = await disputes.submit(
+        partner_id=partner.id, submission=f.submission("13899990000"), idempotency_key="n"
+    )
+    await PartnerDispute.filter(id=old.id).update(release_at=None)
+    await disputes.refuse_unmatched(at=old.refuse_at)
+    await old.refresh_from_db()
+    event = await WebhookEvent.get(dispute_id=old.id, type=webhooks.STATUS_CHANGED)
+    listed = await disputes.disputes_of(
+        partner.id, where=disputes.DisputeFilter(stages=(DisputeStage.REFUSED,)), first=5
+    )
+
+    assert release.shown(old, old.refuse_at) == release.Shown(DisputeStage.REFUSED, old.refuse_at)
+    assert event.occurred_at == event.next_attempt_at == old.refuse_at
+    assert [d.id for d in listed.rows] == [old.id]
+
+
+async def test_c12_the_release_delay_is_a_whole_number_of_working_days_from_1_to_30():
+    admin = await f.staff(Role.ADMIN)
+    for wrong in (0, 31, 2.5, "6", True):
+        with pytest.raises(InvalidInput):
+            await threshold_changes.change_thresholds(
+                actor=admin, values={release.RELEASE_WORKING_DAYS: wrong}, reason="试"
+            )
+    await threshold_changes.change_thresholds(
+        actor=admin, values={release.RELEASE_WORKING_DAYS: 1}, reason="试"
+    )
+
+    assert await thresholds.current(release.RELEASE_WORKING_DAYS) == 1
+    assert thresholds.registered()[release.RELEASE_WORKING_DAYS].default == 6
