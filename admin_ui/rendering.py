@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin_ui import i18n
 from admin_ui.security import CSRF_FIELD, CSRF_SESSION_KEY
-from services import phones, privacy
+from services import phones, privacy, wording
 from services.config import settings
 from services.staff.models import Role, Staff
 
@@ -89,6 +89,8 @@ def _template_context(request: Request) -> dict[str, Any]:
         "mask": phones.mask,
         "mask_name": privacy.mask_name,  # console users never handle complaints (C-12)
         "mask_text": phones.mask_in_text,
+        # a text the system may have written in English (A-3 history), in the reader's language
+        "worded": functools.partial(wording.localize, where=locale),
         "month_title": functools.partial(i18n.month_title, locale=locale),
         "path_for": functools.partial(path_for, request),
         "here": console_path(request),

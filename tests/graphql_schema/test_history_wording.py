@@ -112,7 +112,7 @@ def written_wordings() -> dict[str, str]:
                     values.append(node.args[at])
             elif isinstance(node, ast.Assign):  # `why = (...)`, `X_REASON = "..."`
                 names = [t.id for t in node.targets if isinstance(t, ast.Name)]
-                if any(n == "why" or n.endswith("_REASON") for n in names):
+                if any(n in ("why", "owner_text") or n.endswith("_REASON") for n in names):
                     values.append(node.value)
             for value in values:
                 for text in _variants(value) or []:
