@@ -14,7 +14,7 @@ import json
 import re
 import shlex
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ import pytest
 from graphql_schema.app import create_app
 from services import clock, demo
 from services.partners import cli as partners_cli
+from services.partners.models import PartnerDispute
 
 ROOT = Path(__file__).resolve().parents[2]
 VOLATILE = {
@@ -196,3 +197,9 @@ async def test_the_partner_guide_examples_run_as_printed(http, capsys):
             assert matches(json.loads(expected), answer), differences(json.loads(expected), answer)
             checked += 1
     assert checked >= 5
+    # the release time the guide's event log and webhook show (C-12: 6 working days on)
+    submitted = await PartnerDispute.get(public_id=variables["DISPUTE"])
+    assert submitted.release_at is not None
+    shown = submitted.release_at.astimezone(UTC)
+    assert f'"occurredAt":"{shown.isoformat()}"' in guide
+    assert f'"createdAt":"{shown.isoformat().replace("+00:00", "Z")}"' in guide
