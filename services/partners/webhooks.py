@@ -234,14 +234,16 @@ async def due(*, at: datetime, limit: int = 100) -> list[list[int]]:
     A partner sees a dispute's changes in the order they happened: an event waits while an
     earlier event of its dispute is still waiting for a retry (the relay sends each list in
     order and stops a list at its first failure; `_claim` refuses an event with an earlier
-    one pending)."""
+    one pending). The disputes come in the order they were submitted, not of their events:
+    outcomes released at one instant (release.py) are sent in an order that says nothing of
+    which outcome really came first."""
     rows = await connections.get("default").execute_query_dict(
         _DUE, [WebhookState.PENDING.value, at, limit]
     )
     by_dispute: dict[int, list[int]] = {}
     for row in rows:
         by_dispute.setdefault(row["dispute_id"], []).append(row["id"])
-    return list(by_dispute.values())
+    return [by_dispute[dispute_id] for dispute_id in sorted(by_dispute)]
 
 
 async def _claim(event_id: int, at: datetime) -> bool:
@@ -332,8 +334,9 @@ async def events_of(
     query = query.select_related("dispute")
     if dispute_public_id is not None:
         query = query.filter(dispute__public_id=dispute_public_id)
-    # by the time shown, not by id: ids follow the real outcomes' order (release.py)
-    return await query.order_by("-occurred_at", "-id").limit(first)
+    # by the time shown, then by dispute, not by event id: event ids follow the real order of
+    # outcomes that show at one instant (release.py); one dispute's events keep their order
+    return await query.order_by("-occurred_at", "-dispute_id", "-id").limit(first)
 
 
 async def deliveries_for(event_ids: Sequence[int]) -> dict[int, list[WebhookDelivery]]:

@@ -270,3 +270,46 @@ async def test_c12_the_release_delay_is_a_whole_number_of_working_days_from_1_to
 
     assert await thresholds.current(release.RELEASE_WORKING_DAYS) == 1
     assert thresholds.registered()[release.RELEASE_WORKING_DAYS].default == 6
+
+
+async def test_c12_outcomes_released_at_one_instant_are_listed_and_sent_in_submission_order():
+    """Two disputes submitted on one day off share a release time; the first submitted is
+    refused last inside. The partner's event log and the relay order them by dispute, so
+    neither tells which outcome really came first."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    partner = await f.partner(monternet=True)
+    saturday = datetime(2026, 3, 14, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    made = []
+    for hour, number in ((0, "13899990001"), (1, "13899990002")):
+        domain_clock.freeze(saturday + timedelta(hours=hour))
+        made.append(
+            await disputes.submit(
+                partner_id=partner.id, submission=f.submission(number), idempotency_key=number
+            )
+        )
+    first, second = made
+    assert first.release_at == second.release_at is not None
+    moments = ((second, saturday + timedelta(hours=5)), (first, saturday + timedelta(hours=9)))
+    for dispute, refuse_at in moments:
+        await PartnerDispute.filter(id=dispute.id).update(refuse_at=refuse_at)
+    for _, refuse_at in moments:
+        assert await disputes.refuse_unmatched(at=refuse_at) == 1
+    outcomes = {
+        e.dispute_id: e.id
+        for e in await WebhookEvent.filter(type=webhooks.STATUS_CHANGED, partner_id=partner.id)
+    }
+    domain_clock.freeze(first.release_at)
+    log = [(e.dispute_id, e.type) for e in await webhooks.events_of(partner.id, first=10)]
+    due = await webhooks.due(at=first.release_at)
+
+    assert outcomes[first.id] > outcomes[second.id]  # inside, the second was refused first
+    assert log == [
+        (second.id, webhooks.STATUS_CHANGED),
+        (first.id, webhooks.STATUS_CHANGED),
+        (second.id, webhooks.CREATED),
+        (first.id, webhooks.CREATED),
+    ]
+    sent_for = [(await WebhookEvent.get(id=batch[-1])).dispute_id for batch in due]
+    assert sent_for == [first.id, second.id]
