@@ -93,7 +93,13 @@ async def log_in(*, username: str, password: str, address: str) -> Staff:
     attempt = await throttle.begin(
         address=address, username=name if plausible else None, known_address=known
     )
-    if not await password_matches(staff, password):
+    try:
+        matches = await password_matches(staff, password)
+    except BaseException:  # cancelled or failed mid-check: counted, never left in flight
+        await asyncio.shield(throttle.fail(attempt))
+        raise
+    if not matches:
+        await throttle.fail(attempt)
         raise _wrong()
     assert staff is not None
     await throttle.forgive(attempt, staff_id=staff.id, address=address)

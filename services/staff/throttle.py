@@ -13,15 +13,22 @@ counts against two keys, with exponential back-off once a key's free failures ar
   hold other unknown addresses back at most a minute, and never stop the owner logging in from
   an address with a good history (only that address's own counter can).
 
-A key forgets its failures an hour after the last one. An attempt is counted *before* the
-password is checked (`begin`, rows locked while deciding) and given back when the password was
-right (`forgive`), so a burst of parallel requests cannot slip past the limit while the first
-ones are still being verified. Times are wall time (security time, not the domain clock).
+A key forgets its failures an hour after the last one. An attempt is reserved *before* the
+password is checked (`begin`, rows locked while deciding): it is counted in flight
+(`flying:<key>`) and becomes a failure only if the password was wrong (`fail`; `forgive` when
+it was right). While the failures plus the attempts in flight reach a key's free failures, a
+new attempt waits for those in flight instead of being refused. So a burst of parallel guesses
+still reaches the password check only as often as the key has free failures (the rest find the
+key locked when they stop waiting), and an office behind one NAT address, its staff all
+logging in at 9:00, is served a few at a time, never refused for being many. Times are wall
+time (security time, not the domain clock).
 Behind a reverse proxy the address is the proxy's unless uvicorn runs with --proxy-headers.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +39,11 @@ from services.staff.models import KnownLoginAddress, LoginCounter
 
 _KEY_MAX = 100
 FORGET_AFTER = timedelta(hours=1)
+# how long an attempt waits for those in flight before it is told to retry in 1 s (inside the
+# API's 10 s request deadline); an attempt in flight this long ago died with its request
+WAIT_FOR_IN_FLIGHT = timedelta(seconds=8)
+IN_FLIGHT_STALE = timedelta(minutes=1)
+_FIRST_PAUSE, _MAX_PAUSE = 0.02, 0.2
 KNOWN_ADDRESS_KEPT = timedelta(days=90)
 
 
@@ -76,56 +88,111 @@ def address_key(address: str) -> str:
     return f"addr:{address}"[:_KEY_MAX]
 
 
+def in_flight_key(key: str) -> str:
+    """The counter of `key`'s attempts whose password is being checked now."""
+    return f"flying:{key}"[:_KEY_MAX]
+
+
 def account_key(username: str) -> str:
     """Usernames compare case-insensitively here, so `Admin` and `admin` share a counter."""
     return f"user:{username.strip().casefold()}"[:_KEY_MAX]
 
 
 async def begin(*, address: str, username: str | None, known_address: bool) -> Attempt:
-    """Count one attempt, or raise LoginThrottled (nothing counted) while a key holds it back.
+    """Reserve one attempt, or raise LoginThrottled (nothing counted) while a key is locked.
 
     `username` is None when it cannot name an account (too long, unprintable): only the
     address counts. `known_address`: the account has logged in from this address before.
+    While the attempts in flight could use up a key's free failures, this one waits for them
+    (at most `WAIT_FOR_IN_FLIGHT`): if they were right it goes ahead, if they were wrong the
+    key is locked by then and it is throttled.
     """
     keys = {address_key(address): ADDRESS}
     if username is not None:
         keys[account_key(username)] = ACCOUNT
-    now = wall_now()
-    async with in_transaction():
-        await LoginCounter.bulk_create(
-            [LoginCounter(key=key, failures=0, last_failure_at=now) for key in keys],
-            ignore_conflicts=True,
-        )
-        rows = await LoginCounter.filter(key__in=list(keys)).order_by("key").select_for_update()
-        wait = 0.0
-        for row in rows:
-            if row.last_failure_at < now - FORGET_AFTER:
-                row.failures, row.locked_until = 0, None
-            binding = keys[row.key] is ADDRESS or not known_address
-            if binding and row.locked_until is not None and row.locked_until > now:
-                wait = max(wait, (row.locked_until - now).total_seconds())
+    give_up, pause = time.monotonic() + WAIT_FOR_IN_FLIGHT.total_seconds(), _FIRST_PAUSE
+    while True:
+        wait = await _reserve(keys, known_address=known_address)
+        if wait is None:
+            return Attempt(keys=keys)
         if wait > 0:
             raise LoginThrottled(wait)
-        for row in rows:
-            row.failures += 1
-            row.last_failure_at = now
-            lock = keys[row.key].lock_for(row.failures)
-            row.locked_until = now + lock if lock else None
-            await row.save(update_fields=["failures", "last_failure_at", "locked_until"])
-    return Attempt(keys=keys)
+        if time.monotonic() >= give_up:  # those in flight are slow: try again soon
+            raise LoginThrottled(1)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, _MAX_PAUSE)
+
+
+async def _reserve(keys: dict[str, BackOff], *, known_address: bool) -> float | None:
+    """None: reserved (counted in flight); > 0: seconds a lock holds it back; 0: wait for the
+    attempts in flight."""
+    now = wall_now()
+    pending = {in_flight_key(key): key for key in keys}
+    async with in_transaction():
+        await LoginCounter.bulk_create(
+            [LoginCounter(key=key, failures=0, last_failure_at=now) for key in [*keys, *pending]],
+            ignore_conflicts=True,
+        )
+        locked = LoginCounter.filter(key__in=[*keys, *pending]).order_by("key")
+        rows = {row.key: row for row in await locked.select_for_update()}
+        wait, busy = 0.0, False
+        for key, backoff in keys.items():
+            row, flying = rows[key], rows[in_flight_key(key)]
+            if row.last_failure_at < now - FORGET_AFTER:
+                row.failures, row.locked_until = 0, None
+            if flying.last_failure_at < now - IN_FLIGHT_STALE:  # its requests died
+                flying.failures = 0
+            if backoff is ACCOUNT and known_address:
+                continue  # the account's lock does not hold a known address back
+            if row.locked_until is not None and row.locked_until > now:
+                wait = max(wait, (row.locked_until - now).total_seconds())
+            elif flying.failures >= max(backoff.free - row.failures, 1):
+                # if all in flight were wrong, this one would be one too many (past a lock,
+                # one attempt at a time: its failure locks the key again)
+                busy = True
+        if wait > 0:
+            return wait
+        if busy:
+            return 0.0
+        for key in pending:
+            rows[key].failures += 1
+            rows[key].last_failure_at = now
+            await rows[key].save(update_fields=["failures", "last_failure_at"])
+    return None
+
+
+async def _land(attempt: Attempt, *, failed: bool) -> None:
+    """The attempt is over: no longer in flight; if `failed`, one failure more (and a lock
+    once the free failures are used up)."""
+    now = wall_now()
+    pending = [in_flight_key(key) for key in attempt.keys]
+    keys = [*attempt.keys, *pending] if failed else pending
+    async with in_transaction():
+        counters = LoginCounter.filter(key__in=keys).order_by("key")
+        for row in await counters.select_for_update():
+            if row.key in attempt.keys:
+                if row.last_failure_at < now - FORGET_AFTER:
+                    row.failures, row.locked_until = 0, None
+                row.failures += 1
+                row.last_failure_at = now
+                lock = attempt.keys[row.key].lock_for(row.failures)
+                row.locked_until = now + lock if lock else None
+                await row.save(update_fields=["failures", "last_failure_at", "locked_until"])
+            else:
+                row.failures = max(0, row.failures - 1)
+                row.last_failure_at = now
+                await row.save(update_fields=["failures", "last_failure_at"])
+
+
+async def fail(attempt: Attempt) -> None:
+    """The password was wrong (or its check never finished): one failure on every key."""
+    await _land(attempt, failed=True)
 
 
 async def forgive(attempt: Attempt, *, staff_id: int, address: str) -> None:
-    """The password was right: take the attempt back and remember the address as good."""
+    """The password was right: the attempt counts for nothing, and the address is good."""
     now = wall_now()
-    async with in_transaction():
-        counters = LoginCounter.filter(key__in=list(attempt.keys)).order_by("key")
-        rows = await counters.select_for_update()
-        for row in rows:
-            row.failures = max(0, row.failures - 1)
-            if row.failures < attempt.keys[row.key].free:
-                row.locked_until = None
-            await row.save(update_fields=["failures", "locked_until"])
+    await _land(attempt, failed=False)
     await KnownLoginAddress.bulk_create(
         [KnownLoginAddress(staff_id=staff_id, address=address[:64], last_success_at=now)],
         on_conflict=["staff_id", "address"],
