@@ -140,6 +140,21 @@ def render(text: str) -> Rendered:
     """`text` (a stored English wording) in Chinese, and whether every part of it was known.
     A wording whose values are not all known gives way to a reading that knows them all (two
     wordings joined by "; " also match one wording whose free value spans the join)."""
+    matched = _matched(text)
+    if matched is not None and matched.complete:
+        return matched
+    for english, chinese in _LISTS:
+        if english in text:
+            joined = _joined(text.split(english), english, chinese)
+            if joined is not None:
+                return joined
+    return matched or Rendered(text, _ENGLISH.search(text) is None)
+
+
+@lru_cache(maxsize=8192)
+def _matched(text: str) -> Rendered | None:
+    """`text` as one wording: complete if one matches with every value known, else the first
+    that matches; None if none does."""
     zh = CATALOGS["zh-CN"]
     partial: Rendered | None = None
     for key, pattern in PATTERNS:
@@ -154,28 +169,30 @@ def render(text: str) -> Rendered:
     glossed = _GLOSSED.fullmatch(text)
     if glossed:
         return Rendered(glossed.group(1), True)
-    for english, chinese in _LISTS:
-        if english in text:
-            joined = _joined(text.split(english), english, chinese)
-            if joined is not None:
-                return joined
-    return partial or Rendered(text, _ENGLISH.search(text) is None)
+    return partial
+
+
+# the services join at most a dozen or so reasons; a longer list is a person's text
+_MAX_PARTS = 32
 
 
 def _joined(parts: list[str], english: str, chinese: str) -> Rendered | None:
     """A list the services joined (a refund's reasons in its history, "; "): cut into
-    consecutive groups that each render completely, the longest group first, since a wording
-    may hold the separator itself (R-5's "…; overcharge …"); None if no cut does, or if no
-    group is a wording (a person's "已联系客户; 待回复" keeps its own separator)."""
+    consecutive groups that each read completely: one part as itself, several parts only as
+    one wording, since a wording may hold the separator (R-5's "…; overcharge …"). None if
+    no cut does, if no group is a wording (a person's "已联系客户; 待回复" keeps its own
+    separator), or if the list is longer than the services ever join."""
+    if len(parts) > _MAX_PARTS:
+        return None
     cuts: list[list[tuple[str, str]] | None] = [[], *([None] * len(parts))]
     for end in range(1, len(parts) + 1):
-        for start in range(end):
+        for start in range(end - 1, -1, -1):  # the shortest group first
             done = cuts[start]
             if done is None or (start == 0 and end == len(parts)):
                 continue
             source = english.join(parts[start:end])
-            group = render(source)
-            if group.complete:
+            group = render(source) if end - start == 1 else _matched(source)
+            if group is not None and group.complete:
                 cuts[end] = [*done, (source, group.text)]
                 break
     found = cuts[-1]

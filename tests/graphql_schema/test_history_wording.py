@@ -247,6 +247,10 @@ def test_r5_a_refund_request_reason_joined_with_its_own_separator_splits_right()
 def test_c6_a_persons_own_words_stay_as_typed():
     for typed in ("客户下周一前答复", "customer will call back", "已电话联系客户; 待回复", "C-4"):
         assert wording.localize(typed, "zh-CN") == typed
+    # a list longer than the services ever join is a person's text, read as typed (and never
+    # cut every which way: the cost of reading a typed text stays bounded)
+    pasted = "; ".join(["C-5"] * 40)
+    assert wording.localize(pasted, "zh-CN") == pasted
     # a system wording around typed words: only the system's part changes
     assert wording.localize("customer asked for a delay (customer told via sms)", "zh-CN") == (
         "customer asked for a delay（已通过短信告知客户）"
