@@ -9,6 +9,13 @@ from typing import Any, TypeVar
 
 import asyncpg
 from tortoise import Tortoise
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
+from tortoise.backends.base.client import (
+    TransactionalDBClient,
+    TransactionContext,
+    TransactionContextPooled,
+)
+from tortoise.connection import get_connections
 from tortoise.exceptions import DBConnectionError
 
 from services.config import settings
@@ -43,7 +50,7 @@ def tortoise_config(
     return {
         "connections": {
             "default": {
-                "engine": "tortoise.backends.asyncpg",
+                "engine": "services.db",  # Tortoise's asyncpg engine with `Client`
                 "credentials": credentials,
             }
         },
@@ -70,6 +77,41 @@ class Connection(asyncpg.Connection):
     def get_reset_query(self) -> str:
         return ""
 
+
+class _Transaction(TransactionContextPooled):
+    """Tortoise's pooled transaction, except when BEGIN fails.
+
+    Tortoise takes a connection from the pool, makes it the task's connection, then sends
+    BEGIN; if BEGIN raises, `__aexit__` never runs: the connection is not given back and the
+    task keeps naming the half-made transaction. A BEGIN cancelled by the request deadline
+    (a database that hangs: a network partition, a stopped server) took one connection of the
+    pool for good; `DB_POOL_MAX` such requests and every later one waited for a connection
+    until its deadline, the database long back. Here the connection is closed (`terminate`:
+    no await, so a second cancellation cannot stop it; asyncpg gives its pool slot back) and
+    the task's connection restored."""
+
+    async def __aenter__(self) -> TransactionalDBClient:
+        client: Any = self.client
+        await self.ensure_connection()
+        client._connection = await client._parent._pool.acquire()
+        self.token = get_connections().set(self.connection_name, client)
+        try:
+            await client.begin()
+        except BaseException:
+            get_connections().reset(self.token)
+            client._connection.terminate()
+            raise
+        return self.client
+
+
+class Client(AsyncpgDBClient):
+    """Tortoise's asyncpg client with `_Transaction`; the engine named in `tortoise_config`."""
+
+    def _in_transaction(self) -> TransactionContext:
+        return _Transaction(TransactionWrapper(self), self._pool_init_lock)
+
+
+client_class = Client  # what Tortoise reads from an engine module (this one)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
