@@ -8,6 +8,7 @@ import strawberry
 
 from graphql_schema.ids import Node, global_id
 from graphql_schema.permissions import IsAuthenticated
+from graphql_schema.wording import localize
 from services.complaints import inbox
 from services.complaints.models import Notification as NotificationRow
 
@@ -19,7 +20,11 @@ class StaffNotification(Node):
     )
     pk: strawberry.Private[int]
     kind: str = strawberry.field(description="`deadline_breached` or `escalation`.")
-    message: str = strawberry.field(description="What happened, in Chinese, to show as is.")
+    message: str = strawberry.field(
+        description="What happened, in Chinese, to show as is; a system reason it quotes "
+        "(why a supervision started, a deadline's note) in Chinese too, unless "
+        "`Accept-Language: en`."
+    )
     complaint_id: strawberry.ID = strawberry.field(description="The complaint concerned.")
     created_at: datetime = strawberry.field(description="When it was raised.")
     read_at: datetime | None = strawberry.field(description="When you marked it read.")
@@ -30,7 +35,7 @@ class StaffNotification(Node):
             id=global_id("StaffNotification", row.id),
             pk=row.id,
             kind=row.kind,
-            message=row.message,
+            message=localize(row.message),
             complaint_id=global_id("Complaint", row.complaint_id),
             created_at=row.created_at,
             read_at=row.read_at,

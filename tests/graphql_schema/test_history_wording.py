@@ -352,3 +352,25 @@ async def test_c10_supervision_reasons_in_chinese_by_default_and_english_on_requ
         "转入督办（C-10）：A-3 整改 7：2026-11 同一事项有 3 件投诉的根本原因为 "
         "network_coverage（A-3）；"
     )
+
+
+async def test_c10_a_notification_quoting_a_system_reason_reads_in_chinese(http):
+    from services.staff.models import Track
+
+    manager = await f.staff(Role.SUPERVISOR, track=Track.SERVICE_CENTRE, head=True)
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler)
+    why = (
+        "3 complaints of one customer on this matter, each a repeat of the one before "
+        "(threshold 3): complaints [4, 9, 12]"
+    )
+    await supervision.start(matter_key=complaint.matter_key, reason=why, actor=None)
+    query = "{ myNotifications { kind message } }"
+    zh, en = await both(http, query, {}, manager)
+    (english,) = [n["message"] for n in en["myNotifications"] if n["kind"] == "supervision"]
+    (chinese_,) = [n["message"] for n in zh["myNotifications"] if n["kind"] == "supervision"]
+    assert english == f"事项 {complaint.matter_key} 转入督办 (C-10): {why}"  # as written
+    assert chinese_ == (
+        f"事项 {complaint.matter_key} 转入督办（C-10）：同一客户就该事项投诉 3 次，"
+        "每次均为前一次的重复投诉（门槛 3 次）：投诉 [4, 9, 12]"
+    )
