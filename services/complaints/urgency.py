@@ -427,10 +427,10 @@ async def refresh_classification(
         return
     complaints = await Complaint.filter(id__in=ids).select_for_update().order_by("id")
     reasons: dict[int, set[str]] = {cid: set() for cid in ids}
-    for cid, reason in await ComplaintUrgency.filter(complaint_id__in=ids).values_list(
+    for cid, urgency in await ComplaintUrgency.filter(complaint_id__in=ids).values_list(
         "complaint_id", "reason"
     ):
-        reasons[cid].add(reason)
+        reasons[cid].add(urgency)
     unresolved = dict(
         await Complaint.filter(
             customer_id__in={c.customer_id for c in complaints}, status__in=UNRESOLVED

@@ -19,6 +19,7 @@ from services.complaints.models import (
     Notification,
     WarningColour,
 )
+from services.customers.models import Tier
 from services.staff.models import Role
 from tests import factories as f
 
@@ -133,6 +134,23 @@ async def test_c7_a_step_taken_after_its_deadline_is_met_late_and_raises_the_col
     # the next step does not undo the colour of a missed deadline (C-5)
     await service.start_investigation(actor=handler, complaint_id=complaint.id)
     assert (await Complaint.get(id=complaint.id)).warning_colour == WarningColour.YELLOW
+
+
+async def test_c7_the_colour_raised_by_a_late_step_says_why_in_the_history():
+    clock.freeze(local(2026, 3, 10, 10))
+    handler = await f.staff(Role.HANDLER)
+    # an important customer: the complaint has an urgency row of its own (C-5)
+    complaint = await f.complaint(handler, await f.customer(tier=Tier.GOLD_AND_ABOVE))
+
+    clock.freeze(local(2026, 3, 12, 9))  # the acknowledge deadline passed the day before
+    await service.acknowledge(actor=handler, complaint_id=complaint.id)
+
+    raised = await ComplaintEvent.get(
+        complaint_id=complaint.id, action="classified", field="warning_colour"
+    )
+    assert (raised.from_value, raised.to_value) == ("blue", "yellow")
+    # the reason the caller gave, not the code of one of the complaint's urgency rows
+    assert raised.reason == deadlines.MISSED_COLOUR_REASON
 
 
 async def test_c7_a_breached_deadline_met_later_is_met_late_and_raises_the_colour_once():
