@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.connection import get_connection
 from tortoise.functions import Count
 
 from services.complaints import policy, rules, supervision
@@ -70,8 +70,10 @@ async def after_intake(
     and no reason but those recorded now); its classification events are returned for the
     caller to write with the rest of its history, unless a rise to yellow or red wrote them
     already (the escalation follows them)."""
-    batch = await recheck_batch(complaint.matter_key, complaint.created_at, withdraw=False)
-    unresolved, earlier = await _customer_complaints(complaint)
+    minutes, arrivals, unresolved, earlier = await _after_lock_reads(complaint)
+    batch = await recheck_batch(
+        complaint.matter_key, complaint.created_at, withdraw=False, read=(minutes, arrivals)
+    )
     repeat = False
     if earlier is not None:
         repeat = bool(await _add([complaint.id], UrgencyReason.REPEAT, *earlier))
@@ -103,39 +105,72 @@ async def after_intake(
     return events
 
 
-async def _customer_complaints(
+# After the matter lock, one statement: the matter's complaints within two batch windows
+# either side (C-3 batch, by the (matter_key, created_at) index), and the customer's other
+# complaints that are unresolved (C-5) or on this matter archived within the repeat window
+# (C-3 repeat, by the (customer_id, matter_key, archived_at) index)
+_AFTER_LOCK_SQL = """
+SELECT true AS on_matter, c.id, c.created_at, c.customer_id, cu.tier,
+       NULL::varchar AS status, NULL::varchar AS matter_key, NULL::timestamptz AS archived_at
+  FROM complaints c JOIN customers cu ON cu.id = c.customer_id
+ WHERE c.matter_key = $1 AND c.created_at >= $2 AND c.created_at <= $3
+UNION ALL
+SELECT false, c.id, NULL, NULL, NULL, c.status, c.matter_key, c.archived_at
+  FROM complaints c
+ WHERE c.customer_id = $4 AND c.id <> $5
+   AND (c.status = ANY($6::varchar[])
+        OR (c.matter_key = $1 AND c.archived_at >= $7 AND c.archived_at <= $8))
+"""
+
+
+async def _after_lock_reads(
     complaint: Complaint,
-) -> tuple[list[int], tuple[str, dict[str, Any]] | None]:
-    """In one statement: the customer's other unresolved complaints (C-5), and the complaint
-    on this matter archived within the repeat window before this one (C-3), as the note and
-    evidence of a repeat mark."""
+) -> tuple[int, list[Arrival], list[int], tuple[str, dict[str, Any]] | None]:
+    """The batch window's minutes and the matter's arrivals around the new complaint; the
+    customer's other unresolved complaints; the note and evidence of a repeat mark, if the
+    customer had a complaint on this matter archived within the repeat window before it."""
+    minutes = await thresholds.current(rules.BATCH_WINDOW_MINUTES)
     months = await thresholds.current(rules.REPEAT_WINDOW_MONTHS)
-    since = months_before(complaint.created_at, months)
-    rows = (
-        await Complaint.filter(
-            Q(status__in=UNRESOLVED)
-            | Q(
-                matter_key=complaint.matter_key,
-                archived_at__gte=since,
-                archived_at__lte=complaint.created_at,
-            ),
-            customer_id=complaint.customer_id,
-        )
-        .exclude(id=complaint.id)
-        .values_list("id", "status", "matter_key", "archived_at")
+    length = timedelta(minutes=minutes)
+    at = complaint.created_at
+    since = months_before(at, months)
+    rows = await get_connection("default").execute_query_dict(
+        _AFTER_LOCK_SQL,
+        [
+            complaint.matter_key,
+            at - 2 * length,
+            at + 2 * length,
+            complaint.customer_id,
+            complaint.id,
+            [s.value for s in UNRESOLVED],
+            since,
+            at,
+        ],
     )
-    unresolved = [cid for cid, status, _, _ in rows if status in UNRESOLVED]
+    as_stored = Complaint._meta.fields_map["created_at"].to_python_value  # the ORM's time zone
+    arrivals = [
+        Arrival(
+            id=r["id"],
+            at=as_stored(r["created_at"]),
+            customer_id=r["customer_id"],
+            vip=r["tier"] in policy.VIP_TIERS,
+        )
+        for r in rows
+        if r["on_matter"]
+    ]
+    mine = [r for r in rows if not r["on_matter"]]
+    unresolved = [r["id"] for r in mine if r["status"] in UNRESOLVED]
     archived = [
-        (archived_at, cid)
-        for cid, _, key, archived_at in rows
-        if key == complaint.matter_key
-        and archived_at is not None
-        and since <= archived_at <= complaint.created_at
+        (as_stored(r["archived_at"]), r["id"])
+        for r in mine
+        if r["matter_key"] == complaint.matter_key
+        and r["archived_at"] is not None
+        and since <= r["archived_at"] <= at
     ]
     if not archived:
-        return unresolved, None
+        return minutes, arrivals, unresolved, None
     archived_at, earlier_id = max(archived)
-    return unresolved, _repeat_of(earlier_id, archived_at, months)
+    return minutes, arrivals, unresolved, _repeat_of(earlier_id, archived_at, months)
 
 
 # --- C-3 batch -------------------------------------------------------------------------------
@@ -221,32 +256,39 @@ def batch_members(windows: Iterable[Window]) -> dict[int, Window]:
 
 
 async def recheck_batch(
-    matter_key: str, *moments: datetime, withdraw: bool | Collection[int] = True
+    matter_key: str,
+    *moments: datetime,
+    withdraw: bool | Collection[int] = True,
+    read: tuple[int, Sequence[Arrival]] | None = None,
 ) -> list[int]:
     """Add the batch marks of `matter_key` now due around `moments` (where a complaint entered
     or left the matter) and withdraw those no longer due (`withdraw`: all of them, none, or
     only these complaints'); the ids whose marks changed. A complaint arriving takes no
     customer out of a window, and a mark made under an earlier threshold stands: intake only
     adds; a key correction withdraws on the matter left, and the moved complaint's own mark."""
-    minutes = await thresholds.current(rules.BATCH_WINDOW_MINUTES)
     customers_over = await thresholds.current(rules.BATCH_CUSTOMERS)
     vip_at_least = await thresholds.current(rules.BATCH_VIP_CUSTOMERS)
-    length = timedelta(minutes=minutes)
     lo, hi = min(moments), max(moments)
-    rows = await Complaint.filter(
-        matter_key=matter_key,
-        created_at__gte=lo - 2 * length,
-        created_at__lte=hi + 2 * length,
-    ).values("id", "created_at", "customer_id", "customer__tier")
-    arrivals = [
-        Arrival(
-            id=r["id"],
-            at=r["created_at"],
-            customer_id=r["customer_id"],
-            vip=r["customer__tier"] in policy.VIP_TIERS,
-        )
-        for r in rows
-    ]
+    if read is not None:  # the caller read the matter's arrivals (`after_intake`)
+        minutes, arrivals = read[0], list(read[1])
+        length = timedelta(minutes=minutes)
+    else:
+        minutes = await thresholds.current(rules.BATCH_WINDOW_MINUTES)
+        length = timedelta(minutes=minutes)
+        rows = await Complaint.filter(
+            matter_key=matter_key,
+            created_at__gte=lo - 2 * length,
+            created_at__lte=hi + 2 * length,
+        ).values("id", "created_at", "customer_id", "customer__tier")
+        arrivals = [
+            Arrival(
+                id=r["id"],
+                at=r["created_at"],
+                customer_id=r["customer_id"],
+                vip=r["customer__tier"] in policy.VIP_TIERS,
+            )
+            for r in rows
+        ]
     windows = crossing_windows(
         arrivals,
         length=length,
