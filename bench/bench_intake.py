@@ -2,10 +2,10 @@
 
 `create_complaint` (the real use case: the complaint row, history, urgency rows, deadlines and
 routing, then under the matter's advisory lock batch, repeat and supervision checks and
-classification, then the arq jobs) is timed against two databases that differ only in the complaints table:
-10,000 rows (the baseline) and 1,000,000 (100,000 with --quick). The two take turns in short
-blocks (Tortoise is re-pointed between blocks, a few untimed intakes warm each block), so a
-noisy neighbour slows both alike and the ratio holds within one run.
+classification, then the arq jobs) is timed against two databases that differ only in the
+complaints table: 10,000 rows (the baseline) and 1,000,000 (100,000 with --quick). The two
+take turns in short blocks (Tortoise is re-pointed between blocks, a few untimed intakes warm
+each block), so a noisy neighbour slows both alike and the ratio holds within one run.
 
 Rows are made in SQL with generate_series: 5,000 distinct matter keys, created over the last
 90 days, a third archived, spread over a pool of customers (a quarter as many as the large
@@ -278,14 +278,18 @@ async def explain(sql: str, values: list[Any]) -> dict[str, Any]:
     }
 
 
-_CONDITION = re.compile(r'"(\w+)"\s*(=|>=|<=|<>|!=|<|>| IN\b| NOT IN\b)', re.IGNORECASE)
+# a column quoted by the ORM ("customer_id" =) or named through an alias (c.customer_id =)
+_CONDITION = re.compile(
+    r'(?:"(\w+)"|\b\w+\.(\w+))\s*(=|>=|<=|<>|!=|<|>| IN\b| NOT IN\b| = ANY\b)', re.IGNORECASE
+)
 
 
 def describe(sql: str) -> str:
     """`complaints where customer_id=, matter_key=, archived_at>=` from a SELECT's SQL."""
     where = sql.split(" WHERE ", 1)[1] if " WHERE " in sql else ""
     conditions = []
-    for column, op in _CONDITION.findall(where.split(" ORDER BY ")[0]):
+    for quoted, aliased, op in _CONDITION.findall(where.split(" ORDER BY ")[0]):
+        column = quoted or aliased
         op = op.strip().upper()
         text = f"{column} {op}" if op.endswith("IN") else f"{column}{op}"
         if text not in conditions:
@@ -298,7 +302,8 @@ def intake_selects(statements: list[tuple[str, list[Any]]]) -> dict[str, tuple[s
     """The distinct SELECTs of an intake that read `complaints`, by what they filter on."""
     found: dict[str, tuple[str, list[Any]]] = {}
     for sql, values in statements:
-        if not sql.lstrip().upper().startswith("SELECT") or 'FROM "complaints"' not in sql:
+        reads = 'FROM "complaints"' in sql or "FROM complaints " in sql
+        if not sql.lstrip().upper().startswith("SELECT") or not reads:
             continue
         found.setdefault(describe(sql), (sql, values))
     return found
