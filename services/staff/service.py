@@ -26,7 +26,10 @@ _TOKEN_SALT = "tousu.staff-token"
 # at import, which cost every process (API, worker, each CLI step of `make run`) 0.4 s of CPU
 # (tests/services/staff/test_dummy_hash.py: it has the current parameters, so it costs what a
 # real password costs to verify)
-_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$Fdlo102eA+S/jxXm2F+/mQ$t8ELUQBYCF/g2DlMuA0fkW2ERgF5gxRxXVMtnoNveEM"
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$Fdlo102eA+S/jxXm2F+/mQ"
+    "$t8ELUQBYCF/g2DlMuA0fkW2ERgF5gxRxXVMtnoNveEM"
+)
 USERNAME_MAX = 64  # the column's length
 PASSWORD_MAX = 1024  # argon2 hashes any length; this bounds the work one request can ask for
 
