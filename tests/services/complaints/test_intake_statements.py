@@ -51,3 +51,30 @@ async def test_c3_an_intake_of_an_important_customer_sends_few_sql_statements(co
     print(len(statements), *statements, sep="\n")
     assert 0 < len(statements) <= MAX_STATEMENTS, statements
     assert await ComplaintUrgency.filter(complaint_id=complaint.id).count() == 1
+
+
+async def test_c6_an_intakes_history_keeps_its_order_with_fewer_statements():
+    """The rows are written in fewer statements, the history reads as before: created, the
+    intake's urgency, the classification (yellow: a second unresolved complaint, C-5), its
+    escalation to the department head, then the routing (C-8)."""
+    from services.complaints.models import ComplaintEvent
+    from services.customers.models import Tier
+
+    own = await f.department(code="HOTLINE")
+    network = await f.department(code="NET")
+    await f.staff(Role.HANDLER, dept=network)
+    handler = await f.staff(Role.HANDLER, dept=own)
+    customer = await f.customer(tier=Tier.GOLD_AND_ABOVE)
+    await f.complaint(handler, customer)
+
+    complaint = await f.complaint(handler, customer, category=Category.NETWORK_FAULT)
+
+    history = await ComplaintEvent.filter(complaint_id=complaint.id).order_by("id")
+    assert [(e.action, e.field) for e in history] == [
+        ("created", "status"),
+        ("urgency_added", "urgency"),
+        ("classified", "warning_colour"),
+        ("escalated_to_department_head", "department_head"),
+        ("routed", "investigator"),
+    ]
+    assert complaint.warning_colour == "yellow"
