@@ -2,6 +2,7 @@
 
 Lock order (every use case takes them in this order, never the reverse):
 1. matter advisory locks (`lock_matter`), several in sorted key order (`lock_matters`);
+   then, at intake only, the customer's advisory lock (`lock_customer`);
 2. complaint rows (`locked_for_action`, SELECT … FOR UPDATE), several in id order;
 3. deadline, urgency and history rows of those complaints.
 """
@@ -25,6 +26,20 @@ async def lock_matter(matter_key: str) -> None:
     transaction ends. Re-entrant: taking it again in the same transaction does not wait."""
     await get_connection("default").execute_query(
         "SELECT pg_advisory_xact_lock(hashtext($1))", [matter_key]
+    )
+
+
+# the class of the customer locks: the two-key advisory locks are a key space of their own,
+# apart from the one-key matter locks (PostgreSQL: "these two key spaces do not overlap")
+_CUSTOMER_LOCKS = 1
+
+
+async def lock_customer(customer_id: int) -> None:
+    """Serialise the intakes of one customer until the transaction ends, so that of two
+    complaints taken at once on different matters the second sees the first (C-5: a
+    customer's second unresolved complaint is yellow, and so is the first then)."""
+    await get_connection("default").execute_query(
+        "SELECT pg_advisory_xact_lock($1::int, $2::int)", [_CUSTOMER_LOCKS, customer_id]
     )
 
 

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from services import clock, phones
 from services.complaints import deadlines, inserts, lifecycle, policy, routing, rules, urgency
-from services.complaints.locking import changes, locked_for_action
+from services.complaints.locking import changes, lock_customer, locked_for_action
 from services.complaints.models import (
     Category,
     Channel,
@@ -220,6 +220,9 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
         # first committed (the lock is held to commit), so every window holding both is
         # looked at by one of them whatever their clocks and commit order
         await urgency.lock_matter(key)
+        # and the customer's, for the C-5 count of their unresolved complaints: two intakes of
+        # one customer on different matters take different matter locks
+        await lock_customer(customer.id)
         if email and email != customer.email:  # the address the customer gave, kept (C-9)
             await Customer.filter(id=customer.id).update(email=email)
         history = await urgency.after_intake(

@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 
 from services import clock
 from services.complaints import policy, rules, urgency
-from services.complaints.models import Complaint, ComplaintEvent, ComplaintUrgency, UrgencyReason
+from services.complaints.models import (
+    Category,
+    Complaint,
+    ComplaintEvent,
+    ComplaintUrgency,
+    UrgencyReason,
+)
 from services.staff.models import Role
 from services.thresholds import service as thresholds
 from tests import factories as f
@@ -163,3 +169,38 @@ async def test_c3_marks_made_stand_when_an_admin_raises_the_threshold_later(monk
     assert await batch_members() == set(ids)
     assert not await ComplaintEvent.exists(action="urgency_removed")
     assert late not in await batch_members()
+
+
+async def test_c5_two_complaints_of_one_customer_taken_at_once_on_different_matters_are_yellow(
+    monkeypatch,
+):
+    """Two intakes of one customer on two matters (two matter locks, no wait between them):
+    B is held inside its intake, uncommitted; A must wait for B's customer lock, then count
+    B among the customer's unresolved complaints. Before the customer lock both stayed blue,
+    each counting only itself."""
+    handler = await f.staff(Role.HANDLER)
+    customer = await f.customer()
+    per_task_clock(monkeypatch)
+    hold_b = Pause("B")
+    hold_b.wrap(monkeypatch, urgency, "after_intake")
+
+    b = run_as("B", BASE, lambda: f.complaint(handler, customer))
+    await hold_b.reached.wait()
+    a = run_as(
+        "A",
+        BASE + timedelta(seconds=1),
+        lambda: f.complaint(
+            handler,
+            customer,
+            category=Category.NETWORK_FAULT,
+            service_code="DATA-4G",
+            summary="没有信号",
+        ),
+    )
+    await until_blocked(a)  # A waits for the customer lock B holds
+    hold_b.release.set()
+    b_row, a_row = await asyncio.gather(b, a)
+
+    assert a_row.matter_key != b_row.matter_key
+    for cid in (a_row.id, b_row.id):
+        assert (await Complaint.get(id=cid)).warning_colour == "yellow"  # C-5
