@@ -30,13 +30,11 @@ def typed_error(code: str, message: str, like: GraphQLError | None = None) -> Gr
 
 
 def unavailable_message() -> str:
-    return (
-        "The service is briefly unavailable (服务暂时不可用); retry after the Retry-After header."
-    )
+    return "The service is briefly unavailable; retry after the Retry-After header."
 
 
 def timeout_message() -> str:
-    return "The request ran out of time (请求超时); ask for less, or retry later."
+    return "The request ran out of time; ask for less, or retry later."
 
 
 # the data of this request's response and its JSON, as the size check wrote it (a request

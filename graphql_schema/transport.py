@@ -24,6 +24,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.parse_content_type import parse_content_type
 
+from graphql_schema import messages
 from graphql_schema.limits import (
     TIMEOUT,
     UNAVAILABLE,
@@ -60,9 +61,10 @@ class Refused(Exception):
 
 
 def error_response(http_status: int, code: str, message: str, **body: Any) -> JSONResponse:
-    """`body`: members beside `errors` (e.g. /healthz's `status`)."""
+    """`body`: members beside `errors` (e.g. /healthz's `status`). The message is worded in
+    the request's language (`messages.locale`, set by the endpoint from Accept-Language)."""
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if code in RETRY_CODES else None
-    errors = [{"message": message, "extensions": {"code": code}}]
+    errors = [{"message": messages.translate(message, code), "extensions": {"code": code}}]
     return JSONResponse({**body, "errors": errors}, status_code=http_status, headers=headers)
 
 
@@ -76,9 +78,7 @@ def bad_request(message: str) -> Refused:
 
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The whole body, or PAYLOAD_TOO_LARGE as soon as it is known to pass `limit` bytes."""
-    too_large = Refused(
-        413, "PAYLOAD_TOO_LARGE", f"The request body is over {limit} bytes (请求体过大)."
-    )
+    too_large = Refused(413, "PAYLOAD_TOO_LARGE", f"The request body is over {limit} bytes.")
     declared = Request(scope).headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large
@@ -108,7 +108,7 @@ def check_operation(body: bytes) -> None:
     except ValueError:
         raise bad_request("The body is not valid JSON.") from None
     if not isinstance(data, dict):
-        raise bad_request('The body must be one JSON object: {"query": "…", "variables": {…}}.')
+        raise bad_request('The body must be one JSON object with a "query" (and "variables").')
     for name, kind in _OPERATION_FIELDS.items():
         if data.get(name) is not None and not isinstance(data[name], kind):
             raise bad_request(f"`{name}` must be a {kind.__name__} or null.")
@@ -118,7 +118,7 @@ def check_operation(body: bytes) -> None:
         path, length = found
         raise bad_request(
             f"`{path}` is a list of {length} items; no input takes more than "
-            f"{validation.MAX_ITEMS} (列表过长)."
+            f"{validation.MAX_ITEMS}."
         )
 
 
@@ -175,12 +175,18 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        # the refusals made here, before GraphQL runs, in the reader's language too
+        token = messages.locale.set(
+            messages.locale_of(Request(scope).headers.get("accept-language", ""))
+        )
         try:
             async with asyncio.timeout(self.limits.deadline_seconds):
                 response = await self.answer(scope, receive)
         except TimeoutError:
             log.warning("request deadline of %ss passed", self.limits.deadline_seconds)
             response = error_response(503, TIMEOUT, timeout_message())
+        finally:
+            messages.locale.reset(token)
         await response(scope, receive, send)
 
     async def answer(self, scope: Scope, receive: Receive) -> Response:

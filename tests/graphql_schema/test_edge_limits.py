@@ -295,6 +295,44 @@ async def test_i11_a_malformed_body_is_a_400_graphql_error_never_a_500(app, path
     assert only_code(response) == "BAD_REQUEST"
 
 
+@pytest.mark.parametrize("path", ENDPOINTS)
+@pytest.mark.parametrize(
+    "case, chinese, english",
+    [
+        ("invalid utf-8", "请求体不是有效的 UTF-8 编码。", "The body is not valid UTF-8."),
+        ("no query", "请求体中没有 GraphQL 查询", "No GraphQL query found in the body"),
+        ("text/plain", "请以 JSON 发送操作", "Send the operation as JSON"),
+        ("a list (batch)", "请求体须为一个 JSON 对象", "The body must be one JSON object"),
+    ],
+)
+async def test_i17_a_refusal_before_graphql_runs_is_in_chinese_unless_english_is_asked_for(
+    app, path, case, chinese, english
+):
+    content, content_type = MALFORMED[case]
+
+    default = await call(app, path, content, {"content-type": content_type})
+    asked = await call(
+        app, path, content, {"content-type": content_type, "accept-language": "en-US,en;q=0.9"}
+    )
+
+    assert chinese in default.json()["errors"][0]["message"]
+    assert english in asked.json()["errors"][0]["message"]
+    assert only_code(default) == only_code(asked) == "BAD_REQUEST"
+
+
+async def test_i17_a_body_over_the_limit_is_refused_in_the_readers_language(app):
+    body = b'{"query": "' + b"x" * (settings.graphql_max_body_bytes + 1) + b'"}'
+
+    default = await call(app, "/graphql", body, {"content-type": "application/json"})
+    asked = await call(
+        app, "/graphql", body, {"content-type": "application/json", "accept-language": "en"}
+    )
+
+    limit = settings.graphql_max_body_bytes
+    assert default.json()["errors"][0]["message"] == f"请求体超过 {limit} 字节。"
+    assert asked.json()["errors"][0]["message"] == f"The request body is over {limit} bytes."
+
+
 async def test_i11_a_response_over_the_size_cap_is_refused_with_a_typed_error():
     handler = await f.staff()
     customer = await f.customer()

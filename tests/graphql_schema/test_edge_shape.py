@@ -163,7 +163,7 @@ async def test_i11_a_variable_list_longer_than_any_input_takes_is_refused_before
     assert response.status_code == 400
     [error] = response.json()["errors"]
     assert error["extensions"] == {"code": "BAD_REQUEST"}
-    assert "`variables.b` is a list of 250000 items" in error["message"]
+    assert "「variables.b」是含 250000 项的列表" in error["message"]  # Chinese by default
     assert str(validation.MAX_ITEMS) in error["message"]
 
 
