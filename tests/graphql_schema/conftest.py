@@ -43,6 +43,20 @@ class Client:
         assert "errors" not in body, body["errors"]
         return dict(body["data"])
 
+    async def both(self, query: str, variables: dict[str, Any], as_: Staff) -> list[dict[str, Any]]:
+        """The answer read in Chinese (no Accept-Language, the default) and in English."""
+        answers = []
+        for headers in ({}, {"Accept-Language": "en"}):
+            response = await self.http.post(
+                "/graphql",
+                json={"query": query, "variables": variables},
+                headers={"Authorization": f"Bearer {issue_token(as_)}", **headers},
+            )
+            body = response.json()
+            assert "errors" not in body, body
+            answers.append(body["data"])
+        return answers
+
 
 @pytest.fixture
 async def gql() -> AsyncIterator[Client]:

@@ -10,12 +10,8 @@ import itertools
 import re
 from pathlib import Path
 
-import httpx
-import pytest
-
 from admin_ui import i18n
 from graphql_schema import wording
-from graphql_schema.app import create_app
 from graphql_schema.ids import global_id
 from services.complaints import lifecycle, supervision, timekeeping
 from services.complaints import service as complaints
@@ -28,7 +24,6 @@ from services.complaints.models import (
 )
 from services.refunds.deadline_models import RefundDeadlineKind
 from services.staff.models import Role
-from services.staff.service import issue_token
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -260,31 +255,7 @@ def test_c6_a_persons_own_words_stay_as_typed():
 # over the API: Chinese by default, English on request ------------------------------------
 
 
-@pytest.fixture
-async def http():
-    app = create_app(with_lifespan=False)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as client:
-        yield client
-
-
-async def both(http, query, variables, staff):  # type: ignore[no-untyped-def]
-    """The answer read in Chinese (no Accept-Language) and in English."""
-    answers = []
-    for headers in ({}, {"Accept-Language": "en"}):
-        response = await http.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {issue_token(staff)}", **headers},
-        )
-        body = response.json()
-        assert "errors" not in body, body
-        answers.append(body["data"])
-    return answers
-
-
-async def test_c6_complaint_history_reasons_in_chinese_by_default_and_english_on_request(http):
+async def test_c6_complaint_history_reasons_in_chinese_by_default_and_english_on_request(gql):
     handler = await f.staff(Role.HANDLER)
     complaint = await f.complaint(handler)
     await complaints.acknowledge(actor=handler, complaint_id=complaint.id, note="已电话联系客户")
@@ -297,7 +268,7 @@ async def test_c6_complaint_history_reasons_in_chinese_by_default_and_english_on
     await timekeeping.pause_clock(actor=handler, complaint_id=complaint.id, reason="等客户补材料")
     await timekeeping.resume_clock(actor=handler, complaint_id=complaint.id)
     query = "query($id: ID!) { complaint(id: $id) { history { action reason } } }"
-    zh, en = await both(http, query, {"id": global_id("Complaint", complaint.id)}, handler)
+    zh, en = await gql.both(query, {"id": global_id("Complaint", complaint.id)}, handler)
     english = [(e["action"], e["reason"]) for e in en["complaint"]["history"]]
     chinese_ = [(e["action"], e["reason"]) for e in zh["complaint"]["history"]]
     assert english[0] == ("created", "received via hotline")
@@ -317,11 +288,11 @@ async def test_c6_complaint_history_reasons_in_chinese_by_default_and_english_on
     assert len(chinese_) == len(english)
 
 
-async def test_r2_refund_history_reasons_in_chinese_by_default_and_english_on_request(http):
+async def test_r2_refund_history_reasons_in_chinese_by_default_and_english_on_request(gql):
     handler = await f.staff(Role.HANDLER)
     refund = await f.refund(handler)
     query = "query($id: ID!) { refund(id: $id) { history { action reason } } }"
-    zh, en = await both(http, query, {"id": global_id("Refund", refund.id)}, handler)
+    zh, en = await gql.both(query, {"id": global_id("Refund", refund.id)}, handler)
     (requested_en, *_) = en["refund"]["history"]
     (requested_zh, *_) = zh["refund"]["history"]
     assert requested_en["reason"] == "; ".join(refund.reasons)
@@ -330,7 +301,7 @@ async def test_r2_refund_history_reasons_in_chinese_by_default_and_english_on_re
     assert english_in(requested_zh["reason"]) == []
 
 
-async def test_c10_supervision_reasons_in_chinese_by_default_and_english_on_request(http):
+async def test_c10_supervision_reasons_in_chinese_by_default_and_english_on_request(gql):
     handler = await f.staff(Role.HANDLER)
     complaint = await f.complaint(handler)
     why = (
@@ -340,7 +311,7 @@ async def test_c10_supervision_reasons_in_chinese_by_default_and_english_on_requ
     await supervision.start(matter_key=complaint.matter_key, reason=why, actor=None)
     query = """query($id: ID!) { complaint(id: $id) {
       supervision { reason } history { action reason } } }"""
-    zh, en = await both(http, query, {"id": global_id("Complaint", complaint.id)}, handler)
+    zh, en = await gql.both(query, {"id": global_id("Complaint", complaint.id)}, handler)
     assert en["complaint"]["supervision"]["reason"] == why
     assert zh["complaint"]["supervision"]["reason"] == (
         "A-3 整改 7：2026-11 同一事项有 3 件投诉的根本原因为 network_coverage（A-3）"
@@ -354,7 +325,7 @@ async def test_c10_supervision_reasons_in_chinese_by_default_and_english_on_requ
     )
 
 
-async def test_c10_a_notification_quoting_a_system_reason_reads_in_chinese(http):
+async def test_c10_a_notification_quoting_a_system_reason_reads_in_chinese(gql):
     from services.staff.models import Track
 
     manager = await f.staff(Role.SUPERVISOR, track=Track.SERVICE_CENTRE, head=True)
@@ -366,7 +337,7 @@ async def test_c10_a_notification_quoting_a_system_reason_reads_in_chinese(http)
     )
     await supervision.start(matter_key=complaint.matter_key, reason=why, actor=None)
     query = "{ myNotifications { kind message } }"
-    zh, en = await both(http, query, {}, manager)
+    zh, en = await gql.both(query, {}, manager)
     (english,) = [n["message"] for n in en["myNotifications"] if n["kind"] == "supervision"]
     (chinese_,) = [n["message"] for n in zh["myNotifications"] if n["kind"] == "supervision"]
     assert english == f"事项 {complaint.matter_key} 转入督办 (C-10): {why}"  # as written

@@ -8,12 +8,8 @@ import itertools
 import re
 from datetime import date, timedelta
 
-import httpx
-import pytest
-
 from admin_ui import i18n
 from graphql_schema import wording
-from graphql_schema.app import create_app
 from graphql_schema.ids import global_id
 from services import clock
 from services.complaints import lifecycle
@@ -32,7 +28,6 @@ from services.refunds.policy import (
     RiskThresholds,
 )
 from services.staff.models import Role
-from services.staff.service import issue_token
 from tests import factories as f
 
 # what may stay in Latin letters in a Chinese reason: codes and names the API itself uses
@@ -245,35 +240,11 @@ def test_c3_c7_c8_every_system_note_reads_in_chinese():
 # over the API: each field, Chinese by default and English on request -----------------------
 
 
-@pytest.fixture
-async def http():
-    app = create_app(with_lifespan=False)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as client:
-        yield client
-
-
-async def both(http, query, variables, staff):  # type: ignore[no-untyped-def]
-    """The answer read in Chinese (no Accept-Language) and in English."""
-    answers = []
-    for headers in ({}, {"Accept-Language": "en"}):
-        response = await http.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {issue_token(staff)}", **headers},
-        )
-        body = response.json()
-        assert "errors" not in body, body
-        answers.append(body["data"])
-    return answers
-
-
-async def test_r2_refund_reasons_in_chinese_by_default_and_english_on_request(http):
+async def test_r2_refund_reasons_in_chinese_by_default_and_english_on_request(gql):
     handler = await f.staff(Role.HANDLER)
     refund = await f.refund(handler)
     query = "query($id: ID!) { refund(id: $id) { reasons } }"
-    zh, en = await both(http, query, {"id": global_id("Refund", refund.id)}, handler)
+    zh, en = await gql.both(query, {"id": global_id("Refund", refund.id)}, handler)
     assert en["refund"]["reasons"] == refund.reasons
     assert zh["refund"]["reasons"][0] == (
         "R-2：重复话单属于自营业务退费：公司自有语音、数据或短彩信业务的计费。"
@@ -286,7 +257,7 @@ async def test_r2_refund_reasons_in_chinese_by_default_and_english_on_request(ht
     assert [english_in(r) for r in zh["refund"]["reasons"] if english_in(r)] == []
 
 
-async def test_r12_policy_preview_reasons_and_deadlines_in_chinese_by_default(http):
+async def test_r12_policy_preview_reasons_and_deadlines_in_chinese_by_default(gql):
     handler = await f.staff(Role.HANDLER)
     query = """query($input: RefundPolicyPreviewInput!) { refundPolicyPreview(input: $input) {
       ... on RefundPolicyDecision { reasons deadlines { what } } } }"""
@@ -297,7 +268,7 @@ async def test_r12_policy_preview_reasons_and_deadlines_in_chinese_by_default(ht
         "shouldHaveChargedFen": 0,
         "businessType": "SELF_OPERATED",
     }
-    zh, en = await both(http, query, {"input": given}, handler)
+    zh, en = await gql.both(query, {"input": given}, handler)
     chinese, english = zh["refundPolicyPreview"], en["refundPolicyPreview"]
     assert (
         "R-12: a not-liable (goodwill) refund of 450.00 yuan is band 3 (over 300.00 yuan up to "
@@ -313,7 +284,7 @@ async def test_r12_policy_preview_reasons_and_deadlines_in_chinese_by_default(ht
     assert [d["what"] for d in chinese["deadlines"]] == ["核查", "执行退费"]
 
 
-async def test_r10_compensation_reasons_in_chinese_by_default_and_english_on_request(http):
+async def test_r10_compensation_reasons_in_chinese_by_default_and_english_on_request(gql):
     from services.refunds.compensation_service import CompensationInput, record_compensation
     from services.refunds.models import CompensationKind, GiftGround
 
@@ -332,7 +303,7 @@ async def test_r10_compensation_reasons_in_chinese_by_default_and_english_on_req
         ),
     )
     query = "query($id: ID!) { compensations(complaintId: $id) { reasons } }"
-    zh, en = await both(http, query, {"id": global_id("Complaint", complaint.id)}, handler)
+    zh, en = await gql.both(query, {"id": global_id("Complaint", complaint.id)}, handler)
     assert en["compensations"][0]["reasons"] == [
         "R-10: a gift of 50.00 yuan keeps this complaint's gifts within the 100.00 yuan allowed "
         "for a ordinary customer; it never replaces a due refund and is recorded on the "
@@ -346,12 +317,12 @@ async def test_r10_compensation_reasons_in_chinese_by_default_and_english_on_req
     ]
 
 
-async def test_k1_risk_profile_reasons_in_chinese_by_default_and_english_on_request(http):
+async def test_k1_risk_profile_reasons_in_chinese_by_default_and_english_on_request(gql):
     handler = await f.staff(Role.HANDLER)
     customer = await f.customer()
     await f.complaint(handler, customer)
     query = "query($id: ID!) { customer(id: $id) { riskProfile { reasons } } }"
-    zh, en = await both(http, query, {"id": global_id("Customer", customer.id)}, handler)
+    zh, en = await gql.both(query, {"id": global_id("Customer", customer.id)}, handler)
     (english,) = en["customer"]["riskProfile"]["reasons"]
     (chinese,) = zh["customer"]["riskProfile"]["reasons"]
     assert english.startswith("K-1: not a special customer: 0 counted refund(s) totalling 0.00")
@@ -359,11 +330,11 @@ async def test_k1_risk_profile_reasons_in_chinese_by_default_and_english_on_requ
     assert "计入退费 0 笔，合计 0.00 元" in chinese and english_in(chinese) == []
 
 
-async def test_c3_urgency_note_in_chinese_by_default_and_english_on_request(http):
+async def test_c3_urgency_note_in_chinese_by_default_and_english_on_request(gql):
     handler = await f.staff(Role.HANDLER)
     complaint = await f.complaint(handler, await f.customer(tier=Tier.GOLD_AND_ABOVE))
     query = "query($id: ID!) { complaint(id: $id) { urgency { reason note } } }"
-    zh, en = await both(http, query, {"id": global_id("Complaint", complaint.id)}, handler)
+    zh, en = await gql.both(query, {"id": global_id("Complaint", complaint.id)}, handler)
     assert en["complaint"]["urgency"] == [
         {"reason": "IMPORTANT_CUSTOMER", "note": "customer tier is gold_and_above"}
     ]
@@ -372,7 +343,7 @@ async def test_c3_urgency_note_in_chinese_by_default_and_english_on_request(http
     ]
 
 
-async def test_c7_deadline_notes_in_chinese_by_default_and_english_on_request(http):
+async def test_c7_deadline_notes_in_chinese_by_default_and_english_on_request(gql):
     from services.complaints import service as complaints
     from services.complaints import timekeeping
 
@@ -392,7 +363,7 @@ async def test_c7_deadline_notes_in_chinese_by_default_and_english_on_request(ht
         due_at=clock.now() + timedelta(days=1),
     )
     query = "query($id: ID!) { complaint(id: $id) { deadlines { kind note } } }"
-    zh, en = await both(http, query, {"id": global_id("Complaint", complaint.id)}, handler)
+    zh, en = await gql.both(query, {"id": global_id("Complaint", complaint.id)}, handler)
     english = {d["kind"]: d["note"] for d in en["complaint"]["deadlines"]}
     chinese = {d["kind"]: d["note"] for d in zh["complaint"]["deadlines"]}
     assert english["ACKNOWLEDGE"] == (
