@@ -230,7 +230,9 @@ async def test_c7_a_confirmed_year_replaces_a_provisional_one_and_deadlines_are_
     assert await ComplaintEvent.filter(action="deadline_recomputed").count() == 1
 
 
-async def test_c8_a_handover_after_the_plan_is_met_by_carrying_the_complaint_forward():
+async def handed_over_after_the_plan():
+    """A complaint whose plan is made and which is then handed to another department's
+    handler (C-8): that handler and the complaint."""
     clock.freeze(local(2026, 3, 2, 9))
     handler = await f.staff(Role.HANDLER, dept=await f.department())
     other = await f.staff(Role.HANDLER, dept=await f.department())
@@ -242,6 +244,11 @@ async def test_c8_a_handover_after_the_plan_is_met_by_carrying_the_complaint_for
     await service.assign(
         actor=handler, complaint_id=complaint.id, owner_id=other.id, reason="网络部处理"
     )
+    return other, complaint
+
+
+async def test_c8_a_handover_after_the_plan_is_met_by_carrying_the_complaint_forward():
+    other, complaint = await handed_over_after_the_plan()
 
     await service.resolve(
         actor=other, complaint_id=complaint.id, cause="c", solution="s", prevention="p"
@@ -322,17 +329,7 @@ async def test_c7_a_breach_colour_is_not_lowered_by_the_next_step():
 
 async def test_c8_a_handover_after_the_plan_leaves_no_deadline_to_breach_once_archived():
     """Was test_demo_handover_after_the_plan_creates_a_deadline_nothing_can_meet."""
-    clock.freeze(local(2026, 3, 2, 9))
-    handler = await f.staff(Role.HANDLER, dept=await f.department())
-    other = await f.staff(Role.HANDLER, dept=await f.department())
-    complaint = await f.complaint(handler)
-    await service.acknowledge(actor=handler, complaint_id=complaint.id)
-    await service.start_investigation(actor=handler, complaint_id=complaint.id)
-    await service.propose_plan(actor=handler, complaint_id=complaint.id, plan="退费")
-    await service.start_resolution(actor=handler, complaint_id=complaint.id)
-    await service.assign(
-        actor=handler, complaint_id=complaint.id, owner_id=other.id, reason="网络部处理"
-    )
+    other, complaint = await handed_over_after_the_plan()
     await service.resolve(
         actor=other, complaint_id=complaint.id, cause="c", solution="s", prevention="p"
     )
