@@ -35,6 +35,7 @@ def _project() -> dict[str, list[Requirement]]:
         "runtime": [Requirement(r) for r in project["dependencies"]],
         "local": [Requirement(r) for r in project["optional-dependencies"]["local"]],
         "dev": [Requirement(r) for r in project["optional-dependencies"]["dev"]],
+        "tracing": [Requirement(r) for r in project["optional-dependencies"]["tracing"]],
     }
 
 
@@ -44,7 +45,8 @@ def test_every_dependency_is_pinned_with_hashes_within_its_range():
     for lock, requirements in (
         (runtime, project["runtime"]),
         (run, [*project["runtime"], *project["local"]]),
-        (dev, [*project["runtime"], *project["local"], *project["dev"]]),
+        # the tests run the optional tracing too (tests/ops/test_tracing.py)
+        (dev, [*project["runtime"], *project["local"], *project["dev"], *project["tracing"]]),
     ):
         for requirement in requirements:
             name = canonicalize_name(requirement.name)
