@@ -121,6 +121,10 @@ def extensions(config: Settings) -> list[Callable[[], SchemaExtension]]:
     ]
     if not config.dev:
         chosen.insert(0, DisableIntrospection)
+    if config.tracing:  # off: OpenTelemetry is not even imported (graphql_schema/tracing.py)
+        from graphql_schema import tracing
+
+        chosen.append(tracing.extension(config))
     return chosen
 
 

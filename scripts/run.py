@@ -48,6 +48,11 @@ VARIABLES: list[tuple[str, str, str]] = [
     ("REDIS_URL", "(embedded)", "use this Redis instead of starting one"),
     ("ENV", "dev", "passed on; dev turns on GraphiQL and introspection"),
     ("LOG_FORMAT", "text", "passed on; json: one JSON object per log line"),
+    (
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "(empty: off)",
+        "passed on; OpenTelemetry traces to this OTLP/HTTP collector (`make install-dev` first)",
+    ),
     ("TOUSU_MAKE_STARTED", "(set by make)", "when `make run` started, for the banner's timing"),
 ]
 

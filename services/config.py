@@ -40,6 +40,9 @@ class Settings:
     log_level: str
     log_format: str  # text | json: one JSON object per line, with the request id
     worker_metrics_port: int  # the worker's Prometheus /metrics; 0: not served
+    # OpenTelemetry tracing (services/tracing.py, the `tracing` extra): off while empty
+    otel_exporter_otlp_endpoint: str  # the collector's OTLP/HTTP base URL; /v1/traces is added
+    otel_service_name: str
     notice_gateway: str  # outbox | http | smpp: where customer SMS go
     notice_http_url: str
     notice_http_account: str
@@ -71,6 +74,10 @@ class Settings:
     @property
     def dev(self) -> bool:
         return self.env == "dev"
+
+    @property
+    def tracing(self) -> bool:
+        return bool(self.otel_exporter_otlp_endpoint)
 
 
 _TRUSTING_ENVS = ("dev", "test")  # the only ones that may run on a throw-away SECRET_KEY
@@ -129,6 +136,8 @@ def load() -> Settings:
         log_level=_config("LOG_LEVEL", default="INFO"),
         log_format=_config("LOG_FORMAT", default="text"),
         worker_metrics_port=_config("WORKER_METRICS_PORT", cast=int, default=0),
+        otel_exporter_otlp_endpoint=_config("OTEL_EXPORTER_OTLP_ENDPOINT", default=""),
+        otel_service_name=_config("OTEL_SERVICE_NAME", default="tousu"),
         notice_gateway=_config("NOTICE_GATEWAY", default="outbox"),
         notice_http_url=_config("NOTICE_HTTP_URL", default=""),
         notice_http_account=_config("NOTICE_HTTP_ACCOUNT", default=""),

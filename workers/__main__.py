@@ -3,7 +3,8 @@
 `python -m workers --check` exits 0 when a worker recorded its health in Redis lately (arq's
 health key), for container health checks.
 
-Every job is timed (`workers.metrics`, served on WORKER_METRICS_PORT when set) and runs with the
+Every job is timed (`workers.metrics`, served on WORKER_METRICS_PORT when set), traced when
+OTEL_EXPORTER_OTLP_ENDPOINT is set (services/tracing.py), and runs with the
 request id of the request that queued it (`workers.queue.serialize_job`), so its log lines can
 be found from the API's.
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from arq.worker import check_health, get_kwargs
 
-from services import logs
+from services import logs, tracing
 from services.config import settings
 from workers import metrics
 from workers.queue import deserialize_job, serialize_job
@@ -27,7 +28,8 @@ SETTINGS: dict[str, Any] = metrics.instrument(
         **vars(WorkerSettings),
         "job_serializer": serialize_job,
         "job_deserializer": deserialize_job,
-    }
+    },
+    tracer=tracing.tracer(settings, "tousu.worker") if settings.tracing else None,
 )
 
 

@@ -10,11 +10,16 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from arq.cron import CronJob
 from arq.worker import Function
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+
+from services import logs, tracing
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 JOB_SECONDS = Histogram(
@@ -31,12 +36,18 @@ JOBS = Counter(
 Job = Callable[..., Awaitable[Any]]
 
 
-def timed(name: str, coroutine: Job) -> Job:
+def timed(name: str, coroutine: Job, tracer: Tracer | None = None) -> Job:
+    """`coroutine` timed; with a `tracer` (tracing on) each run is a span too, named after the
+    job and carrying no argument (services/tracing.py)."""
+
     async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         outcome = "error"
         try:
-            result = await coroutine(ctx, *args, **kwargs)
+            if tracer is None:
+                result = await coroutine(ctx, *args, **kwargs)
+            else:
+                result = await traced(tracer, name, coroutine, ctx, *args, **kwargs)
             outcome = "ok"
             return result
         finally:
@@ -48,16 +59,33 @@ def timed(name: str, coroutine: Job) -> Job:
     return run
 
 
-def instrument(settings: dict[str, Any]) -> dict[str, Any]:
-    """The worker settings with every function and cron job timed."""
+async def traced(tracer: Tracer, name: str, coroutine: Job, *args: Any, **kwargs: Any) -> Any:
+    from opentelemetry.trace import SpanKind
+
+    with tracer.start_as_current_span(
+        f"job {name}",
+        kind=SpanKind.CONSUMER,
+        attributes={"tousu.job": name, "tousu.request_id": logs.request_id.get() or ""},
+        record_exception=False,  # its message may hold a phone number (C-12)
+        set_status_on_exception=False,
+    ) as span:
+        try:
+            return await coroutine(*args, **kwargs)
+        except BaseException as exc:
+            tracing.failed(span, exc)
+            raise
+
+
+def instrument(settings: dict[str, Any], tracer: Tracer | None = None) -> dict[str, Any]:
+    """The worker settings with every function and cron job timed (and traced with `tracer`)."""
     functions = [
-        dataclasses.replace(f, coroutine=cast(Any, timed(f.name, f.coroutine)))
+        dataclasses.replace(f, coroutine=cast(Any, timed(f.name, f.coroutine, tracer)))
         if isinstance(f, Function)
         else f
         for f in settings.get("functions", [])
     ]
     crons = [
-        dataclasses.replace(c, coroutine=cast(Any, timed(c.name, c.coroutine)))
+        dataclasses.replace(c, coroutine=cast(Any, timed(c.name, c.coroutine, tracer)))
         if isinstance(c, CronJob)
         else c
         for c in settings.get("cron_jobs", []) or []
