@@ -1,10 +1,11 @@
 # Tousu: `make run` starts everything, `make test` runs the suite. Needs only Python 3.11+.
 #
 # Dependencies come from the locks, never from pyproject's ranges, each version pinned with its
-# hashes: requirements.lock (what the service needs: the Dockerfile), requirements-run.lock
-# (that plus the embedded PostgreSQL and Redis: `make run`) and requirements-dev.lock (that plus
-# the test and lint tools and the optional tracing: `make test`, CI). `make lock` makes all three from pyproject.toml. They are installed with uv when it is on PATH; otherwise uv (pinned)
-# is installed into .venv first, and pip installs them when even that fails.
+# hashes: requirements.lock (what the service needs, the tracing extra included: the
+# Dockerfile), requirements-run.lock (that plus the embedded PostgreSQL and Redis: `make run`)
+# and requirements-dev.lock (that plus the test and lint tools: `make test`, CI). `make lock`
+# makes all three from pyproject.toml. They are installed with uv when it is on PATH; otherwise
+# uv (pinned) is installed into .venv first, and pip installs them when even that fails.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -84,9 +85,9 @@ lock:
 	  $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 	$$(command -v uv || echo $(BIN)/uv) pip compile pyproject.toml --extra dev --extra tracing \
 	  $(LOCK_FLAGS) -o requirements-dev.lock
-	$$(command -v uv || echo $(BIN)/uv) pip compile pyproject.toml --extra local $(LOCK_FLAGS) \
+	$$(command -v uv || echo $(BIN)/uv) pip compile pyproject.toml --extra local --extra tracing $(LOCK_FLAGS) \
 	  -c requirements-dev.lock -o requirements-run.lock
-	$$(command -v uv || echo $(BIN)/uv) pip compile pyproject.toml $(LOCK_FLAGS) \
+	$$(command -v uv || echo $(BIN)/uv) pip compile pyproject.toml --extra tracing $(LOCK_FLAGS) \
 	  -c requirements-dev.lock -o requirements.lock
 
 clean:

@@ -51,7 +51,7 @@ VARIABLES: list[tuple[str, str, str]] = [
     (
         "OTEL_EXPORTER_OTLP_ENDPOINT",
         "(empty: off)",
-        "passed on; OpenTelemetry traces to this OTLP/HTTP collector (`make install-dev` first)",
+        "passed on; OpenTelemetry traces to this OTLP/HTTP collector",
     ),
     ("TOUSU_MAKE_STARTED", "(set by make)", "when `make run` started, for the banner's timing"),
 ]

@@ -43,9 +43,10 @@ def test_every_dependency_is_pinned_with_hashes_within_its_range():
     runtime, run, dev = (_pins(f"requirements{s}.lock") for s in ("", "-run", "-dev"))
     project = _project()
     for lock, requirements in (
-        (runtime, project["runtime"]),
-        (run, [*project["runtime"], *project["local"]]),
-        # the tests run the optional tracing too (tests/ops/test_tracing.py)
+        # tracing is off unless configured, and installed everywhere so that it can be turned
+        # on where it matters, in the image (tests/ops/test_tracing.py runs it)
+        (runtime, [*project["runtime"], *project["tracing"]]),
+        (run, [*project["runtime"], *project["local"], *project["tracing"]]),
         (dev, [*project["runtime"], *project["local"], *project["dev"], *project["tracing"]]),
     ):
         for requirement in requirements:
