@@ -9,6 +9,8 @@ import httpx
 import pytest
 
 from graphql_schema.app import create_app
+from graphql_schema.partners import app as partner_api
+from services.partners import keys
 from services.staff.models import Staff
 from services.staff.service import issue_token
 
@@ -56,6 +58,20 @@ class Client:
             assert "errors" not in body, body
             answers.append(body["data"])
         return answers
+
+
+@pytest.fixture
+async def http(redis: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """Both APIs, the staff one and the partner one (/partner/graphql), over plain httpx:
+    the partner keys' cache and the partner API's Redis limiter closed after the test."""
+    keys.reset()
+    app = create_app(with_lifespan=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        yield client
+    await partner_api.shutdown()
+    keys.reset()
 
 
 @pytest.fixture

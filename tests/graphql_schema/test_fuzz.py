@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import httpx
 import pytest
@@ -24,11 +23,8 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema, nodes
 
-from graphql_schema.app import create_app
-from graphql_schema.partners import app as partner_api
 from graphql_schema.partners.schema import schema as partner_schema
 from graphql_schema.schema import schema as staff_schema
-from services.partners import keys
 from services.staff.models import Role
 from services.staff.service import issue_token
 from tests import factories as f
@@ -104,18 +100,6 @@ def outcome(response: httpx.Response) -> str:
     if not errors:
         return "data"
     return str((errors[0].get("extensions") or {}).get("code", "GRAPHQL_VALIDATION_FAILED"))
-
-
-@pytest.fixture
-async def http(redis: Any) -> AsyncIterator[httpx.AsyncClient]:
-    keys.reset()
-    app = create_app(with_lifespan=False)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as client:
-        yield client
-    await partner_api.shutdown()
-    keys.reset()
 
 
 async def some_of_everything() -> None:

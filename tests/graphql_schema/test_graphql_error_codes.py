@@ -5,17 +5,13 @@ graphql-core's own words in `extensions.detail`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from graphql_schema.app import create_app
-from graphql_schema.partners import app as partner_api
 from services.complaints import service
 from services.config import settings
-from services.partners import keys
 from services.staff.models import Role
 from services.staff.service import issue_token
 from tests import factories as f
@@ -62,18 +58,6 @@ CASES = [
 ]
 PAST_INT32 = """query($h: Int) { complaints(first: 5, filter: {dueWithinHours: $h}) {
   totalCount } }"""
-
-
-@pytest.fixture
-async def http(redis: Any) -> AsyncIterator[httpx.AsyncClient]:
-    keys.reset()
-    app = create_app(with_lifespan=False)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as client:
-        yield client
-    await partner_api.shutdown()
-    keys.reset()
 
 
 async def ask(
