@@ -34,6 +34,7 @@ from graphql_schema.complaints.notifications import NotificationQueries
 from graphql_schema.complaints.queries import ComplaintQueries
 from graphql_schema.cost import QueryCostLimiter
 from graphql_schema.customers.queries import CustomerQueries
+from graphql_schema.execution import PlannedExecution
 from graphql_schema.limits import DatabaseFaults, ResponseSizeLimiter
 from graphql_schema.messages import Localized, locale_of
 from graphql_schema.node import NodeQueries
@@ -163,6 +164,7 @@ def build(config: Settings = settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions(config),
+        execution_context_class=PlannedExecution,  # documents run by plan (execution.py)
         config=StrawberryConfig(auto_camel_case=True),
     )
 

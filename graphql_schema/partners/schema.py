@@ -6,6 +6,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from graphql_schema.execution import PlannedExecution
 from graphql_schema.partners.resolvers import Mutation, Query
 from graphql_schema.schema import Schema, extensions
 from services.config import Settings, settings
@@ -16,6 +17,7 @@ def build(config: Settings = settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions(config),
+        execution_context_class=PlannedExecution,  # documents run by plan (execution.py)
         config=StrawberryConfig(auto_camel_case=True),
     )
 
