@@ -111,15 +111,20 @@ async def new_rows(complaint_id: int, new: Sequence[NewDeadline]) -> list[Deadli
 
 
 async def schedule(deadlines: Iterable[Deadline]) -> None:
-    """After commit: a job at each due time. Lost jobs are found by the sweep."""
-    for d in deadlines:
-        if d.kind not in NOT_ENFORCED:
-            await scheduling.schedule(
+    """After commit: a job at each due time, all sent at once. Lost jobs are found by the
+    sweep."""
+    await scheduling.schedule_many(
+        [
+            scheduling.Job(
                 ENFORCE_DEADLINE_JOB,
                 key=f"deadline:{d.id}:{d.due_at.timestamp():.0f}",
                 run_at=d.due_at,
-                deadline_id=d.id,
+                kwargs={"deadline_id": d.id},
             )
+            for d in deadlines
+            if d.kind not in NOT_ENFORCED
+        ]
+    )
 
 
 async def meet(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from services.config import settings
 from services.partners import disputes, webhooks
 from services.partners.models import WebhookDelivery, WebhookEvent, WebhookState
 from services.refunds import execution
+from services.scheduling import Job
 from services.staff.models import Role
 from tests import factories as f
 from workers import webhooks as jobs
@@ -289,9 +290,8 @@ class OnlyWebhookJobs(ArqScheduler):
     """The real queue, but without the complaint's deadline jobs (due in a working day: a
     burst worker would wait for them)."""
 
-    async def schedule(self, job: str, *, key: str, run_at: Any, **kwargs: Any) -> None:
-        if job == webhooks.DELIVER_WEBHOOK_JOB:
-            await super().schedule(job, key=key, run_at=run_at, **kwargs)
+    async def schedule_many(self, jobs: Sequence[Job]) -> None:
+        await super().schedule_many([j for j in jobs if j.job == webhooks.DELIVER_WEBHOOK_JOB])
 
 
 async def test_the_real_worker_runs_the_job_queued_when_the_dispute_was_created(receiver):
