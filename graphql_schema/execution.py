@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime, time
 from typing import Any, cast
 
 from graphql import (
@@ -56,6 +57,7 @@ from graphql.execution.values import get_argument_values
 from graphql.language import VariableNode, Visitor, visit
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.types.base_scalars import isoformat
 from strawberry.types.info import Info
 
 # how a field's value is produced
@@ -427,7 +429,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
                         kwargs = {}
                         if field.pass_info is not None:
                             kwargs[field.pass_info] = self._info_class(
-                                _raw_info=self._info(field, field_path),
+                                _raw_info=_LazyInfo(self, field, field_path),  # type: ignore[arg-type]
                                 _field=field.strawberry_field,
                             )
                         call = cast("Callable[..., Any]", field.call)
@@ -529,7 +531,9 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         is_type_of = object_type.is_type_of
         if is_type_of is not None:
-            checked = is_type_of(value, self._info(field, path))
+            checked = is_type_of(
+                value, None if _ignores_info(is_type_of) else self._info(field, path)
+            )
             if self.is_awaitable(checked):
                 return super().complete_object_value(
                     object_type, field.details, self._info(field, path), path, value, None
@@ -623,7 +627,32 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
             return None
 
 
+class _LazyInfo:
+    """The resolve-info of a resolver that asks for `info`: our resolvers read its `context`;
+    anything else it is asked for comes from the full resolve-info, made then."""
+
+    __slots__ = ("_executor", "_field", "path")
+
+    def __init__(self, executor: PlannedExecution, field: FieldPlan, path: Path) -> None:
+        self._executor = executor
+        self._field = field
+        self.path = path
+
+    @property
+    def context(self) -> Any:
+        return self._executor.context_value
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._executor._info(self._field, self.path), name)
+
+
+def _ignores_info(is_type_of: Callable[..., Any]) -> bool:
+    """Strawberry's own `is_type_of` (an isinstance check) never reads its info argument."""
+    return getattr(is_type_of, "__module__", "") == "strawberry.schema.schema_converter"
+
+
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_TIMES = (datetime, date, time)
 
 
 def _coercer(leaf_type: GraphQLLeafType) -> Callable[[Any], Any]:
@@ -641,6 +670,8 @@ def _coercer(leaf_type: GraphQLLeafType) -> Callable[[Any], Any]:
             if type(value) is int and _INT_MIN <= value <= _INT_MAX
             else _leaf(leaf_type, value)
         )
+    if leaf_type.coerce_output_value is isoformat:  # strawberry's Date, DateTime, Time
+        return lambda value: value.isoformat() if type(value) in _TIMES else _leaf(leaf_type, value)
     wrapped = getattr(leaf_type, "wrapped_cls", None)
     if wrapped is not None:  # strawberry's enum: a member is answered by its name
         names: dict[Any, Any] = {}
