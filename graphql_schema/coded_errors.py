@@ -14,18 +14,17 @@ step of the request it came from:
 - INTERNAL_ERROR: a bug, masked as `Unexpected error.` (it is logged).
 
 graphql-core's English words stay in `extensions.detail`; the message is worded in the
-request's language by `messages.Localized`, which runs after this. New error objects are made:
-validation errors are cached and shared between requests, so they are never changed in place.
+request's language right after (`messages.reword`, in graphql_schema/guard.py). New error
+objects are made: validation errors are cached and shared between requests, so they are never
+changed in place.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError, VariableDefinitionNode
-from strawberry.extensions.base_extension import SchemaExtension
 
 from graphql_schema.messages import translate
 
@@ -110,26 +109,3 @@ def escaped(errors: list[GraphQLError], where: str) -> list[GraphQLError]:
         error.message = translate(error.message, str((error.extensions or {})["code"]), where)
         coded.append(error)
     return coded
-
-
-class CodedErrors(SchemaExtension):
-    """Gives every top-level error without a code its code. Listed right after Localized: its
-    exit runs after the masking, and before the errors are worded."""
-
-    def __init__(self) -> None:
-        self.executed = False
-
-    def on_execute(self) -> Iterator[None]:
-        self.executed = True  # parsed and valid: what fails now is the variables (or a bug)
-        yield
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if not errors:
-            return
-        parsed = self.execution_context.graphql_document is not None
-        result.errors = [  # type: ignore[union-attr]
-            with_code(error, parsed=parsed, executed=self.executed) for error in errors
-        ]

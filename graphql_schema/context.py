@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 from starlette.requests import Request
@@ -57,70 +58,88 @@ def _many_each(
     return load
 
 
-@dataclass
 class Loaders:
-    """One of each per request, so a page of complaints costs a constant number of queries."""
+    """One of each per request, so a page of complaints costs a constant number of queries.
+    Each is made when a resolver first asks for it (a request uses a few of them)."""
 
     # customers, staff, departments, history, urgencies, deadlines: display rows
     # (services.complaints.queries.Row), the columns the types show
-    customer_by_id: DataLoader[int, Any] = field(
-        default_factory=lambda: DataLoader(_one_each(complaint_queries.customers_by_ids))
-    )
+    @cached_property
+    def customer_by_id(self) -> DataLoader[int, Any]:
+        return DataLoader(_one_each(complaint_queries.customers_by_ids))
+
     # C-12: who handles each customer's complaints (the permission table's facts)
-    customer_facts_by_id: DataLoader[int, CustomerFacts | None] = field(
-        default_factory=lambda: DataLoader(_one_each(customers_facts))
-    )
-    staff_by_id: DataLoader[int, Any] = field(
-        default_factory=lambda: DataLoader(_one_each(complaint_queries.staff_by_ids))
-    )
-    department_by_id: DataLoader[int, Any] = field(
-        default_factory=lambda: DataLoader(_one_each(complaint_queries.departments_by_ids))
-    )
-    events_by_complaint: DataLoader[int, list[Any]] = field(
-        default_factory=lambda: DataLoader(_many_each(complaint_queries.events_for))
-    )
-    urgencies_by_complaint: DataLoader[int, list[Any]] = field(
-        default_factory=lambda: DataLoader(_many_each(complaint_queries.urgencies_for))
-    )
-    deadlines_by_complaint: DataLoader[int, list[Any]] = field(
-        default_factory=lambda: DataLoader(_many_each(complaint_queries.deadlines_for))
-    )
-    complaint_by_id: DataLoader[int, Complaint | None] = field(
-        default_factory=lambda: DataLoader(_one_each(complaint_queries.by_ids))
-    )
-    refund_events_by_refund: DataLoader[int, list[RefundEvent]] = field(
-        default_factory=lambda: DataLoader(_many_each(refund_queries.events_for))
-    )
-    approvals_by_refund: DataLoader[int, list[RefundApproval]] = field(
-        default_factory=lambda: DataLoader(_many_each(refund_queries.approvals_for))
-    )
-    lines_by_refund: DataLoader[int, list[RefundLine]] = field(
-        default_factory=lambda: DataLoader(_many_each(refund_queries.lines_for))
-    )
-    credit_by_refund: DataLoader[int, LedgerEntry | None] = field(
-        default_factory=lambda: DataLoader(_one_each(refund_queries.ledger_for))
-    )
-    compensations_by_complaint: DataLoader[int, list[Compensation]] = field(
-        default_factory=lambda: DataLoader(_many_each(refund_queries.compensations_for))
-    )
-    risk_profile_by_customer: DataLoader[int, Profile | None] = field(
-        default_factory=lambda: DataLoader(_one_each(refund_queries.profiles_for))
-    )
-    tasks_by_complaint: DataLoader[int, list[ComplaintTask]] = field(
-        default_factory=lambda: DataLoader(_many_each(complaint_queries.tasks_for))
-    )
-    supervision_by_matter: DataLoader[str, SupervisedMatter | None] = field(
-        default_factory=lambda: DataLoader(_one_each(complaint_queries.supervision_for))
-    )
-    notices_by_complaint: DataLoader[int, list[Notice]] = field(
-        default_factory=lambda: DataLoader(_many_each(notices.for_complaints))
-    )
-    notices_by_refund: DataLoader[int, list[Notice]] = field(
-        default_factory=lambda: DataLoader(_many_each(notices.for_refunds))
-    )
-    attempts_by_notice: DataLoader[int, list[NoticeAttempt]] = field(
-        default_factory=lambda: DataLoader(_many_each(notices.attempts_for))
-    )
+    @cached_property
+    def customer_facts_by_id(self) -> DataLoader[int, CustomerFacts | None]:
+        return DataLoader(_one_each(customers_facts))
+
+    @cached_property
+    def staff_by_id(self) -> DataLoader[int, Any]:
+        return DataLoader(_one_each(complaint_queries.staff_by_ids))
+
+    @cached_property
+    def department_by_id(self) -> DataLoader[int, Any]:
+        return DataLoader(_one_each(complaint_queries.departments_by_ids))
+
+    @cached_property
+    def events_by_complaint(self) -> DataLoader[int, list[Any]]:
+        return DataLoader(_many_each(complaint_queries.events_for))
+
+    @cached_property
+    def urgencies_by_complaint(self) -> DataLoader[int, list[Any]]:
+        return DataLoader(_many_each(complaint_queries.urgencies_for))
+
+    @cached_property
+    def deadlines_by_complaint(self) -> DataLoader[int, list[Any]]:
+        return DataLoader(_many_each(complaint_queries.deadlines_for))
+
+    @cached_property
+    def complaint_by_id(self) -> DataLoader[int, Complaint | None]:
+        return DataLoader(_one_each(complaint_queries.by_ids))
+
+    @cached_property
+    def refund_events_by_refund(self) -> DataLoader[int, list[RefundEvent]]:
+        return DataLoader(_many_each(refund_queries.events_for))
+
+    @cached_property
+    def approvals_by_refund(self) -> DataLoader[int, list[RefundApproval]]:
+        return DataLoader(_many_each(refund_queries.approvals_for))
+
+    @cached_property
+    def lines_by_refund(self) -> DataLoader[int, list[RefundLine]]:
+        return DataLoader(_many_each(refund_queries.lines_for))
+
+    @cached_property
+    def credit_by_refund(self) -> DataLoader[int, LedgerEntry | None]:
+        return DataLoader(_one_each(refund_queries.ledger_for))
+
+    @cached_property
+    def compensations_by_complaint(self) -> DataLoader[int, list[Compensation]]:
+        return DataLoader(_many_each(refund_queries.compensations_for))
+
+    @cached_property
+    def risk_profile_by_customer(self) -> DataLoader[int, Profile | None]:
+        return DataLoader(_one_each(refund_queries.profiles_for))
+
+    @cached_property
+    def tasks_by_complaint(self) -> DataLoader[int, list[ComplaintTask]]:
+        return DataLoader(_many_each(complaint_queries.tasks_for))
+
+    @cached_property
+    def supervision_by_matter(self) -> DataLoader[str, SupervisedMatter | None]:
+        return DataLoader(_one_each(complaint_queries.supervision_for))
+
+    @cached_property
+    def notices_by_complaint(self) -> DataLoader[int, list[Notice]]:
+        return DataLoader(_many_each(notices.for_complaints))
+
+    @cached_property
+    def notices_by_refund(self) -> DataLoader[int, list[Notice]]:
+        return DataLoader(_many_each(notices.for_refunds))
+
+    @cached_property
+    def attempts_by_notice(self) -> DataLoader[int, list[NoticeAttempt]]:
+        return DataLoader(_many_each(notices.attempts_for))
 
 
 @dataclass

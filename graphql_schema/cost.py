@@ -33,9 +33,7 @@ from graphql import (
     get_nullable_type,
     is_list_type,
 )
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.utilities import get_operation_ast
-from strawberry.extensions.base_extension import SchemaExtension
 
 PAGE_ARGUMENT = "first"
 
@@ -60,6 +58,7 @@ class _Walk:
             if isinstance(v.default_value, IntValueNode)
         }
         self.variables = {**defaults, **variables}
+        self.variable_sized = False  # a variable gave a page size: the cost depends on it
 
     def selections(
         self, parent: GraphQLNamedType, selection_set: SelectionSetNode, page: bool
@@ -117,6 +116,7 @@ class _Walk:
             if isinstance(argument.value, IntValueNode):
                 value = int(argument.value.value)
             elif isinstance(argument.value, VariableNode):
+                self.variable_sized = True
                 value = self.variables.get(argument.value.name.value, value)
         if not isinstance(value, int) or isinstance(value, bool):
             return self.list_size
@@ -132,14 +132,30 @@ def document_cost(
     list_size: int,
 ) -> int:
     """The cost of the operation that would run; 0 when there is none (execution refuses it)."""
+    cost, _ = operation_cost(
+        schema, document, operation_name=operation_name, variables=variables, list_size=list_size
+    )
+    return cost
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    *,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    list_size: int,
+) -> tuple[int, bool]:
+    """`document_cost`, and whether a variable's value went into it (a `first: $n`): when none
+    did, the cost is the document's and may be kept with it (graphql_schema/guard.py)."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        return 0
+        return 0, False
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return 0
+        return 0, False
     walk = _Walk(schema, document, operation, variables or {}, list_size)
-    return walk.selections(root, operation.selection_set, page=False)
+    return walk.selections(root, operation.selection_set, page=False), walk.variable_sized
 
 
 def too_costly(cost: int, limit: int) -> GraphQLError:
@@ -148,27 +164,3 @@ def too_costly(cost: int, limit: int) -> GraphQLError:
         "ask for fewer items with `first`, or fewer fields.",
         extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": limit},
     )
-
-
-class QueryCostLimiter(SchemaExtension):
-    """Refuses a document above the cost limit after validation, before any resolver runs."""
-
-    def __init__(self, *, max_cost: int, list_size: int):
-        self.max_cost = max_cost
-        self.list_size = list_size
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.graphql_document is not None and context.result is None:
-            cost = document_cost(
-                context.schema._schema,
-                context.graphql_document,
-                operation_name=context.operation_name,
-                variables=context.variables,
-                list_size=self.list_size,
-            )
-            if cost > self.max_cost:
-                context.result = GraphQLExecutionResult(
-                    data=None, errors=[too_costly(cost, self.max_cost)]
-                )
-        yield

@@ -8,11 +8,10 @@ UNAVAILABLE (the HTTP layer answers it 503 with Retry-After), TIMEOUT.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import Any
 
 from graphql import GraphQLError
-from strawberry.extensions.base_extension import SchemaExtension
 
 from services import db
 
@@ -48,9 +47,9 @@ def written_json(data: object) -> str | None:
     return held[1] if held is not None and held[0] is data else None
 
 
-class ResponseSizeLimiter(SchemaExtension):
-    """One check per response, once the operation has run: over the cap, the caller gets one
-    RESPONSE_TOO_LARGE error instead of data.
+def refuse_oversized(result: Any, max_bytes: int) -> None:
+    """Once the operation has run: a response over the cap becomes one RESPONSE_TOO_LARGE
+    error instead of data.
 
     The size is the data's JSON as the endpoint writes it (`json.dumps`, non-ASCII escaped),
     measured in C. Not a hook on every field (issue 14: that was 5% of a page's CPU, and made
@@ -58,55 +57,38 @@ class ResponseSizeLimiter(SchemaExtension):
     is built is the query cost limit (fields times `first`) and the length limits of what is
     stored; the data holds the strings of the rows fetched, not copies.
     """
-
-    def __init__(self, *, max_bytes: int):
-        self.max_bytes = max_bytes
-
-    def on_execute(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or result.data is None:
-            return
-        text: str | None
-        try:  # as the endpoint writes it; kept, so the endpoint need not write it again
-            text = json.dumps(result.data, separators=(",", ":"))
-            size = len(text)
-        except (TypeError, ValueError):  # not JSON as it is: the endpoint will say so
-            text = None
-            size = len(json.dumps(result.data, separators=(",", ":"), default=str))
-        if size <= self.max_bytes:
-            if text is not None:
-                _written.set((result.data, text))
-            return
-        result.data = None
-        result.errors = [
-            GraphQLError(
-                f"The response would exceed {self.max_bytes} bytes (响应过大): "
-                "ask for fewer items with `first`, or fewer fields.",
-                extensions={"code": "RESPONSE_TOO_LARGE", "limit": self.max_bytes},
-            )
-        ]
+    if result is None or result.data is None:
+        return
+    text: str | None
+    try:  # as the endpoint writes it; kept, so the endpoint need not write it again
+        text = json.dumps(result.data, separators=(",", ":"))
+        size = len(text)
+    except (TypeError, ValueError):  # not JSON as it is: the endpoint will say so
+        text = None
+        size = len(json.dumps(result.data, separators=(",", ":"), default=str))
+    if size <= max_bytes:
+        if text is not None:
+            _written.set((result.data, text))
+        return
+    result.data = None
+    result.errors = [
+        GraphQLError(
+            f"The response would exceed {max_bytes} bytes (响应过大): "
+            "ask for fewer items with `first`, or fewer fields.",
+            extensions={"code": "RESPONSE_TOO_LARGE", "limit": max_bytes},
+        )
+    ]
 
 
-class DatabaseFaults(SchemaExtension):
+def typed_fault(error: GraphQLError) -> GraphQLError:
     """The database down or a statement cancelled by `statement_timeout` are not bugs: typed
-    UNAVAILABLE / TIMEOUT errors instead of `Unexpected error.`. Listed after MaskErrors, so
-    its exit runs first and sees the original exceptions."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        result.errors = [self._typed(error) for error in result.errors]
-
-    @staticmethod
-    def _typed(error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if original is None or isinstance(original, GraphQLError):
-            return error
-        if db.is_outage(original):  # Schema.process_errors logged it already
-            return typed_error(UNAVAILABLE, unavailable_message(), like=error)
-        if db.is_statement_timeout(original):
-            return typed_error(TIMEOUT, timeout_message(), like=error)
+    UNAVAILABLE / TIMEOUT errors instead of `Unexpected error.`. Applied before the masking,
+    so it sees the original exceptions."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
         return error
+    if db.is_outage(original):  # Schema.process_errors logged it already
+        return typed_error(UNAVAILABLE, unavailable_message(), like=error)
+    if db.is_statement_timeout(original):
+        return typed_error(TIMEOUT, timeout_message(), like=error)
+    return error

@@ -13,21 +13,19 @@ followed by the services' words in brackets, so its details (numbers, names) are
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from babel.messages.pofile import read_po
 from graphql import GraphQLError
-from strawberry.extensions.base_extension import SchemaExtension
 
 DEFAULT = "zh-CN"
 LOCALES = ("zh-CN", "en")
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "admin_ui" / "locale"
 _FOLDER = {"zh-CN": "zh_CN", "en": "en"}
-# the staff API sets it per request (Localized); elsewhere (the partner API, the console's own
-# calls) messages stay as the services word them
+# each GraphQL request sets it from Accept-Language (transport.py, guard.py); elsewhere (the
+# console's own calls) messages stay as the services word them
 locale: ContextVar[str] = ContextVar("tousu_locale", default="en")
 
 
@@ -64,6 +62,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = sorted(
 _WHO = {text: key for key, text in CATALOGS["en"].items() if key.startswith("api.who.")}
 
 
+@lru_cache(maxsize=256)  # a handful of browsers' headers; parsed once each
 def locale_of(accept_language: str) -> str:
     """zh-CN unless the header prefers English (`en`, `en-US;q=0.9`, …) over Chinese."""
     ranked = []
@@ -127,27 +126,9 @@ def message_ids(where: str) -> set[str]:
     return set(CATALOGS[where])
 
 
-class Localized(SchemaExtension):
-    """Sets this request's locale from `Accept-Language`; words its top-level errors in it.
-
-    Typed errors (the `Error` members of payloads) are worded where they are made
-    (graphql_schema.errors.error_type), within the same request.
-    """
-
-    def on_operation(self) -> Iterator[None]:
-        request: Any = getattr(self.execution_context.context, "request", None)
-        header = request.headers.get("accept-language", "") if request is not None else ""
-        token = locale.set(locale_of(header))
-        try:
-            yield
-            result = self.execution_context.result
-            for error in getattr(result, "errors", None) or ():
-                _reword(error)
-        finally:
-            locale.reset(token)
-
-
-def _reword(error: GraphQLError) -> None:
+def reword(error: GraphQLError) -> None:
+    """A top-level error worded in this request's locale (every error has a code by now:
+    coded_errors, bugs and GraphQL's own)."""
     code = (error.extensions or {}).get("code")
-    if code:  # every error has one by now (coded_errors.CodedErrors), bugs and GraphQL's own
+    if code:
         error.message = translate(error.message, str(code))

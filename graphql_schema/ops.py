@@ -25,6 +25,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from prometheus_client import (
@@ -102,6 +103,13 @@ OVERDUE = Gauge(
     registry=REGISTRY,
 )
 
+# each series' child looked up once (prometheus_client's `labels` checks and locks per call);
+# the label values are bounded (operation names to MAX_OPERATIONS, codes to the API's own)
+_requests = lru_cache(maxsize=4096)(REQUESTS.labels)
+_latency = lru_cache(maxsize=4096)(LATENCY.labels)
+_errors = lru_cache(maxsize=4096)(ERRORS.labels)
+_http = lru_cache(maxsize=1024)(HTTP.labels)
+
 ENDPOINTS = {"/graphql": "staff", "/partner/graphql": "partner"}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _NAMED = re.compile(r"^\s*(?:#[^\n]*\n\s*)*(?:query|mutation|subscription)\s+([A-Za-z_]\w*)")
@@ -157,15 +165,15 @@ class Measured:
             result = await super().execute_operation(*args, **kwargs)  # type: ignore[misc]
             errors = getattr(result, "errors", None) or []
             for error in errors:
-                ERRORS.labels(endpoint, _code(error), "top").inc()
+                _errors(endpoint, _code(error), "top").inc()
             for value in (getattr(result, "data", None) or {}).values():
                 if isinstance(value, dict) and isinstance(value.get("code"), str):
-                    ERRORS.labels(endpoint, value["code"], "payload").inc()
+                    _errors(endpoint, value["code"], "payload").inc()
             outcome = "error" if errors else "ok"
             return result
         finally:
-            LATENCY.labels(endpoint, operation).observe(time.perf_counter() - started)
-            REQUESTS.labels(endpoint, operation, outcome).inc()
+            _latency(endpoint, operation).observe(time.perf_counter() - started)
+            _requests(endpoint, operation, outcome).inc()
 
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -201,7 +209,7 @@ class RequestId:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", rid.encode()))
                 message = {**message, "headers": headers}
-                HTTP.labels(path, str(message["status"])).inc()
+                _http(path, str(message["status"])).inc()
             await send(message)
 
         try:

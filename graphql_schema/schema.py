@@ -8,16 +8,11 @@ from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-)
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
@@ -26,21 +21,18 @@ from graphql_schema.analysis.mutations import AnalysisMutations
 from graphql_schema.analysis.queries import AnalysisQueries
 from graphql_schema.assist.mutations import AssistMutations
 from graphql_schema.assist.queries import AssistQueries
-from graphql_schema.coded_errors import CodedErrors
 from graphql_schema.complaints.handling import ComplaintHandlingMutations
 from graphql_schema.complaints.inbox import InboxMutations
 from graphql_schema.complaints.mutations import ComplaintMutations
 from graphql_schema.complaints.notifications import NotificationQueries
 from graphql_schema.complaints.queries import ComplaintQueries
-from graphql_schema.cost import QueryCostLimiter
 from graphql_schema.customers.queries import CustomerQueries
 from graphql_schema.execution import PlannedExecution
-from graphql_schema.limits import DatabaseFaults, ResponseSizeLimiter
-from graphql_schema.messages import Localized, locale_of
+from graphql_schema.guard import Documents, Guard, GuardRunner, Rules
+from graphql_schema.messages import locale_of
 from graphql_schema.node import NodeQueries
 from graphql_schema.refunds.mutations import RefundMutations
 from graphql_schema.refunds.queries import RefundQueries
-from graphql_schema.shape import BoundedValidation
 from graphql_schema.staff.directory import DirectoryQueries
 from graphql_schema.staff.resolvers import StaffMutations, StaffQueries
 from graphql_schema.validation import limit_inputs
@@ -94,34 +86,29 @@ def should_mask(error: GraphQLError) -> bool:
 def extensions(config: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories: strawberry builds a fresh extension per request (the caches are shared).
 
-    The depth and alias limits are validation rules. Their classes are made once here: the
-    validation cache is keyed by the rule classes, and QueryDepthLimiter/MaxAliasesLimiter
-    would make new ones per request, so the cache would never hit (measured: 0 of 20).
+    One guard holds every per-request rule (graphql_schema/guard.py): the token, shape,
+    depth, alias, cost and response-size limits, the parsed and validated documents, the
+    masking, codes and wording of errors. The depth and alias rules' classes are made once
+    here: the validated documents are kept for these rules.
     """
     limits: list[type[ASTValidationRule]] = [
         depth_rule(config.graphql_max_depth, None, None),
         alias_rule(config.graphql_max_aliases),
     ]
-    chosen: list[Callable[[], SchemaExtension]] = [
-        Localized,  # first: it words the errors the others raise (Chinese unless asked)
-        CodedErrors,  # a code for GraphQL's own errors and masked bugs, before they are worded
-        lambda: ParserCache(maxsize=512),
-        lambda: BoundedValidation(  # documents that are slow to validate refused first
-            max_fields=config.graphql_max_fields,
-            max_repeated=config.graphql_max_repeated_fields,
-            maxsize=512,
-        ),
-        lambda: AddValidationRules(limits),
-        lambda: MaxTokensLimiter(max_token_count=config.graphql_max_tokens),
-        lambda: QueryCostLimiter(
-            max_cost=config.graphql_max_cost, list_size=config.graphql_cost_list_size
-        ),
-        lambda: ResponseSizeLimiter(max_bytes=config.graphql_max_response_bytes),
-        lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
-        DatabaseFaults,  # after MaskErrors: it sees the errors first, unmasked
-    ]
     if not config.dev:
-        chosen.insert(0, DisableIntrospection)
+        limits.insert(0, NoSchemaIntrospectionCustomRule)
+    rules = Rules(
+        validation_rules=tuple(limits),
+        max_tokens=config.graphql_max_tokens,
+        max_fields=config.graphql_max_fields,
+        max_repeated=config.graphql_max_repeated_fields,
+        max_cost=config.graphql_max_cost,
+        list_size=config.graphql_cost_list_size,
+        max_response_bytes=config.graphql_max_response_bytes,
+        should_mask=should_mask,
+        documents=Documents(512),
+    )
+    chosen: list[Callable[[], SchemaExtension]] = [lambda: Guard(rules)]
     if config.tracing:  # off: OpenTelemetry is not even imported (graphql_schema/tracing.py)
         from graphql_schema import tracing
 
@@ -130,6 +117,14 @@ def extensions(config: Settings) -> list[Callable[[], SchemaExtension]]:
 
 
 class Schema(strawberry.Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        """The guard alone (tracing off) runs without strawberry's per-hook machinery."""
+        if len(extensions) == 1 and isinstance(extensions[0], Guard):
+            return GuardRunner(execution_context, extensions[0])
+        return super().create_extensions_runner(execution_context, extensions)
+
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """Errors that came back around the extensions get a code too (a syntax error)."""
         result = await super().execute(*args, **kwargs)
@@ -149,7 +144,7 @@ class Schema(strawberry.Schema):
                 log.warning("database unavailable at %s", ".".join(map(str, error.path or [])))
             elif error.original_error is not None and db.is_statement_timeout(
                 error.original_error
-            ):  # answered as a typed TIMEOUT (limits.DatabaseFaults): slow, not a bug
+            ):  # answered as a typed TIMEOUT (limits.typed_fault): slow, not a bug
                 log.warning("statement timeout at %s", ".".join(map(str, error.path or [])))
             elif should_mask(error):
                 log.error(

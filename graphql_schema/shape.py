@@ -35,7 +35,6 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
 )
-from strawberry.extensions import ValidationCache
 
 CODE = "QUERY_TOO_COMPLEX"
 
@@ -139,24 +138,3 @@ def shape_problem(
             "fields", max_fields + 1, max_fields, "The document is nested too deeply (嵌套过深)."
         )
     return None
-
-
-class BoundedValidation(ValidationCache):
-    """Strawberry's validation (cached by document) behind `shape_problem`."""
-
-    def __init__(self, *, max_fields: int, max_repeated: int, maxsize: int):
-        super().__init__(maxsize=maxsize)
-        self.max_fields = max_fields
-        self.max_repeated = max_repeated
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        assert context.graphql_document is not None  # parsed: validation runs only then
-        problem = shape_problem(
-            context.graphql_document, max_fields=self.max_fields, max_repeated=self.max_repeated
-        )
-        if problem is not None:
-            context.pre_execution_errors = [problem]
-            yield
-            return
-        yield from super().on_validate()

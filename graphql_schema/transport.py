@@ -12,17 +12,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
-from strawberry.http.parse_content_type import parse_content_type
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 
 from graphql_schema import messages
 from graphql_schema.limits import (
@@ -40,6 +40,9 @@ log = logging.getLogger("tousu.http")
 RETRY_AFTER_SECONDS = 5
 RETRY_CODES = {UNAVAILABLE, TIMEOUT}  # the server is at fault and a retry may succeed
 _OPERATION_FIELDS = {"query": str, "operationName": str, "variables": dict, "extensions": dict}
+# the operation `check_operation` read from this request's body: GraphQL takes it from here
+# instead of reading the JSON a second time
+_checked: ContextVar[dict[str, Any] | None] = ContextVar("tousu_operation", default=None)
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
-def check_operation(body: bytes) -> None:
+def check_operation(body: bytes) -> dict[str, Any]:
     """One GraphQL operation as a JSON object in UTF-8; batches are not supported."""
     try:
         data = json.loads(body.decode("utf-8"))
@@ -120,6 +123,13 @@ def check_operation(body: bytes) -> None:
             f"`{path}` is a list of {length} items; no input takes more than "
             f"{validation.MAX_ITEMS}."
         )
+    return data
+
+
+def media_type(content_type: str) -> str:
+    """`application/json` of `application/json; charset=utf-8`: what strawberry's
+    parse_content_type (the email package's parser) answers for it, without the parser."""
+    return content_type.partition(";")[0].strip().lower()
 
 
 _CONTAINERS = (list, dict)
@@ -170,6 +180,9 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
     def __init__(self, *args: Any, limits: EdgeLimits | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.limits = limits or EdgeLimits.from_settings(settings)
+        # an operation checked here is handed to GraphQL as it is, unless a streaming
+        # protocol (SSE, multipart) may choose how it is answered: none is configured
+        self.streams = any(p in self.stream_transport_classes_by_protocol for p in self.protocols)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -179,6 +192,7 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
         token = messages.locale.set(
             messages.locale_of(Request(scope).headers.get("accept-language", ""))
         )
+        checked = _checked.set(None)
         try:
             async with asyncio.timeout(self.limits.deadline_seconds):
                 response = await self.answer(scope, receive)
@@ -186,6 +200,7 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
             log.warning("request deadline of %ss passed", self.limits.deadline_seconds)
             response = error_response(503, TIMEOUT, timeout_message())
         finally:
+            _checked.reset(checked)
             messages.locale.reset(token)
         await response(scope, receive, send)
 
@@ -209,12 +224,25 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
             return unavailable()
 
     async def read_operation(self, scope: Scope, receive: Receive) -> Receive:
-        media_type, _ = parse_content_type(Request(scope).headers.get("content-type", ""))
-        if media_type != "application/json":
+        if media_type(Request(scope).headers.get("content-type", "")) != "application/json":
             raise bad_request("Send the operation as JSON (Content-Type: application/json).")
         body = await read_body(scope, receive, self.limits.max_body_bytes)
-        check_operation(body)
+        _checked.set(check_operation(body))
         return replay(body, receive)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The operation `read_operation` checked, as strawberry would read it again."""
+        data = _checked.get()
+        if data is None or self.streams or request.method != "POST":
+            return await super().parse_http_body(request)
+        return GraphQLRequestData(
+            query=data.get("query"),
+            variables=data.get("variables"),
+            operation_name=data.get("operationName"),
+            extensions=data.get("extensions"),
+        )
 
     async def admit(self, request: Request) -> Response | None:
         return None

@@ -1,5 +1,5 @@
 """Decision reasons, notes and history texts in the staff API's language: Chinese by default,
-English by `Accept-Language` (graphql_schema.messages.Localized sets it per request; the
+English by `Accept-Language` (graphql_schema.guard sets it per request; the
 partner API keeps the text as stored). The catalog and its renderer are services.wording,
 which the console reads too."""
 

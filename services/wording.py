@@ -20,7 +20,7 @@ writers keep writing English, and `ComplaintEvent.reason`, `RefundEvent.reason` 
 into the longest groups that are each a wording.
 
 It sits below the staff API and the console, which both read it: graphql_schema.wording
-renders in the staff API's per-request locale (graphql_schema.messages.Localized; the partner
+renders in the staff API's per-request locale (set by graphql_schema.guard; the partner
 API keeps the text as stored), the console in the locale its reader chose.
 """
 

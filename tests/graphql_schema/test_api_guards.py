@@ -146,18 +146,40 @@ async def test_unexpected_errors_are_masked(gql, monkeypatch, caplog):
     assert "secret" not in str(body)
 
 
-async def test_repeated_queries_hit_the_parser_and_validation_caches(gql):
-    from strawberry.extensions.parser_cache import _get_parse_cache
-    from strawberry.extensions.validation_cache import _get_validate_cache
+async def test_repeated_queries_are_parsed_validated_and_costed_once(gql):
+    from graphql_schema.guard import Guard
+    from graphql_schema.schema import schema
 
+    guard = schema.get_extensions()[0]
+    assert isinstance(guard, Guard)
+    documents = guard.rules.documents
     staff = await f.staff()
-    validate, parse = _get_validate_cache(512), _get_parse_cache(512)
     query = "{ me { username displayName } }"
     await gql.post(query, as_=staff)
-    validated, parsed = validate.cache_info().hits, parse.cache_info().hits
+    hits = documents.hits
+    prepared = documents.entries[query]
 
     for _ in range(5):
         await gql.post(query, as_=staff)
 
-    assert validate.cache_info().hits - validated == 5
-    assert parse.cache_info().hits - parsed == 5
+    assert documents.hits - hits == 5
+    assert documents.entries[query] is prepared  # the same document: the executor's plan key
+    assert prepared.validated and prepared.errors == [] and prepared.problem is None
+    assert prepared.costs == {None: 3}  # me, username, displayName
+
+
+async def test_a_cost_set_by_a_variable_is_counted_for_each_request(gql):
+    from graphql_schema.guard import Guard
+    from graphql_schema.schema import schema
+
+    guard = schema.get_extensions()[0]
+    assert isinstance(guard, Guard)
+    handler = await f.staff()
+    await f.complaint(handler)
+    query = "query($n: Int!) { complaints(first: $n) { edges { node { id } } } }"
+    small = await gql.post(query, {"n": 2}, as_=handler)
+    big = await gql.post(query, {"n": 10_000_000}, as_=handler)
+
+    assert "errors" not in small
+    assert [e["extensions"]["code"] for e in big["errors"]] == ["QUERY_TOO_COSTLY"]
+    assert guard.rules.documents.entries[query].costs == {}
