@@ -4,6 +4,7 @@ that die when the staff member's token version changes (see services/staff/lifec
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 
@@ -118,6 +119,7 @@ _CALLER_SQL = (
     "SELECT id, username, display_name, roles, track, department_id, is_department_head,"
     " is_active, token_version FROM staff WHERE id = $1 AND is_active"
 )
+_statements = logging.getLogger("tortoise.db_client")  # where Tortoise logs what it sends
 _VERIFIED_MAX = 4096
 # token -> (staff id, version, signed at): a signature checked once is not checked again (the
 # expiry is); the staff row is read on every request all the same, so a revoked token (its
@@ -156,10 +158,15 @@ async def staff_for_token(token: str) -> Staff:
     prepared statement, the columns a request needs; the model is partial: it cannot be saved
     whole, and has no password hash)."""
     staff_id, version = _verify(token)
-    rows = await connections.get("default").execute_query_dict(_CALLER_SQL, [staff_id])
-    if not rows:
+    # asyncpg's own fetchrow on a pooled connection (Tortoise's raw-query path adds dicts and
+    # wrappers to every request); logged as Tortoise logs a statement, so it is counted
+    if _statements.isEnabledFor(logging.DEBUG):
+        _statements.debug("%s: %s", _CALLER_SQL, [staff_id])
+    async with connections.get("default").acquire_connection() as connection:
+        row = await connection.fetchrow(_CALLER_SQL, staff_id)
+    if row is None:
         raise Unauthenticated("The account behind this token is no longer active.")
-    staff = Staff._init_from_db(**rows[0])
+    staff = Staff._init_from_db(**row)
     if staff.token_version != version:
         raise Unauthenticated(
             "This token was revoked (password changed, or logged out everywhere); log in again."

@@ -183,3 +183,15 @@ async def test_a_cost_set_by_a_variable_is_counted_for_each_request(gql):
     assert "errors" not in small
     assert [e["extensions"]["code"] for e in big["errors"]] == ["QUERY_TOO_COSTLY"]
     assert guard.rules.documents.entries[query].costs == {}
+
+
+async def test_me_sends_one_statement_the_callers_row(gql, count_queries):
+    staff = await f.staff()
+    await gql.post("{ me { username } }", as_=staff)
+    count_queries.queries.clear()
+
+    body = await gql.post("{ me { username } }", as_=staff)
+
+    assert body == {"data": {"me": {"username": staff.username}}}
+    assert len(count_queries.queries) == 1, count_queries.queries
+    assert "FROM staff WHERE id = $1 AND is_active" in count_queries.queries[0]
