@@ -1,11 +1,10 @@
 """GraphQL requests per second, in process over ASGI: the production schema against a baseline
-built the same way but without ParserCache and ValidationCache, measured in the same run.
+built the same way but keeping no document (every request parsed, checked and validated
+afresh), measured in the same run.
 
 Both apps come from `create_app(with_lifespan=False)`; each request goes through httpx's
 ASGITransport, Starlette, the bearer-token context (one staff look-up), strawberry and the
-DataLoaders, so the ratio is of whole requests, not of parsing alone. A third, "what-if"
-schema shows what the caches give when the limiters' validation rules are the same classes on
-every request (see `stable_rules_schema`).
+DataLoaders, so the ratio is of whole requests, not of parsing alone.
 """
 
 from __future__ import annotations
@@ -16,13 +15,6 @@ from typing import Any
 
 import httpx
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
@@ -39,7 +31,6 @@ COMPLAINTS = 60
 
 PRODUCTION = "production"
 BASELINE = "baseline (no caches)"
-WHAT_IF = "what-if: stable rules"
 
 Factory = Callable[[], SchemaExtension]
 
@@ -56,30 +47,11 @@ def _schema(factories: list[Factory]) -> strawberry.Schema:
 
 
 def baseline_schema() -> strawberry.Schema:
-    """The production extensions (same limiters, MaskErrors, DisableIntrospection) less the
-    two caches, on the same Schema class and config."""
+    """The production extension (same limits, masking, introspection rule) keeping no
+    document, on the same Schema class and config."""
     from graphql_schema.schema import extensions
 
-    return _schema(
-        [f for f in extensions(settings) if not isinstance(f(), (ParserCache, ValidationCache))]
-    )
-
-
-def stable_rules_schema() -> strawberry.Schema:
-    """Production, except that QueryDepthLimiter and MaxAliasesLimiter make their validation
-    rule classes once instead of per request. ValidationCache keys on the rule classes, so
-    with fresh classes on every request (production) it can never hit."""
-    from graphql_schema.schema import extensions
-
-    factories: list[Factory] = []
-    for f in extensions(settings):
-        instance = f()
-        if isinstance(instance, (QueryDepthLimiter, MaxAliasesLimiter)):
-            rules = list(instance.validation_rules)
-            factories.append(lambda rules=rules: AddValidationRules(rules))  # type: ignore[misc]
-        else:
-            factories.append(f)
-    return _schema(factories)
+    return _schema(extensions(settings, documents=0))
 
 
 @contextlib.contextmanager
@@ -165,23 +137,22 @@ async def _check(call: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
     return dict(result.data)
 
 
-def _cache_info() -> tuple[Any, Any]:
-    from strawberry.extensions.parser_cache import _get_parse_cache
-    from strawberry.extensions.validation_cache import _get_validate_cache
+def _document_hits() -> int:
+    from graphql_schema.guard import Guard
+    from graphql_schema.schema import schema
 
-    return _get_parse_cache(512).cache_info(), _get_validate_cache(512).cache_info()
+    guard = schema.get_extensions()[0]
+    assert isinstance(guard, Guard)
+    return guard.rules.documents.hits
 
 
 async def _cache_hits(call: Callable[[], Awaitable[Any]], n: int) -> dict[str, str]:
-    """Hits of the shared parser and validation LRU caches over n identical requests."""
-    (p0, v0) = _cache_info()
+    """Hits of the production schema's documents (parsed, validated, costed) over n identical
+    requests."""
+    before = _document_hits()
     for _ in range(n):
         await call()
-    (p1, v1) = _cache_info()
-    return {
-        "parser_cache_hits": f"{p1.hits - p0.hits}/{n}",
-        "validation_cache_hits": f"{v1.hits - v0.hits}/{n}",
-    }
+    return {"document_cache_hits": f"{_document_hits() - before}/{n}"}
 
 
 async def run() -> dict[str, Any]:
@@ -193,7 +164,6 @@ async def run() -> dict[str, Any]:
     schemas = {
         PRODUCTION: production_schema,
         BASELINE: baseline_schema(),
-        WHAT_IF: stable_rules_schema(),
     }
     clients = {
         name: httpx.AsyncClient(
@@ -236,7 +206,7 @@ async def run() -> dict[str, Any]:
             raw[f"statements.{label}"] = [q[:200] for q in counter.queries]
             caches[label] = await _cache_hits(calls[PRODUCTION], 20)
 
-            common.note(f"graphql {label}: {rounds} rounds x {per_round} requests x 3 schemas")
+            common.note(f"graphql {label}: {rounds} rounds x {per_round} requests x 2 schemas")
             runs = await common.interleaved_throughput(
                 calls, rounds=rounds, per_round=per_round, warmup=common.scale(30, 10)
             )
@@ -267,7 +237,7 @@ async def run() -> dict[str, Any]:
         "production_caches_over_20_requests": caches,
         "notes": [
             "x baseline = median req/s of the schema / median req/s of the baseline schema "
-            "(no ParserCache/ValidationCache), rounds interleaved in the same run",
+            "(no document kept), rounds interleaved in the same run",
             "ms = latency of single sequential requests, over every request of every round",
             "`me, schema.execute only` = schema.execute() with a ready context: no HTTP, "
             "no token check, no SQL",

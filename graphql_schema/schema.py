@@ -83,13 +83,14 @@ def should_mask(error: GraphQLError) -> bool:
     return not getattr(original, "extensions", None)
 
 
-def extensions(config: Settings) -> list[Callable[[], SchemaExtension]]:
+def extensions(config: Settings, *, documents: int = 512) -> list[Callable[[], SchemaExtension]]:
     """Factories: strawberry builds a fresh extension per request (the caches are shared).
 
     One guard holds every per-request rule (graphql_schema/guard.py): the token, shape,
     depth, alias, cost and response-size limits, the parsed and validated documents, the
     masking, codes and wording of errors. The depth and alias rules' classes are made once
-    here: the validated documents are kept for these rules.
+    here: the validated documents are kept for these rules. `documents`: how many are kept
+    (0: none, every request parsed and validated afresh, as bench_graphql's baseline).
     """
     limits: list[type[ASTValidationRule]] = [
         depth_rule(config.graphql_max_depth, None, None),
@@ -106,7 +107,7 @@ def extensions(config: Settings) -> list[Callable[[], SchemaExtension]]:
         list_size=config.graphql_cost_list_size,
         max_response_bytes=config.graphql_max_response_bytes,
         should_mask=should_mask,
-        documents=Documents(512),
+        documents=Documents(documents),
     )
     chosen: list[Callable[[], SchemaExtension]] = [lambda: Guard(rules)]
     if config.tracing:  # off: OpenTelemetry is not even imported (graphql_schema/tracing.py)
