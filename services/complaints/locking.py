@@ -9,6 +9,7 @@ Lock order (every use case takes them in this order, never the reverse):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.connection import get_connection
@@ -21,12 +22,33 @@ from services.permissions.table import Actor
 from services.staff.models import Staff
 
 
+@dataclass(frozen=True)
+class Lock:
+    """An advisory lock held until the transaction ends, as a call another statement can
+    make (`inserts.write` takes the intake's in the statement that writes its rows)."""
+
+    call: str  # the function call, its parameters {0}, {1} …
+    args: tuple[Any, ...]
+
+    def numbered_from(self, first: int) -> str:
+        """The call with its parameters numbered $first, $first+1 …"""
+        return self.call.format(*(f"${first + i}" for i in range(len(self.args))))
+
+    async def take(self) -> None:
+        await get_connection("default").execute_query(
+            f"SELECT {self.numbered_from(1)}", list(self.args)
+        )
+
+
+def matter_lock(matter_key: str) -> Lock:
+    """The lock that serialises the work on one matter (intake, key correction, supervision)
+    until the transaction ends. Re-entrant: taking it again in the same transaction does not
+    wait."""
+    return Lock("pg_advisory_xact_lock(hashtext({0}))", (matter_key,))
+
+
 async def lock_matter(matter_key: str) -> None:
-    """Serialise the work on one matter (intake, key correction, supervision) until the
-    transaction ends. Re-entrant: taking it again in the same transaction does not wait."""
-    await get_connection("default").execute_query(
-        "SELECT pg_advisory_xact_lock(hashtext($1))", [matter_key]
-    )
+    await matter_lock(matter_key).take()
 
 
 # the class of the customer locks: the two-key advisory locks are a key space of their own,
@@ -34,13 +56,15 @@ async def lock_matter(matter_key: str) -> None:
 _CUSTOMER_LOCKS = 1
 
 
+def customer_lock(customer_id: int) -> Lock:
+    """The lock that serialises the intakes of one customer until the transaction ends, so
+    that of two complaints taken at once on different matters the second sees the first
+    (C-5: a customer's second unresolved complaint is yellow, and so is the first then)."""
+    return Lock("pg_advisory_xact_lock({0}::int, {1}::int)", (_CUSTOMER_LOCKS, customer_id))
+
+
 async def lock_customer(customer_id: int) -> None:
-    """Serialise the intakes of one customer until the transaction ends, so that of two
-    complaints taken at once on different matters the second sees the first (C-5: a
-    customer's second unresolved complaint is yellow, and so is the first then)."""
-    await get_connection("default").execute_query(
-        "SELECT pg_advisory_xact_lock($1::int, $2::int)", [_CUSTOMER_LOCKS, customer_id]
-    )
+    await customer_lock(customer_id).take()
 
 
 async def lock_matters(*matter_keys: str) -> None:

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.connection import get_connection
 from tortoise.functions import Count
 
 from services.complaints import deadlines, rules, supervision
@@ -45,23 +44,17 @@ class Investigator:
 
 # the department's active handlers, least loaded first (fewest unresolved complaints they
 # investigate; the lowest id on a tie), in one statement; the load counts the open rows of
-# complaint_departments by the partial index of migration 0023, not the department's history
-_LEAST_LOADED_SQL = """
+# complaint_departments by the partial index of migration 0023, not the department's history.
+# {0}: the department's id, {1}: the handling roles (`LEAST_LOADED_ROLES`)
+LEAST_LOADED_SQL = """
 SELECT s.id, s.username
   FROM staff s
- WHERE s.department_id = $1 AND s.is_active AND jsonb_exists_any(s.roles, $2::text[])
+ WHERE s.department_id = {0} AND s.is_active AND jsonb_exists_any(s.roles, {1}::text[])
  ORDER BY (SELECT count(*) FROM complaint_departments d
             WHERE d.investigator_id = s.id AND d.complaint_open), s.id
  LIMIT 1
 """
-
-
-async def investigator_for(department_id: int) -> Investigator | None:
-    """The department's least-loaded active handler, or None (its queue)."""
-    rows = await get_connection("default").execute_query_dict(
-        _LEAST_LOADED_SQL, [department_id, sorted(r.value for r in HANDLING_ROLES)]
-    )
-    return Investigator(rows[0]["id"], rows[0]["username"]) if rows else None
+LEAST_LOADED_ROLES = sorted(r.value for r in HANDLING_ROLES)
 
 
 async def department(*, code: str | None = None, id: int | None = None) -> Department | None:
@@ -88,16 +81,24 @@ class IntakeRoute:
     feedback_note: str
 
 
-async def intake_route(category: str, *, taker: Staff, at: datetime) -> IntakeRoute | None:
-    """The department the routing rules send `category` to (else the taker's), its
-    investigator, and the feedback deadline when the department is not the taker's own."""
+async def intake_department(category: str, *, taker: Staff) -> Department | None:
+    """The department the routing rules send `category` to, else the taker's (kept per
+    process: no statement once known)."""
     code = (await thresholds.current(rules.ROUTING)).get(category)
     found = await department(code=code) if code else None
     if found is None and taker.department_id is not None:
         found = await department(id=taker.department_id)
+    return found
+
+
+async def intake_route(
+    found: Department | None, investigator: Investigator | None, *, taker: Staff, at: datetime
+) -> IntakeRoute | None:
+    """The route to `found` (`intake_department`) with its `investigator` (the least loaded,
+    `LEAST_LOADED_SQL`), and the feedback deadline when the department is not the taker's
+    own."""
     if found is None:
         return None
-    investigator = await investigator_for(found.id)
     if found.id == taker.department_id:
         return IntakeRoute(found, investigator, None, "")
     who = investigator.username if investigator else f"{found.code}'s queue"

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from services import clock, phones
 from services.complaints import deadlines, inserts, lifecycle, policy, routing, rules, urgency
-from services.complaints.locking import changes, lock_customer, locked_for_action
+from services.complaints.locking import changes, customer_lock, locked_for_action, matter_lock
 from services.complaints.models import (
     Category,
     Channel,
@@ -115,10 +115,11 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
     require_handler(actor)
     msisdn = _validate_intake(intake)
     assert intake.channel is not None and intake.category is not None  # validated above
-    found = await _customer_and_complaint_id(msisdn)
+    department = await routing.intake_department(intake.category.value, taker=actor)
+    found = await _customer_complaint_id_and_investigator(msisdn, department)
     if found is None:
         raise NotFound("No customer has this phone number.", field="msisdn")
-    customer, complaint_id = found
+    customer, complaint_id, investigator = found
     province = intake.province.strip() or customer.province
     city = intake.city.strip() or customer.city
     key = policy.matter_key(
@@ -137,8 +138,8 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
         )
     received = now()
     # worked out before the transaction: the route (C-8: departments kept per process, the
-    # investigator in one statement) and the due times (the calendar is kept per process)
-    route = await routing.intake_route(intake.category.value, taker=actor, at=received)
+    # investigator read with the customer) and the due times (the calendar is kept per process)
+    route = await routing.intake_route(department, investigator, taker=actor, at=received)
     due = [
         deadlines.NewDeadline(
             DeadlineKind.ACKNOWLEDGE,
@@ -205,24 +206,26 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
     routed_row, routed = (
         routing.route_at_intake(complaint, actor=actor, route=route) if route else (None, None)
     )
+    urgencies = [
+        ComplaintUrgency(complaint_id=complaint_id, reason=r, note=why) for r, why in reasons
+    ]
     async with in_transaction():
-        # the complaint, its first history, its routing and its deadlines: one statement
-        await inserts.write([complaint], first_history, [routed_row] if routed_row else [], created)
-        if reasons:
-            await ComplaintUrgency.bulk_create(
-                [
-                    ComplaintUrgency(complaint_id=complaint_id, reason=r, note=why)
-                    for r, why in reasons
-                ]
-            )
-        # C-3/C-4 detection under the matter lock, taken after the complaint's rows are
-        # written: of two intakes of one matter, the one that takes the lock second sees the
-        # first committed (the lock is held to commit), so every window holding both is
-        # looked at by one of them whatever their clocks and commit order
-        await urgency.lock_matter(key)
-        # and the customer's, for the C-5 count of their unresolved complaints: two intakes of
-        # one customer on different matters take different matter locks
-        await lock_customer(customer.id)
+        # the complaint, its first history and urgency, its routing and its deadlines, and
+        # then the locks, in one statement. C-3/C-4 detection runs under the matter lock: of
+        # two intakes of one matter, the one that takes the lock second sees the first
+        # committed (the lock is held to commit; the detection reads in a later statement),
+        # so every window holding both is looked at by one of them whatever their clocks and
+        # commit order. The customer's lock, for the C-5 count of their unresolved
+        # complaints: two intakes of one customer on different matters take different
+        # matter locks
+        await inserts.write(
+            [complaint],
+            first_history,
+            urgencies,
+            [routed_row] if routed_row else [],
+            created,
+            locks=[matter_lock(key), customer_lock(customer.id)],
+        )
         if email and email != customer.email:  # the address the customer gave, kept (C-9)
             await Customer.filter(id=customer.id).update(email=email)
         history = await urgency.after_intake(
@@ -230,8 +233,7 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
         )
         if routed is not None:
             history.append(routed)  # C-8 history after the C-5 classification, as before
-        if history:
-            await ComplaintEvent.bulk_create(history)
+        await inserts.write(history)
     await deadlines.schedule(created)
     return complaint
 
@@ -239,22 +241,33 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
 _CUSTOMER_SQL = ""
 
 
-async def _customer_and_complaint_id(msisdn: str) -> tuple[Customer, int] | None:
+async def _customer_complaint_id_and_investigator(
+    msisdn: str, department: Department | None
+) -> tuple[Customer, int, routing.Investigator | None] | None:
     """The customer with this number and, in the same statement, the new complaint's id
-    from its sequence (a gap if the intake then fails, as with any sequence)."""
+    from its sequence (a gap if the intake then fails, as with any sequence) and the
+    least-loaded investigator of the department it goes to (C-8)."""
     global _CUSTOMER_SQL
     if not _CUSTOMER_SQL:
-        columns = ", ".join(f'"{c}"' for c in Customer._meta.fields_db_projection.values())
+        columns = ", ".join(f'c."{c}"' for c in Customer._meta.fields_db_projection.values())
         _CUSTOMER_SQL = (
             f"SELECT {columns}, nextval(pg_get_serial_sequence('complaints', 'id')) "
-            'AS "next complaint id" FROM "customers" WHERE "msisdn" = $1'
+            'AS "next complaint id", i.id AS "investigator id", '
+            'i.username AS "investigator username" FROM "customers" c '
+            f"LEFT JOIN LATERAL ({routing.LEAST_LOADED_SQL.format('$2', '$3')}) i ON true "
+            'WHERE c."msisdn" = $1'
         )
-    rows = await get_connection("default").execute_query_dict(_CUSTOMER_SQL, [msisdn])
+    rows = await get_connection("default").execute_query_dict(
+        _CUSTOMER_SQL,
+        [msisdn, department.id if department else None, routing.LEAST_LOADED_ROLES],
+    )
     if not rows:
         return None
     row = rows[0]
     complaint_id = int(row.pop("next complaint id"))
-    return Customer._init_from_db(**row), complaint_id
+    investigator_id, username = row.pop("investigator id"), row.pop("investigator username")
+    investigator = routing.Investigator(investigator_id, username) if investigator_id else None
+    return Customer._init_from_db(**row), complaint_id, investigator
 
 
 async def _step(
