@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from tortoise.connection import get_connection
 from tortoise.expressions import Q
 
 from services import scheduling
@@ -50,9 +51,6 @@ async def write(
     preference unless `via` says otherwise; an e-mail notice carries its address and subject.
     A non-urgent notice that would fall in quiet hours waits until they end (the refund notice
     of R-14 is a service notice and waits too; so does an e-mail, it is a notice all the same)."""
-    existing = await Notice.get_or_none(key=key)
-    if existing is not None:
-        return existing
     template = await templates.current(kind)
     body = templates.render(template.body, {**values, "signature": await limits.sms_signature()})
     route = await channels.choose(
@@ -61,22 +59,49 @@ async def write(
     hold = max(at, not_before) if not_before else at
     if not urgent:
         hold = policy.release_at(hold, await rules.quiet_hours(), rules.zone())
-    return await Notice.create(
-        key=key,
-        template=kind.value,
-        template_version=template.version,
-        customer_id=customer_id,
-        complaint_id=complaint_id,
-        refund_id=refund_id,
-        msisdn=msisdn,
-        channel=route.channel,
-        email=route.email,
-        subject=channels.subject(kind, values) if route.channel == Channel.EMAIL else "",
-        body=body,
-        urgent=urgent,
-        not_before=hold,
-        next_attempt_at=hold,
+    return await _insert_once(
+        Notice(
+            key=key,
+            template=kind.value,
+            template_version=template.version,
+            customer_id=customer_id,
+            complaint_id=complaint_id,
+            refund_id=refund_id,
+            msisdn=msisdn,
+            channel=route.channel,
+            email=route.email,
+            subject=channels.subject(kind, values) if route.channel == Channel.EMAIL else "",
+            body=body,
+            urgent=urgent,
+            not_before=hold,
+            next_attempt_at=hold,
+        )
     )
+
+
+_INSERT_ONCE_SQL = ""
+
+
+async def _insert_once(notice: Notice) -> Notice:
+    """Insert the notice unless its key is taken (one statement); the first row otherwise.
+    A concurrent writer of the same key makes this one wait for its commit, then read its row."""
+    global _INSERT_ONCE_SQL
+    meta = Notice._meta
+    names = [n for n in meta.fields_db_projection if n != meta.pk_attr]
+    if not _INSERT_ONCE_SQL:
+        columns = ", ".join(f'"{meta.fields_db_projection[n]}"' for n in names)
+        marks = ", ".join(f"${i + 1}" for i in range(len(names)))
+        _INSERT_ONCE_SQL = (
+            f'INSERT INTO "notices" ({columns}) VALUES ({marks}) '
+            'ON CONFLICT ("key") DO NOTHING RETURNING "id"'
+        )
+    values = [meta.fields_map[n].to_db_value(getattr(notice, n), notice) for n in names]
+    rows = await get_connection("default").execute_query_dict(_INSERT_ONCE_SQL, values)
+    if not rows:
+        return await Notice.get(key=notice.key)
+    notice.id = rows[0]["id"]
+    notice._saved_in_db = True
+    return notice
 
 
 async def kick(*notices: Notice | None) -> None:

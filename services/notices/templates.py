@@ -10,9 +10,11 @@ as version 1 the first time the kind is used; each edit is a new version, with w
 from __future__ import annotations
 
 import string
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
 from tortoise import Tortoise
 from tortoise.transactions import in_transaction
@@ -23,6 +25,7 @@ from services.notices.models import NoticeTemplate
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
 from services.staff.models import Role, Staff
+from services.thresholds import service as thresholds
 
 
 class TemplateKind(StrEnum):
@@ -168,8 +171,25 @@ for _kind, _spec in SPECS.items():  # the shipped texts obey their own rules
     check(_kind, _spec.default)
 
 
+CACHE_SECONDS = 3.0  # how long another process may go on using a text an admin replaced
+_MEMO = "notices.templates"
+
+
 async def current(kind: TemplateKind) -> NoticeTemplate:
-    """The version in use; the shipped text becomes version 1 the first time a kind is used."""
+    """The version in use; the shipped text becomes version 1 the first time a kind is used.
+
+    Kept per process for CACHE_SECONDS (and until any threshold changes): a version row never
+    changes, only which one is the newest; `save` forgets it at once in its own process."""
+    memo = await thresholds.memo(_MEMO)
+    cached = memo.get(kind)
+    if cached is not None and time.monotonic() - cached[1] < CACHE_SECONDS:
+        return cast(NoticeTemplate, cached[0])
+    row = await _newest(kind)
+    memo[kind] = (row, time.monotonic())
+    return row
+
+
+async def _newest(kind: TemplateKind) -> NoticeTemplate:
     row = await NoticeTemplate.filter(kind=kind.value).order_by("-version").first()
     if row is not None:
         return row
@@ -196,15 +216,17 @@ async def save(*, actor: Staff, kind: TemplateKind, body: str, reason: str) -> N
     check(kind, body)
     if not reason.strip():
         raise InvalidInput("Say why the text changes.", code=ErrorCode.REQUIRED, field="reason")
-    await current(kind)
+    await _newest(kind)
     async with in_transaction():
         last = await (
             NoticeTemplate.filter(kind=kind.value).select_for_update().order_by("-version").first()
         )
-        return await NoticeTemplate.create(
+        saved = await NoticeTemplate.create(
             kind=kind.value,
             version=(last.version + 1) if last else 1,
             body=body,
             reason=reason.strip(),
             changed_by=actor,
         )
+    (await thresholds.memo(_MEMO)).pop(kind, None)
+    return saved

@@ -79,6 +79,12 @@ async def facts_of(subject: Subject, key: int | None) -> Any:
     return await _LOADERS[subject](key)
 
 
+def check_facts(use: UseCase, staff: StaffLike, facts: Any) -> None:
+    """The table's answer on facts the use case read itself (`guarded(checked_inside=True)`):
+    the same refusal as `require`'s."""
+    check(use, Actor.of(staff), facts)
+
+
 async def require(use: UseCase, staff: StaffLike, key: int | None = None) -> None:
     """Raise PermissionDenied unless the table lets `staff` do `use` on the object `key`."""
     check(use, Actor.of(staff), await facts_of(TABLE[use].subject, key))
@@ -90,16 +96,22 @@ async def allowed(use: UseCase, staff: StaffLike, key: int | None = None) -> boo
 
 
 def guarded(
-    use: UseCase, *, actor: str = "actor"
+    use: UseCase, *, actor: str = "actor", checked_inside: bool = False
 ) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
-    """Check the table before the use case runs; the object is the `<subject>_id` argument."""
+    """Check the table before the use case runs; the object is the `<subject>_id` argument.
+
+    `checked_inside`: the use case reads the facts with the rows it locks and asks the table
+    itself (`check`) before it writes anything: one read instead of a read and a locked read.
+    The guard still looks first when the call carries an idempotency key, which is read (and
+    may be replayed) and written before the use case's own read."""
     subject = TABLE[use].subject
 
     def wrap(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         @functools.wraps(fn)
         async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            key = kwargs.get(f"{subject.value}_id") if subject is not Subject.NONE else None
-            await require(use, kwargs[actor], key)  # type: ignore[arg-type]
+            if not checked_inside or kwargs.get("idempotency_key") is not None:
+                key = kwargs.get(f"{subject.value}_id") if subject is not Subject.NONE else None
+                await require(use, kwargs[actor], key)  # type: ignore[arg-type]
             return await fn(*args, **kwargs)
 
         REGISTRY[f"{fn.__module__}.{fn.__name__}"] = (use, run)

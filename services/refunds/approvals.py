@@ -12,8 +12,8 @@ from tortoise.transactions import in_transaction
 from services.errors import ErrorCode, InvalidInput
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
-from services.refunds import clock, enforcement, idempotency, policy, workflow
-from services.refunds.common import event, locked
+from services.refunds import clock, enforcement, idempotency, policy, workflow, writes
+from services.refunds.common import event, locked_for
 from services.refunds.models import ApprovalDecision, Refund, RefundApproval, RefundStatus
 from services.refunds.service import by_id
 from services.staff.models import Staff
@@ -34,7 +34,7 @@ def _authorise(actor: Staff, refund: Refund) -> int:
     return band
 
 
-@guarded(UseCase.APPROVE_REFUND)
+@guarded(UseCase.APPROVE_REFUND, checked_inside=True)
 async def approve(
     *, actor: Staff, refund_id: int, note: str = "", idempotency_key: str | None = None
 ) -> Refund:
@@ -60,16 +60,18 @@ async def reject(*, actor: Staff, refund_id: int, reason: str) -> Refund:
 
 async def _decide(actor: Staff, refund_id: int, decision: ApprovalDecision, reason: str) -> Refund:
     at = clock.now()
+    approved = decision is ApprovalDecision.APPROVED
     async with in_transaction():
-        refund = await locked(refund_id)
-        action = "approve" if decision is ApprovalDecision.APPROVED else "reject"
-        workflow.check(action, refund.status, band=refund.band)
+        use = UseCase.APPROVE_REFUND if approved else UseCase.REJECT_REFUND
+        refund = await locked_for(use, refund_id, actor)
+        workflow.check("approve" if approved else "reject", refund.status, band=refund.band)
         approver_band = _authorise(actor, refund)
         before = refund.status
-        await RefundApproval.create(
-            refund=refund,
+        limits = enforcement.inputs(refund)
+        approval = RefundApproval(
+            refund_id=refund.id,
             round=refund.approval_round,
-            approver=actor,
+            approver_id=actor.id,
             decision=decision,
             band=refund.band,
             approver_band=approver_band,
@@ -78,19 +80,20 @@ async def _decide(actor: Staff, refund_id: int, decision: ApprovalDecision, reas
             reason=reason,
             decided_at=at,
         )
-        if decision is ApprovalDecision.APPROVED:
+        if approved:
             refund.status = RefundStatus.AWAITING_CONFIRMATION
-            refund.approved_by = actor
+            refund.approved_by_id = actor.id
             refund.approved_at = at
+            changed = ["status", "approved_by_id", "approved_at"]
         else:
             refund.status = RefundStatus.REJECTED
             refund.closed_reason = reason
             refund.closed_at = at
-        await refund.save()
-        await event(
+            changed = ["status", "closed_reason", "closed_at"]
+        history = event(
             refund,
             actor,
-            "approved" if decision is ApprovalDecision.APPROVED else "rejected",
+            "approved" if approved else "rejected",
             before=before,
             reason=reason,
             data={
@@ -98,6 +101,14 @@ async def _decide(actor: Staff, refund_id: int, decision: ApprovalDecision, reas
                 "approver_band": approver_band,
                 "round": refund.approval_round,
             },
-        ).save()
-        await enforcement.track(refund, at=at)  # a rejection waives its running limits
+        )
+        limits_done = await enforcement.reconciled(refund, before=limits)  # a rejection waives
+        await writes.write(
+            updated=[
+                (refund, changed),
+                *((row, ("state", "met_at")) for row in limits_done.changed),
+            ],
+            created=[[approval], [history], limits_done.created],
+        )
+        await enforcement.after_write(refund, limits_done)
     return refund

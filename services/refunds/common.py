@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise.connection import get_connection
+
 from services.calendar.service import add_working_days
 from services.complaints.models import Complaint
+from services.customers.models import Customer
 from services.errors import NotFound, PermissionDenied
-from services.permissions import table
+from services.permissions import guard, table
 from services.permissions.guard import complaint_facts
-from services.permissions.table import Actor
+from services.permissions.table import Actor, ComplaintFacts, RefundFacts, UseCase
 from services.refunds import clock, policy
 from services.refunds.models import Refund, RefundEvent, RefundStatus
 from services.staff.models import Staff
@@ -22,6 +25,73 @@ async def locked(refund_id: int) -> Refund:
     if refund is None:
         raise NotFound("No refund has this id.", field="id")
     return refund
+
+
+_LOCKED_SQL: dict[bool, str] = {}
+
+
+def _locked_sql(with_customer: bool) -> str:
+    columns = ", ".join(f'r."{c}"' for c in Refund._meta.fields_db_projection.values())
+    more, join = "", ""
+    if with_customer:
+        more = "".join(
+            f', cu."{c}" AS "customer {c}"' for c in Customer._meta.fields_db_projection.values()
+        )
+        more += ", nextval(pg_get_serial_sequence('credit_ledger', 'id')) AS \"next ledger id\""
+        join = 'JOIN "customers" cu ON cu."id" = r."customer_id" '
+    return (
+        f'SELECT {columns}, c."owner_id" AS "complaint owner", c."first_handler_id" AS '
+        f'"complaint first handler", c."department_id" AS "complaint department"{more} '
+        f'FROM "refunds" r JOIN "complaints" c ON c."id" = r."complaint_id" {join}'
+        'WHERE r."id" = $1 FOR UPDATE OF r'
+    )
+
+
+async def _locked(
+    use: UseCase, refund_id: int, actor: Staff, *, with_customer: bool
+) -> tuple[Refund, dict[str, Any]]:
+    sql = _LOCKED_SQL.get(with_customer) or _LOCKED_SQL.setdefault(
+        with_customer, _locked_sql(with_customer)
+    )
+    rows = await get_connection("default").execute_query_dict(sql, [refund_id])
+    if not rows:
+        raise NotFound("No refund has this id.", field="id")
+    row = rows[0]
+    complaint = ComplaintFacts(
+        owner_id=row.pop("complaint owner"),
+        first_handler_id=row.pop("complaint first handler"),
+        department_id=row.pop("complaint department"),
+    )
+    more = {k: row.pop(k) for k in [k for k in row if k.startswith(("customer ", "next "))]}
+    refund = Refund._init_from_db(**row)
+    facts = RefundFacts(
+        complaint=complaint,
+        requester_id=refund.requested_by_id,
+        band=refund.band,
+        track=str(refund.track),
+    )
+    guard.check_facts(use, actor, facts)
+    return refund, more
+
+
+async def locked_for(use: UseCase, refund_id: int, actor: Staff) -> Refund:
+    """The refund, locked until the transaction ends, after the table let `actor` do `use`
+    on it (`guarded(checked_inside=True)`): the permission facts, the refund's and its
+    complaint's, come with the locked row in one statement, and a refusal comes before
+    anything is written, in the guard's words."""
+    return (await _locked(use, refund_id, actor, with_customer=False))[0]
+
+
+async def locked_for_execution(
+    use: UseCase, refund_id: int, actor: Staff
+) -> tuple[Refund, Customer, int]:
+    """`locked_for`, with the refund's customer and the id its credit will have (taken from
+    the sequence: a gap when the step then fails, as with any sequence) in the same
+    statement."""
+    refund, more = await _locked(use, refund_id, actor, with_customer=True)
+    ledger_id = int(more.pop("next ledger id"))
+    customer = Customer._init_from_db(**{k.removeprefix("customer "): v for k, v in more.items()})
+    return refund, customer, ledger_id
 
 
 async def complaint_for(complaint_id: int) -> Complaint:
@@ -58,8 +128,8 @@ def event(
     """One history row; `before` is the status the refund had when the step began."""
     start = before if before is not None else refund.status
     return RefundEvent(
-        refund=refund,
-        actor=actor,
+        refund_id=refund.id,
+        actor_id=actor.id if actor is not None else None,
         action=action,
         from_status="" if new else start.value,
         to_status=(to or refund.status).value,

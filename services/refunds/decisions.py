@@ -106,6 +106,28 @@ async def customer_facts(
         created_at__gte=clock.local_midnight(date(today.year, 1, 1))
     ).exists()
     profile = await risk_profiles.current(customer, today=today)
+    return facts_of(
+        customer,
+        today=today,
+        recent=recent,
+        refunded_before=refunded_before,
+        disputed_this_year=disputed_this_year,
+        special=profile.special,
+    )
+
+
+def facts_of(
+    customer: Customer,
+    *,
+    today: date,
+    recent: int,
+    refunded_before: bool,
+    disputed_this_year: bool,
+    special: bool,
+) -> CustomerFacts:
+    """The facts from what was read (`customer_facts`, or a use case's own statement that
+    reads the same counts): executed refunds this month and the two before, whether any was
+    ever executed, whether one was requested this calendar year, the K-1 profile's answer."""
     return CustomerFacts(
         tier=policy.CustomerTier(customer.tier),
         vip=customer.tier in VIP_TIERS,
@@ -114,7 +136,7 @@ async def customer_facts(
         first_fee_dispute_this_year=not disputed_this_year,
         refunds_last_3_months=recent,
         first_refund=not refunded_before,
-        special=profile.special,
+        special=special,
     )
 
 

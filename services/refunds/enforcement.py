@@ -165,9 +165,38 @@ async def sweep(*, at: datetime) -> int:
         after_id = ids[-1]
 
 
-async def _reconcile(refund: Refund, *, at: datetime) -> list[RefundDeadline]:
-    rows = await RefundDeadline.filter(refund_id=refund.id).select_for_update().order_by("id")
-    fresh: list[RefundDeadline] = []
+@dataclass
+class Reconciled:
+    """What a step did to its refund's limits, decided from the refund and its rows: rows
+    whose state changed, new rows (state set), and the rows met late (their history and
+    notifications follow them)."""
+
+    changed: list[RefundDeadline]
+    created: list[RefundDeadline]
+    late: list[RefundDeadline]
+
+    @property
+    def fresh(self) -> list[RefundDeadline]:
+        """The new pending limits, to `schedule` after commit."""
+        return [d for d in self.created if d.state is State.PENDING]
+
+
+def reconcile(refund: Refund, rows: list[RefundDeadline]) -> Reconciled:
+    """The refund's limits brought up to date with its fields (the refund locked, `rows` its
+    deadline rows in id order); writes nothing, changes the rows in place."""
+    done = Reconciled([], [], [])
+
+    def close(row: RefundDeadline, state: RefundDeadlineState, met: datetime | None) -> None:
+        row.state = state
+        row.met_at = met
+        if all(r is not row for r in (*done.created, *done.changed)):
+            done.changed.append(row)
+
+    def meet(row: RefundDeadline, met: datetime) -> None:
+        close(row, State.MET if met <= row.due_at else State.MET_LATE, met)
+        if row.state is State.MET_LATE:
+            done.late.append(row)
+
     for limit in LIMITS:
         due: datetime | None = getattr(refund, limit.due_field)
         met: datetime | None = getattr(refund, limit.met_field)
@@ -175,35 +204,65 @@ async def _reconcile(refund: Refund, *, at: datetime) -> list[RefundDeadline]:
         for row in mine:
             if row.state is State.PENDING:
                 if due is None or row.due_at != due or (met is None and refund.status not in OPEN):
-                    await _close(row, State.WAIVED, None)
+                    close(row, State.WAIVED, None)
                 elif met is not None:
-                    await _meet(refund, row, met)
+                    meet(row, met)
             elif row.state is State.BREACHED and met is not None and row.due_at == due:
-                await _close(row, State.MET_LATE, met)  # told when it was breached
+                close(row, State.MET_LATE, met)  # told when it was breached
         if due is None or any(r.due_at == due for r in mine):
             continue
-        if met is not None:
-            row = await RefundDeadline.create(refund_id=refund.id, kind=limit.kind, due_at=due)
-            await _meet(refund, row, met)
-        elif refund.status in OPEN:
-            fresh.append(
-                await RefundDeadline.create(refund_id=refund.id, kind=limit.kind, due_at=due)
-            )
-    return fresh
+        if met is not None or refund.status in OPEN:
+            row = RefundDeadline(refund_id=refund.id, kind=limit.kind, due_at=due)
+            done.created.append(row)
+            if met is not None:
+                meet(row, met)
+    return done
 
 
-async def _meet(refund: Refund, row: RefundDeadline, met: datetime) -> None:
-    if met <= row.due_at:
-        await _close(row, State.MET, met)
-        return
-    await _close(row, State.MET_LATE, met)
-    await _record_miss(refund, row, at=met)
+def inputs(refund: Refund) -> tuple[object, ...]:
+    """What `reconcile` decides from on the refund: whether it is open, each due and met time."""
+    return (
+        refund.status in OPEN,
+        *(getattr(refund, f) for limit in LIMITS for f in (limit.due_field, limit.met_field)),
+    )
 
 
-async def _close(row: RefundDeadline, state: RefundDeadlineState, met: datetime | None) -> None:
-    row.state = state
-    row.met_at = met
-    await row.save(update_fields=["state", "met_at"])
+async def reconciled(refund: Refund, *, before: tuple[object, ...]) -> Reconciled:
+    """Inside a step (the refund locked, its fields changed, not yet written): what the step
+    did to its limits, to write with the step's rows. `before` is `inputs(refund)` as the step
+    found it: a step that changed none of them leaves the rows as the last step (or `enforce`)
+    left them, and reads none."""
+    if inputs(refund) == before:
+        return Reconciled([], [], [])
+    return reconcile(refund, await locked_rows(refund))
+
+
+async def locked_rows(refund: Refund) -> list[RefundDeadline]:
+    """The refund's deadline rows, locked (after the refund: the lock order)."""
+    return list(await RefundDeadline.filter(refund_id=refund.id).select_for_update().order_by("id"))
+
+
+async def apply(refund: Refund, done: Reconciled, *, at: datetime) -> None:
+    """Write what `reconcile` decided row by row, then the history and notifications of
+    every limit met late (the rare path: a step's own statement carries the usual one)."""
+    for row in done.changed:
+        await row.save(update_fields=["state", "met_at"])
+    for row in done.created:
+        await row.save()
+    await after_write(refund, done)
+
+
+async def after_write(refund: Refund, done: Reconciled) -> None:
+    """Once the rows are written: the history and notifications of every limit met late."""
+    for row in done.late:
+        assert row.met_at is not None
+        await _record_miss(refund, row, at=row.met_at)
+
+
+async def _reconcile(refund: Refund, *, at: datetime) -> list[RefundDeadline]:
+    done = reconcile(refund, await locked_rows(refund))
+    await apply(refund, done, at=at)
+    return done.fresh
 
 
 async def _record_miss(refund: Refund, deadline: RefundDeadline, *, at: datetime) -> None:

@@ -13,7 +13,6 @@ from datetime import date
 from tortoise.transactions import in_transaction
 
 from services import events
-from services.customers.models import Customer
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
 from services.refunds import (
@@ -23,8 +22,9 @@ from services.refunds import (
     policy,
     risk_profiles,
     workflow,
+    writes,
 )
-from services.refunds.common import complaint_for, due_from, event, locked, require_handling
+from services.refunds.common import due_from, event, locked_for, locked_for_execution
 from services.refunds.events import RefundExecuted
 from services.refunds.models import LedgerEntry, LedgerKind, Refund, RefundStatus
 from services.refunds.service import by_id
@@ -38,15 +38,15 @@ _LEDGER_KIND = {
 }
 
 
-@guarded(UseCase.CONFIRM_REFUND_AMOUNT)
+@guarded(UseCase.CONFIRM_REFUND_AMOUNT, checked_inside=True)
 async def confirm_amount(*, actor: Staff, refund_id: int, note: str = "") -> Refund:
     """AWAITING_CONFIRMATION → CONFIRMED: the customer agreed the amount; R-13's clock starts."""
     at = clock.now()
     async with in_transaction():
-        refund = await locked(refund_id)
+        refund = await locked_for(UseCase.CONFIRM_REFUND_AMOUNT, refund_id, actor)
         workflow.check("confirm", refund.status, band=refund.band)
-        require_handling(actor, await complaint_for(refund.complaint_id))
         before = refund.status
+        limits = enforcement.inputs(refund)
         rule = policy.refund_deadlines(flow=refund.flow, vip=refund.vip, method=refund.method)
         refund.status = RefundStatus.CONFIRMED
         refund.confirmed_at = at
@@ -54,14 +54,21 @@ async def confirm_amount(*, actor: Staff, refund_id: int, note: str = "") -> Ref
         refund.execute_due_at = await due_from(
             rule, Start.AMOUNT_CONFIRMED, Start.ADJUSTMENT_AGREED, at=at
         )
-        await refund.save()
-        await event(refund, actor, "amount_confirmed", before=before, reason=note.strip()).save()
-        running = await enforcement.track(refund, at=at)
-    await enforcement.schedule(running)
+        history = event(refund, actor, "amount_confirmed", before=before, reason=note.strip())
+        done = await enforcement.reconciled(refund, before=limits)
+        await writes.write(
+            updated=[
+                (refund, ("status", "confirmed_at", "confirmation_note", "execute_due_at")),
+                *((row, ("state", "met_at")) for row in done.changed),
+            ],
+            created=[[history], done.created],
+        )
+        await enforcement.after_write(refund, done)
+    await enforcement.schedule(done.fresh)
     return refund
 
 
-@guarded(UseCase.EXECUTE_REFUND)
+@guarded(UseCase.EXECUTE_REFUND, checked_inside=True)
 async def execute(*, actor: Staff, refund_id: int, idempotency_key: str | None = None) -> Refund:
     """CONFIRMED → EXECUTED: credit the customer, queue the SMS, update the risk profile."""
     return await idempotency.once(
@@ -79,26 +86,30 @@ async def _execute(actor: Staff, refund_id: int) -> Refund:
     at = clock.now()
     today = clock.local_date(at)
     async with in_transaction():
-        refund = await locked(refund_id)
+        refund, customer, ledger_id = await locked_for_execution(
+            UseCase.EXECUTE_REFUND, refund_id, actor
+        )
         workflow.check("execute", refund.status, band=refund.band)
-        require_handling(actor, await complaint_for(refund.complaint_id))
-        customer = await Customer.get(id=refund.customer_id)
         before = refund.status
+        limits = enforcement.inputs(refund)
         refund.status = RefundStatus.EXECUTED
         refund.executed_at = at
-        refund.executed_by = actor
-        await refund.save()
-        entry = await LedgerEntry.create(
-            customer=customer,
+        refund.executed_by_id = actor.id
+        entry = LedgerEntry(
+            id=ledger_id,
+            customer_id=customer.id,
             kind=_LEDGER_KIND[refund.method],
             amount_fen=refund.refund_fen,
             applies_on=_applies_on(refund.method, today),
-            refund=refund,
+            refund_id=refund.id,
             note=f"refund {refund.id}: {refund.matter}",
         )
         told = await events.publish(RefundExecuted(refund=refund, customer=customer, at=at))
-        profile = await risk_profiles.refresh(customer, at=at, refund_id=refund.id)
-        await event(
+        row = await risk_profiles.locked(customer, at=at)
+        profile = await risk_profiles.decide(
+            row, customer, at=at, refund_id=refund.id, executing=_fact(refund, today)
+        )
+        history = event(
             refund,
             actor,
             "executed",
@@ -108,10 +119,30 @@ async def _execute(actor: Staff, refund_id: int) -> Refund:
                 "notice_id": told.records.get("notice_id"),
                 "special_customer": profile.special,
             },
-        ).save()
-        await enforcement.track(refund, at=at)
+        )
+        done = await enforcement.reconciled(refund, before=limits)
+        await writes.write(
+            updated=[
+                (refund, ("status", "executed_at", "executed_by_id")),
+                (row, (*risk_profiles.STORED, "last_refund_id")),
+                *((deadline, ("state", "met_at")) for deadline in done.changed),
+            ],
+            created=[[entry], [history], done.created],
+        )
+        await enforcement.after_write(refund, done)
     await events.after_commit(told)
     return refund
+
+
+def _fact(refund: Refund, today: date) -> policy.RefundFact:
+    """The refund being executed as K-1 counts it (its `executed_at` is written with the
+    profile)."""
+    return policy.RefundFact(
+        executed_on=today,
+        amount_fen=refund.refund_fen,
+        liability=policy.Liability(refund.liability),
+        border_roaming=refund.border_roaming,
+    )
 
 
 def _applies_on(method: policy.RefundMethod, today: date) -> date:

@@ -75,21 +75,57 @@ async def current_many(
 
 
 async def refresh(customer: Customer, *, at: datetime, refund_id: int | None = None) -> Profile:
-    """Recompute and store the profile; call inside the transaction that executes a refund."""
+    """Recompute and store the profile; call inside the transaction that executes a refund
+    (after that refund's `executed_at` is written)."""
+    row = await locked(customer, at=at)
+    profile = await decide(row, customer, at=at, refund_id=refund_id)
+    await row.save()
+    return profile
+
+
+_LOCKED_SQL = ""
+
+
+async def locked(customer: Customer, *, at: datetime) -> RiskProfile:
+    """The customer's profile row, made if it is missing, locked until the transaction ends
+    (one statement): executions of one customer's refunds take turns here, so each sees the
+    one before (K-3)."""
+    global _LOCKED_SQL
+    if not _LOCKED_SQL:
+        columns = ", ".join(f'"{c}"' for c in RiskProfile._meta.fields_db_projection.values())
+        _LOCKED_SQL = (
+            "INSERT INTO risk_profiles (customer_id, special, triggered_by, trigger_figures, "
+            "reasons, computed_on, updated_at) VALUES ($1, FALSE, '[]', '{}', '[]', $2, $3) "
+            "ON CONFLICT (customer_id) DO UPDATE SET customer_id = EXCLUDED.customer_id "
+            f"RETURNING {columns}"
+        )
     today = clock.local_date(at)
-    await connections.get("default").execute_query(
-        "INSERT INTO risk_profiles "
-        "(customer_id, special, triggered_by, trigger_figures, reasons, computed_on, updated_at) "
-        "VALUES ($1, FALSE, '[]', '{}', '[]', $2, $3) ON CONFLICT (customer_id) DO NOTHING",
-        [customer.id, today, at],
+    rows = await connections.get("default").execute_query_dict(
+        _LOCKED_SQL, [customer.id, today, at]
     )
-    row = await RiskProfile.select_for_update().get(customer_id=customer.id)
+    return RiskProfile._init_from_db(**rows[0])
+
+
+async def decide(
+    row: RiskProfile,
+    customer: Customer,
+    *,
+    at: datetime,
+    refund_id: int | None = None,
+    executing: policy.RefundFact | None = None,
+) -> Profile:
+    """The profile as of `at`, set on the `locked` row (not written: the caller saves the
+    STORED fields and `last_refund_id`). `executing`: the refund being executed, when its
+    `executed_at` is not written yet (the execution writes it with the profile)."""
+    today = clock.local_date(at)
     anchor = row.since if row.special and row.since else today
-    facts = (await _facts([customer.id], since=clock.month_start(anchor, 2))).get(customer.id, [])
+    since = clock.month_start(anchor, 2)
+    facts = (await _facts([customer.id], since=since)).get(customer.id, [])
+    if executing is not None:
+        facts = sorted([*facts, executing], key=lambda fact: fact.executed_on)
     thresholds = await limits.risk_thresholds()
     _apply(row, customer, facts, today, thresholds)
     row.last_refund_id = refund_id if refund_id is not None else row.last_refund_id
-    await row.save()
     return _profile(customer, row, facts, today, thresholds)
 
 
@@ -176,6 +212,13 @@ async def _facts(
     return grouped
 
 
+def special_on(stored: bool, leaves_on: date | None, customer: Customer, today: date) -> bool:
+    """Whether the stored profile (its `special` and `leaves_on`) makes the customer special
+    `today` (K-2: until leaves_on; never a cancelled number)."""
+    cancelled = customer.status == CustomerStatus.CANCELLED
+    return bool(stored and leaves_on and today < leaves_on and not cancelled)
+
+
 def _profile(
     customer: Customer,
     row: RiskProfile | None,
@@ -187,8 +230,7 @@ def _profile(
     recent = policy.special_customer(
         refunds=window, today=today, cancelled=cancelled, thresholds=thresholds
     )
-    special = bool(row and row.special and row.leaves_on and today < row.leaves_on)
-    if row is not None and special and not cancelled:
+    if row is not None and special_on(row.special, row.leaves_on, customer, today):
         return Profile(
             customer_id=customer.id,
             as_of=today,

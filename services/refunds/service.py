@@ -11,26 +11,32 @@ that locks the refund row; every money-moving one takes an optional idempotency 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
-from tortoise.transactions import in_transaction
+from tortoise.connection import get_connection
 
 from services.customers.models import Customer
-from services.errors import ErrorCode, InvalidInput, Problem
-from services.permissions.guard import guarded
-from services.permissions.table import UseCase
-from services.refunds import clock, enforcement, idempotency, limits, policy, workflow
-from services.refunds.common import (
-    complaint_for,
-    due_from,
-    event,
+from services.errors import ErrorCode, InvalidInput, NotFound, Problem
+from services.permissions.guard import check_facts, guarded
+from services.permissions.table import ComplaintFacts, UseCase
+from services.refunds import (
+    clock,
+    enforcement,
+    idempotency,
+    limits,
+    policy,
+    risk_profiles,
+    workflow,
+    writes,
 )
+from services.refunds.common import due_from, event
 from services.refunds.decisions import (
     CustomerFacts,
     RefundDecision,
     RefundRequest,
     customer_facts,
     decide,
+    facts_of,
 )
 from services.refunds.models import Refund, RefundLine, RefundStatus
 from services.refunds.policy import BusinessType, ChargeCategory, Flow, Liability, RefundMethod
@@ -65,7 +71,7 @@ async def by_id(refund_id: int) -> Refund:
     return await Refund.get(id=refund_id)
 
 
-@guarded(UseCase.CREATE_REFUND)
+@guarded(UseCase.CREATE_REFUND, checked_inside=True)
 async def create_refund(
     *,
     actor: Staff,
@@ -80,7 +86,7 @@ async def create_refund(
         key=idempotency_key,
         actor_id=actor.id,
         request={"complaint_id": complaint_id, **asdict(request), **asdict(order)},
-        run=lambda: _create(actor, complaint_id, request, order, ()),
+        run=lambda: _create(UseCase.CREATE_REFUND, actor, complaint_id, request, order, ()),
         result_id=lambda refund: refund.id,
         replay=by_id,
     )
@@ -133,7 +139,9 @@ async def quick_refund(
             **asdict(request),
         }
         | asdict(order),
-        run=lambda: _create(actor, complaint_id, request, order, tuple(lines)),
+        run=lambda: _create(
+            UseCase.QUICK_REFUND, actor, complaint_id, request, order, tuple(lines)
+        ),
         result_id=lambda refund: refund.id,
         replay=by_id,
     )
@@ -185,84 +193,152 @@ def _validate_order(order: WorkOrder, business_type: BusinessType) -> WorkOrder:
     )
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What a new refund is decided from, read in one statement (`_read`)."""
+
+    complaint: ComplaintFacts
+    customer: Customer
+    facts: CustomerFacts
+    refund_id: int  # taken from the sequence: a gap when the request is then refused
+
+
+_READ_SQL = ""
+
+
+async def _read(complaint_id: int, *, at: datetime) -> _Read:
+    """The complaint's permission facts, its customer, and the customer's facts the rules
+    decide by (decisions.customer_facts: the same index ranges of the customer's refunds, and
+    the K-1 profile's stored answer), with the new refund's id: one statement."""
+    global _READ_SQL
+    if not _READ_SQL:
+        columns = "".join(
+            f', cu."{c}" AS "customer {c}"' for c in Customer._meta.fields_db_projection.values()
+        )
+        mine = 'FROM "refunds" f WHERE f."customer_id" = cu."id"'
+        _READ_SQL = (
+            'SELECT c."owner_id" AS "owner", c."first_handler_id" AS "first handler", '
+            f'c."department_id" AS "department"{columns}, '
+            f'(SELECT count(*) {mine} AND f."executed_at" >= $2) AS "recent", '
+            f'EXISTS (SELECT 1 {mine} AND f."executed_at" IS NOT NULL) AS "refunded before", '
+            f'EXISTS (SELECT 1 {mine} AND f."created_at" >= $3) AS "disputed this year", '
+            'p."special" AS "special", p."leaves_on" AS "leaves on", '
+            "nextval(pg_get_serial_sequence('refunds', 'id')) AS \"next refund id\" "
+            'FROM "complaints" c JOIN "customers" cu ON cu."id" = c."customer_id" '
+            'LEFT JOIN "risk_profiles" p ON p."customer_id" = cu."id" WHERE c."id" = $1'
+        )
+    today = clock.local_date(at)
+    rows = await get_connection("default").execute_query_dict(
+        _READ_SQL,
+        [
+            complaint_id,
+            clock.local_midnight(clock.month_start(today, 2)),
+            clock.local_midnight(date(today.year, 1, 1)),
+        ],
+    )
+    if not rows:
+        raise NotFound("No complaint has this id.", field="complaintId")
+    row = rows[0]
+    customer = Customer._init_from_db(
+        **{k.removeprefix("customer "): v for k, v in row.items() if k.startswith("customer ")}
+    )
+    return _Read(
+        complaint=ComplaintFacts(
+            owner_id=row["owner"],
+            first_handler_id=row["first handler"],
+            department_id=row["department"],
+        ),
+        customer=customer,
+        facts=facts_of(
+            customer,
+            today=today,
+            recent=row["recent"],
+            refunded_before=row["refunded before"],
+            disputed_this_year=row["disputed this year"],
+            special=risk_profiles.special_on(
+                bool(row["special"]), row["leaves on"], customer, today
+            ),
+        ),
+        refund_id=int(row["next refund id"]),
+    )
+
+
 async def _create(
+    use: UseCase,
     actor: Staff,
     complaint_id: int,
     request: RefundRequest,
     order: WorkOrder,
     lines: tuple[ChargeLine, ...],
 ) -> Refund:
-    complaint = await complaint_for(complaint_id)  # who may ask: the guard of both callers
-    customer = await Customer.get(id=complaint.customer_id)
     at = clock.now()
-    decision = decide(request, await customer_facts(customer, at=at), bands=await limits.bands())
+    read = await _read(complaint_id, at=at)
+    check_facts(use, actor, read.complaint)  # before anything is written
+    customer = read.customer
+    decision = decide(request, read.facts, bands=await limits.bands())
     order = _validate_order(order, decision.business_type)
     band = _band_or_refuse(decision)
     rule = decision.deadlines
     verify_first = decision.flow.flow is Flow.VERIFY_FIRST
     status = RefundStatus.VERIFYING if verify_first else workflow.after_decision(band.band)
-    async with in_transaction():
-        refund = await Refund.create(
-            complaint_id=complaint.id,
-            customer_id=customer.id,
-            requested_by=actor,
-            track=actor.track,
-            business_type=decision.business_type,
-            liability=request.liability,
-            charge_category=request.charge_category,
-            matter=order.matter,
-            cause=order.cause,
-            border_roaming=order.border_roaming,
-            sp_code=order.sp_code,
-            service_code=order.service_code,
-            quick=bool(lines),
-            charged_fen=request.charged_fen,
-            should_have_charged_fen=request.should_have_charged_fen,
-            overcharge_fen=decision.amount.overcharge_fen,
-            refund_fen=decision.amount.refund_fen,
-            multiple=decision.amount.multiple,
-            method=decision.amount.method,
-            cash_exception_reason=request.cash_exception_reason.strip(),
-            flow=decision.flow.flow,
-            flow_clause=decision.flow.clause,
-            band=band.band,
-            special_customer=decision.facts.special,
-            vip=decision.facts.vip,
-            cause_unknown_on_spot=request.cause_unknown_on_spot,
-            first_refund=decision.facts.first_refund,
-            reasons=list(decision.reasons),
-            status=status,
-            verify_due_at=await due_from(rule, Start.REFUND_REQUESTED, at=at)
-            if verify_first
-            else None,
-            agree_due_at=None
-            if verify_first
-            else await due_from(rule, Start.REFUND_REQUESTED, at=at),
-            created_at=at,
+    refund = Refund(
+        id=read.refund_id,
+        complaint_id=complaint_id,
+        customer_id=customer.id,
+        requested_by=actor,
+        track=actor.track,
+        business_type=decision.business_type,
+        liability=request.liability,
+        charge_category=request.charge_category,
+        matter=order.matter,
+        cause=order.cause,
+        border_roaming=order.border_roaming,
+        sp_code=order.sp_code,
+        service_code=order.service_code,
+        quick=bool(lines),
+        charged_fen=request.charged_fen,
+        should_have_charged_fen=request.should_have_charged_fen,
+        overcharge_fen=decision.amount.overcharge_fen,
+        refund_fen=decision.amount.refund_fen,
+        multiple=decision.amount.multiple,
+        method=decision.amount.method,
+        cash_exception_reason=request.cash_exception_reason.strip(),
+        flow=decision.flow.flow,
+        flow_clause=decision.flow.clause,
+        band=band.band,
+        special_customer=decision.facts.special,
+        vip=decision.facts.vip,
+        cause_unknown_on_spot=request.cause_unknown_on_spot,
+        first_refund=decision.facts.first_refund,
+        reasons=list(decision.reasons),
+        status=status,
+        verify_due_at=await due_from(rule, Start.REFUND_REQUESTED, at=at) if verify_first else None,
+        agree_due_at=None if verify_first else await due_from(rule, Start.REFUND_REQUESTED, at=at),
+        created_at=at,
+    )
+    picked = [
+        RefundLine(
+            refund_id=refund.id,
+            description=line.description.strip(),
+            service_code=line.service_code.strip(),
+            sp_code=line.sp_code.strip(),
+            billed_on=line.billed_on,
+            charged_fen=line.charged_fen,
         )
-        await RefundLine.bulk_create(
-            [
-                RefundLine(
-                    refund=refund,
-                    description=line.description.strip(),
-                    service_code=line.service_code.strip(),
-                    sp_code=line.sp_code.strip(),
-                    billed_on=line.billed_on,
-                    charged_fen=line.charged_fen,
-                )
-                for line in lines
-            ]
-        )
-        await event(
-            refund,
-            actor,
-            "quick_refund" if lines else "requested",
-            new=True,
-            reason="; ".join(decision.reasons),
-            data={"flow_clause": decision.flow.clause, "band": band.band},
-        ).save()
-        running = await enforcement.track(refund, at=at)
-    await enforcement.schedule(running)
+        for line in lines
+    ]
+    history = event(
+        refund,
+        actor,
+        "quick_refund" if lines else "requested",
+        new=True,
+        reason="; ".join(decision.reasons),
+        data={"flow_clause": decision.flow.clause, "band": band.band},
+    )
+    limits_set = enforcement.reconcile(refund, [])  # a new refund has no deadline rows yet
+    # one statement, atomic on its own: the refund, its lines, history and running limits
+    await writes.write(created=[[refund], picked, [history], limits_set.created])
+    await enforcement.schedule(limits_set.fresh)
     return refund
 
 
