@@ -531,9 +531,8 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         is_type_of = object_type.is_type_of
         if is_type_of is not None:
-            checked = is_type_of(
-                value, None if _ignores_info(is_type_of) else self._info(field, path)
-            )
+            info = None if _ignores_info(is_type_of) else self._info(field, path)
+            checked = is_type_of(value, info)  # type: ignore[arg-type]
             if self.is_awaitable(checked):
                 return super().complete_object_value(
                     object_type, field.details, self._info(field, path), path, value, None

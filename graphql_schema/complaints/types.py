@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -525,58 +527,33 @@ class Complaint(Node):
 
     @classmethod
     def from_row(cls, row: ComplaintRow, viewer: Staff) -> Complaint:
-        ids: dict[str, Any] = {
-            "owner_id": row.owner_id,
-            "first_handler_id": row.first_handler_id,
-            "department_id": row.department_id,
-        }
+        """The complaint as `viewer` may see it. Its fields are made from the row when first
+        read (`__getattr__`, `_FROM_ROW`): a page that shows four of them makes four, not
+        forty, and masks no text it does not show."""
         visible = sees_complaint_private(viewer, row)
-        see = Viewer(visible)
-        return cls(
-            id=global_id("Complaint", row.id),
+        made = cls.__new__(cls)
+        made.__dict__.update(  # what the resolvers read first, and the facts (_EAGER)
+            _row=row,
+            _see=Viewer(visible),
             pk=row.id,
-            status=ComplaintStatus(row.status),
-            channel=Channel(row.channel),
-            category=Category(row.category),
-            contact_name=see.name(row.contact_name),
-            contact_preference=ContactPreference(row.contact_preference),
-            summary=see.private(row.summary),
-            details=see.private(row.details),
-            customer_request=see.private(row.customer_request),
-            service_code=row.service_code,
-            sp_code=row.sp_code,
-            province=row.province,
-            city=row.city,
-            occurred_at=row.occurred_at,
-            location=see.private(row.location),
-            staff_involved=see.text(row.staff_involved),
-            matter_key=row.matter_key,
-            severity=Severity(row.severity),
-            warning_colour=WarningColour(row.warning_colour),
-            plan=see.text(row.plan),
-            result_cause=see.text(row.result_cause),
-            result_solution=see.text(row.result_solution),
-            result_prevention=see.text(row.result_prevention),
-            revisit_satisfied=row.revisit_satisfied,
-            revisit_note=see.private(row.revisit_note),
-            reopen_count=row.reopen_count,
-            plan_extended=row.plan_extended,
-            paused_since=row.paused_since,
-            paused_reason=see.private(row.paused_reason),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            acknowledged_at=row.acknowledged_at,
-            investigation_started_at=row.investigation_started_at,
-            plan_proposed_at=row.plan_proposed_at,
-            resolution_started_at=row.resolution_started_at,
-            resolved_at=row.resolved_at,
-            revisited_at=row.revisited_at,
-            archived_at=row.archived_at,
             phone_visible=visible,
             raw_contact_phone=row.contact_phone,
             customer_id=row.customer_id,
-            **ids,
+            owner_id=row.owner_id,
+            first_handler_id=row.first_handler_id,
+            department_id=row.department_id,
+            matter_key=row.matter_key,
         )
+        return made
+
+    def __getattr__(self, name: str) -> Any:
+        """A field of a complaint made by `from_row`, made from its row when first read."""
+        made = self.__dict__
+        make = _FROM_ROW.get(name)
+        if make is None or "_row" not in made:
+            raise AttributeError(name)
+        value = made[name] = make(made["_row"], made["_see"])
+        return value
 
 
 def _staff_or_none(row: Any) -> StaffMember | None:
@@ -740,3 +717,58 @@ class ComplaintRouting:
     coordinator: StaffMember | None = strawberry.field(
         description="The complaint manager coordinating it; null until a second department joins."
     )
+
+
+# How each field of `Complaint.from_row` is made from the row, as the viewer may see it (C-12).
+_FROM_ROW: dict[str, Callable[[ComplaintRow, Viewer], Any]] = {
+    "id": lambda row, see: global_id("Complaint", row.id),
+    "status": lambda row, see: ComplaintStatus(row.status),
+    "channel": lambda row, see: Channel(row.channel),
+    "category": lambda row, see: Category(row.category),
+    "contact_name": lambda row, see: see.name(row.contact_name),
+    "contact_preference": lambda row, see: ContactPreference(row.contact_preference),
+    "summary": lambda row, see: see.private(row.summary),
+    "details": lambda row, see: see.private(row.details),
+    "customer_request": lambda row, see: see.private(row.customer_request),
+    "service_code": lambda row, see: row.service_code,
+    "sp_code": lambda row, see: row.sp_code,
+    "province": lambda row, see: row.province,
+    "city": lambda row, see: row.city,
+    "occurred_at": lambda row, see: row.occurred_at,
+    "location": lambda row, see: see.private(row.location),
+    "staff_involved": lambda row, see: see.text(row.staff_involved),
+    "severity": lambda row, see: Severity(row.severity),
+    "warning_colour": lambda row, see: WarningColour(row.warning_colour),
+    "plan": lambda row, see: see.text(row.plan),
+    "result_cause": lambda row, see: see.text(row.result_cause),
+    "result_solution": lambda row, see: see.text(row.result_solution),
+    "result_prevention": lambda row, see: see.text(row.result_prevention),
+    "revisit_satisfied": lambda row, see: row.revisit_satisfied,
+    "revisit_note": lambda row, see: see.private(row.revisit_note),
+    "reopen_count": lambda row, see: row.reopen_count,
+    "plan_extended": lambda row, see: row.plan_extended,
+    "paused_since": lambda row, see: row.paused_since,
+    "paused_reason": lambda row, see: see.private(row.paused_reason),
+    "created_at": lambda row, see: row.created_at,
+    "updated_at": lambda row, see: row.updated_at,
+    "acknowledged_at": lambda row, see: row.acknowledged_at,
+    "investigation_started_at": lambda row, see: row.investigation_started_at,
+    "plan_proposed_at": lambda row, see: row.plan_proposed_at,
+    "resolution_started_at": lambda row, see: row.resolution_started_at,
+    "resolved_at": lambda row, see: row.resolved_at,
+    "revisited_at": lambda row, see: row.revisited_at,
+    "archived_at": lambda row, see: row.archived_at,
+}
+_EAGER = {
+    "pk",
+    "phone_visible",
+    "raw_contact_phone",
+    "customer_id",
+    "owner_id",
+    "first_handler_id",
+    "department_id",
+    "matter_key",
+}
+# (the fields with resolvers are not made by from_row: strawberry calls their methods)
+if {f.name for f in dataclasses.fields(Complaint) if f.init} != _EAGER | set(_FROM_ROW):
+    raise TypeError("every field of Complaint is made by Complaint.from_row (_EAGER or _FROM_ROW)")
