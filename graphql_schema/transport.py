@@ -194,7 +194,7 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
         )
         checked = _checked.set(None)
         try:
-            async with asyncio.timeout(self.limits.deadline_seconds):
+            async with asyncio.timeout(self.limits.deadline_seconds), db.one_connection():
                 response = await self.answer(scope, receive)
         except TimeoutError:
             log.warning("request deadline of %ss passed", self.limits.deadline_seconds)
