@@ -315,6 +315,26 @@ async def test_page_of_50_with_customer_owner_and_history_costs_constant_queries
     assert large <= 10, count_queries.queries
 
 
+async def test_one_complaint_with_its_history_reads_the_complaint_once(gql, count_queries):
+    """The permission table is asked on the row the query reads (issue 14: the guard read it
+    first, then the query again): the caller, the complaint, then one statement per relation."""
+    handler = await f.staff(Role.HANDLER)
+    complaint = await f.complaint(handler, await f.customer())
+    query = """query($id: ID!) { complaint(id: $id) { id status summary
+        customer { name } owner { username department { name } } firstHandler { username }
+        urgency { reason } deadlines { kind } history { action actor { username } } } }"""
+
+    count_queries.queries.clear()
+    data = await gql.data(query, {"id": global_id("Complaint", complaint.id)}, as_=handler)
+
+    assert data["complaint"]["summary"] == complaint.summary
+    # the ORM's read of the complaint's row (quoted columns; the relations' reads are plain SQL)
+    read = [q for q in count_queries.queries if q.startswith('SELECT "')]
+    assert len(read) == 1, count_queries.queries
+    # the caller, the complaint, its customer, urgency, deadlines, history, the staff named
+    assert len(count_queries.queries) == 7, count_queries.queries
+
+
 async def test_c9_a_customer_who_prefers_e_mail_gives_the_address_at_intake(gql):
     handler = await f.staff(Role.HANDLER)
     customer = await f.customer()
