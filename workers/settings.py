@@ -13,7 +13,7 @@ from arq.worker import Function, func
 from services import clock, db, logs, runtime
 from services.audit import service as audit
 from services.calendar.service import calendar_status
-from services.complaints import deadlines
+from services.complaints import deadlines, routing
 from services.complaints.service import ENFORCE_DEADLINE_JOB
 from services.config import settings
 from services.notices.outbox import DELIVER_NOTICE_JOB
@@ -75,6 +75,11 @@ async def audit_executed_refunds(ctx: dict[str, Any]) -> int:
     return run.checked
 
 
+async def fold_investigator_loads(ctx: dict[str, Any]) -> int:
+    """Every ten minutes: each investigator's load (C-8 routing reads it) back to one row."""
+    return await routing.fold_loads()
+
+
 async def check_calendar(ctx: dict[str, Any]) -> str | None:
     """Once a day: one log line while the confirmed calendar ends within 60 days (C-7)."""
     status = await calendar_status()
@@ -105,6 +110,7 @@ class WorkerSettings:
         cron(webhooks.relay_webhooks, second=set(range(0, 60, 10)), unique=True, timeout=55),
         cron(audit_executed_refunds, minute=set(range(0, 60, 5)), second=30, unique=True),
         cron(check_calendar, hour=1, minute=0, second=0, unique=True),
+        cron(fold_investigator_loads, minute=set(range(0, 60, 10)), second=40, unique=True),
         # SMS with no delivery receipt after NOTICE_RECEIPT_WAIT_MINUTES: flagged for a person
         cron(notices.flag_unreceipted_notices, second=50, unique=True),
         # A-3: an overdue rectification told to the owner's head, once per due date

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.connection import get_connection
 from tortoise.functions import Count
 
 from services.complaints import deadlines, rules, supervision
@@ -43,18 +44,39 @@ class Investigator:
 
 
 # the department's active handlers, least loaded first (fewest unresolved complaints they
-# investigate; the lowest id on a tie), in one statement; the load counts the open rows of
-# complaint_departments by the partial index of migration 0023, not the department's history.
-# {0}: the department's id, {1}: the handling roles (`LEAST_LOADED_ROLES`)
+# investigate; the lowest id on a tie), in one statement; the load is the count of their open
+# rows of complaint_departments that migration 0028's trigger keeps in investigator_loads (a
+# few rows each), not a count of those rows. {0}: the department's id, {1}: the handling roles
+# (`LEAST_LOADED_ROLES`)
 LEAST_LOADED_SQL = """
 SELECT s.id, s.username
   FROM staff s
  WHERE s.department_id = {0} AND s.is_active AND jsonb_exists_any(s.roles, {1}::text[])
- ORDER BY (SELECT count(*) FROM complaint_departments d
-            WHERE d.investigator_id = s.id AND d.complaint_open), s.id
+ ORDER BY (SELECT coalesce(sum(l.open), 0) FROM investigator_loads l
+            WHERE l.investigator_id = s.id), s.id
  LIMIT 1
 """
 LEAST_LOADED_ROLES = sorted(r.value for r in HANDLING_ROLES)
+
+# the rows each database session added to (its backend pid for a slot, migration 0028) folded
+# into slot 0; a row a running transaction holds is skipped (it waits for no one), next time
+_FOLD_LOADS_SQL = """
+WITH taken AS (
+    DELETE FROM investigator_loads
+     WHERE (investigator_id, slot) IN (SELECT investigator_id, slot FROM investigator_loads
+                                        WHERE slot <> 0 FOR UPDATE SKIP LOCKED)
+    RETURNING investigator_id, open)
+INSERT INTO investigator_loads (investigator_id, slot, open)
+SELECT investigator_id, 0, sum(open) FROM taken GROUP BY investigator_id
+ON CONFLICT (investigator_id, slot) DO UPDATE SET open = investigator_loads.open + EXCLUDED.open
+RETURNING investigator_id
+"""
+
+
+async def fold_loads() -> int:
+    """Keep the investigators' loads a row each (`LEAST_LOADED_SQL` sums them); the number
+    of investigators whose rows were folded."""
+    return len(await get_connection("default").execute_query_dict(_FOLD_LOADS_SQL))
 
 
 async def department(*, code: str | None = None, id: int | None = None) -> Department | None:

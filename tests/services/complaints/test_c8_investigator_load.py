@@ -48,3 +48,54 @@ async def test_c8_an_investigators_load_counts_what_is_unresolved():
     assert sorted(s.strip().strip("'") for s in listed.split(",")) == sorted(
         s.value for s in UNRESOLVED
     )
+
+
+KEPT = "SELECT investigator_id, sum(open) AS n FROM investigator_loads GROUP BY investigator_id"
+COUNTED = (
+    "SELECT investigator_id, count(*) AS n FROM complaint_departments"
+    " WHERE complaint_open AND investigator_id IS NOT NULL GROUP BY investigator_id"
+)
+
+
+async def loads(sql: str) -> dict[int, int]:
+    rows = await Tortoise.get_connection("default").execute_query_dict(sql)
+    return {r["investigator_id"]: int(r["n"]) for r in rows if r["n"]}
+
+
+async def test_c8_the_kept_load_is_the_count_of_open_complaints_as_they_move():
+    """Migration 0028 keeps each investigator's load as a count (intake reads it): taken,
+    resolved, reopened, handed over to another department, archived, it is what counting the
+    open routing rows says, and stays so when the worker folds it (one row each)."""
+    from services.complaints.routing import fold_loads
+
+    network = await f.department(code="NET")
+    front_desk = await f.department(code="CS")
+    taker = await f.staff(Role.HANDLER, dept=front_desk)
+    first = await f.staff(Role.HANDLER, dept=network)
+    await f.staff(Role.HANDLER, dept=network)
+    elsewhere = await f.staff(Role.HANDLER, dept=front_desk)
+    taken = [await f.complaint(taker, category=Category.NETWORK_FAULT) for _ in range(5)]
+    await walk_to_resolved(taker, taken[0].id)
+    await walk_to_resolved(taker, taken[1].id)
+    await service.reopen(actor=taker, complaint_id=taken[1].id, reason="客户不认可")
+    await service.assign(
+        actor=taker,
+        complaint_id=taken[2].id,
+        owner_id=elsewhere.id,
+        reason="转前台处理",
+        department_id=front_desk.id,
+    )
+    await service.record_revisit(actor=taker, complaint_id=taken[0].id, satisfied=True)
+    await service.archive(actor=taker, complaint_id=taken[0].id)
+
+    counted = await loads(COUNTED)
+    assert await loads(KEPT) == counted
+    assert counted[first.id] == 2 and counted[elsewhere.id] == 1  # 0 archived, 1 reopened
+
+    assert await fold_loads() == len(counted)
+    assert await loads(KEPT) == counted
+    rows = await Tortoise.get_connection("default").execute_query_dict(
+        "SELECT investigator_id, slot FROM investigator_loads"
+    )
+    assert {r["slot"] for r in rows} == {0} and len(rows) == len(counted)
+    assert await fold_loads() == 0
