@@ -20,9 +20,9 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import lru_cache
@@ -200,7 +200,7 @@ class RequestId:
         for name, value in scope.get("headers", []):
             if name == b"x-request-id":
                 given = value.decode("latin-1").strip()
-        rid = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+        rid = given if _REQUEST_ID.fullmatch(given) else os.urandom(8).hex()  # 16 hex digits
         token = logs.request_id.set(rid)
         path = _path_group(scope.get("path", ""))
 

@@ -18,6 +18,7 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
@@ -79,10 +80,12 @@ def bad_request(message: str) -> Refused:
     return Refused(400, "BAD_REQUEST", message)
 
 
-async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+async def read_body(
+    scope: Scope, receive: Receive, limit: int, headers: Headers | None = None
+) -> bytes:
     """The whole body, or PAYLOAD_TOO_LARGE as soon as it is known to pass `limit` bytes."""
     too_large = Refused(413, "PAYLOAD_TOO_LARGE", f"The request body is over {limit} bytes.")
-    declared = Request(scope).headers.get("content-length", "")
+    declared = (headers or Headers(scope=scope)).get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks: list[bytes] = []
@@ -188,14 +191,13 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        headers = Headers(scope=scope)  # read once (a Request's are made per Request)
         # the refusals made here, before GraphQL runs, in the reader's language too
-        token = messages.locale.set(
-            messages.locale_of(Request(scope).headers.get("accept-language", ""))
-        )
+        token = messages.locale.set(messages.locale_of(headers.get("accept-language", "")))
         checked = _checked.set(None)
         try:
             async with asyncio.timeout(self.limits.deadline_seconds), db.one_connection():
-                response = await self.answer(scope, receive)
+                response = await self.answer(scope, receive, headers)
         except TimeoutError:
             log.warning("request deadline of %ss passed", self.limits.deadline_seconds)
             response = error_response(503, TIMEOUT, timeout_message())
@@ -204,10 +206,12 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
             messages.locale.reset(token)
         await response(scope, receive, send)
 
-    async def answer(self, scope: Scope, receive: Receive) -> Response:
+    async def answer(
+        self, scope: Scope, receive: Receive, headers: Headers | None = None
+    ) -> Response:
         try:
             if scope["method"] == "POST":
-                receive = await self.read_operation(scope, receive)
+                receive = await self.read_operation(scope, receive, headers)
             request = Request(scope, receive)
             refusal = await self.admit(request)
             return refusal if refusal is not None else await self.run(request)
@@ -223,10 +227,13 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
             log.warning("database unavailable: %r", exc)
             return unavailable()
 
-    async def read_operation(self, scope: Scope, receive: Receive) -> Receive:
-        if media_type(Request(scope).headers.get("content-type", "")) != "application/json":
+    async def read_operation(
+        self, scope: Scope, receive: Receive, headers: Headers | None = None
+    ) -> Receive:
+        headers = headers or Headers(scope=scope)
+        if media_type(headers.get("content-type", "")) != "application/json":
             raise bad_request("Send the operation as JSON (Content-Type: application/json).")
-        body = await read_body(scope, receive, self.limits.max_body_bytes)
+        body = await read_body(scope, receive, self.limits.max_body_bytes, headers)
         _checked.set(check_operation(body))
         return replay(body, receive)
 
