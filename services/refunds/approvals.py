@@ -109,6 +109,7 @@ async def _decide(actor: Staff, refund_id: int, decision: ApprovalDecision, reas
                 *((row, ("state", "met_at")) for row in limits_done.changed),
             ],
             created=[[approval], [history], limits_done.created],
+            unless_present=limits_done.unless_present,
         )
         await enforcement.after_write(refund, limits_done)
     return refund

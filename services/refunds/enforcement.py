@@ -174,14 +174,19 @@ class Reconciled:
     changed: list[RefundDeadline]
     created: list[RefundDeadline]
     late: list[RefundDeadline]
+    # the created rows go in unless their limit has a row at that due time already (the unique
+    # refund, kind, due_at): decided without reading the rows (`reconciled`)
+    unless_present: tuple[str, ...] = ()
 
     @property
     def fresh(self) -> list[RefundDeadline]:
-        """The new pending limits, to `schedule` after commit."""
-        return [d for d in self.created if d.state is State.PENDING]
+        """The new pending limits written, to `schedule` after commit."""
+        return [d for d in self.created if d.state is State.PENDING and d.pk is not None]
 
 
-def reconcile(refund: Refund, rows: list[RefundDeadline]) -> Reconciled:
+def reconcile(
+    refund: Refund, rows: list[RefundDeadline], limits: tuple[Limit, ...] = LIMITS
+) -> Reconciled:
     """The refund's limits brought up to date with its fields (the refund locked, `rows` its
     deadline rows in id order); writes nothing, changes the rows in place."""
     done = Reconciled([], [], [])
@@ -197,7 +202,7 @@ def reconcile(refund: Refund, rows: list[RefundDeadline]) -> Reconciled:
         if row.state is State.MET_LATE:
             done.late.append(row)
 
-    for limit in LIMITS:
+    for limit in limits:
         due: datetime | None = getattr(refund, limit.due_field)
         met: datetime | None = getattr(refund, limit.met_field)
         mine = [r for r in rows if r.kind == limit.kind]
@@ -232,9 +237,45 @@ async def reconciled(refund: Refund, *, before: tuple[object, ...]) -> Reconcile
     did to its limits, to write with the step's rows. `before` is `inputs(refund)` as the step
     found it: a step that changed none of them leaves the rows as the last step (or `enforce`)
     left them, and reads none."""
-    if inputs(refund) == before:
+    after = inputs(refund)
+    if after == before:
         return Reconciled([], [], [])
+    new = _set_for_the_first_time(before, after)
+    if new is not None:  # their rows, if any, were closed when their due time was cleared
+        done = reconcile(refund, [], new)
+        done.unless_present = ("refund_id", "kind", "due_at") if done.created else ()
+        return done
     return reconcile(refund, await locked_rows(refund))
+
+
+def _set_for_the_first_time(
+    before: tuple[object, ...], after: tuple[object, ...]
+) -> tuple[Limit, ...] | None:
+    """The limits a step gave a due time where there was none, unmet, on a refund open before
+    and after, when besides those it changed only when a limit without a due time was met
+    (None otherwise): `reconcile` leaves every other limit's rows as they are (a limit without
+    a due time has no pending row) and makes one pending row for each of these, unless one
+    for that due time exists."""
+    if not (before[0] and after[0]):
+        return None
+    new = []
+    for i, limit in enumerate(LIMITS):
+        due_before, met_before = before[1 + 2 * i], before[2 + 2 * i]
+        due_after, met_after = after[1 + 2 * i], after[2 + 2 * i]
+        if (due_before, met_before) == (due_after, met_after) or due_before is due_after is None:
+            continue  # unchanged, or still without a due time (nothing of it pending)
+        if due_before is not None or met_before is not None or met_after is not None:
+            return None
+        new.append(limit)
+    return tuple(new)
+
+
+ROW_COLUMNS = tuple(RefundDeadline._meta.fields_db_projection.values())
+
+
+def row_of(values: tuple[object, ...]) -> RefundDeadline:
+    """A deadline row from its columns in ROW_COLUMNS order (a record a statement returned)."""
+    return RefundDeadline._init_from_db(**dict(zip(ROW_COLUMNS, values, strict=True)))
 
 
 async def locked_rows(refund: Refund) -> list[RefundDeadline]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from services import events
@@ -25,6 +26,7 @@ from services.refunds import (
     writes,
 )
 from services.refunds.common import due_from, event, locked_for, locked_for_execution
+from services.refunds.deadline_models import RefundDeadline
 from services.refunds.events import RefundExecuted
 from services.refunds.models import LedgerEntry, LedgerKind, Refund, RefundStatus
 from services.refunds.service import by_id
@@ -62,6 +64,7 @@ async def confirm_amount(*, actor: Staff, refund_id: int, note: str = "") -> Ref
                 *((row, ("state", "met_at")) for row in done.changed),
             ],
             created=[[history], done.created],
+            unless_present=done.unless_present,
         )
         await enforcement.after_write(refund, done)
     await enforcement.schedule(done.fresh)
@@ -91,7 +94,6 @@ async def _execute(actor: Staff, refund_id: int) -> Refund:
         )
         workflow.check("execute", refund.status, band=refund.band)
         before = refund.status
-        limits = enforcement.inputs(refund)
         refund.status = RefundStatus.EXECUTED
         refund.executed_at = at
         refund.executed_by_id = actor.id
@@ -106,8 +108,11 @@ async def _execute(actor: Staff, refund_id: int) -> Refund:
         )
         told = await events.publish(RefundExecuted(refund=refund, customer=customer, at=at))
         row = await risk_profiles.locked(customer, at=at)
+        facts, limit_rows = await _read_after_locks(
+            refund, since=risk_profiles.window_since(row, today)
+        )
         profile = await risk_profiles.decide(
-            row, customer, at=at, refund_id=refund.id, executing=_fact(refund, today)
+            row, customer, at=at, refund_id=refund.id, executing=_fact(refund, today), facts=facts
         )
         history = event(
             refund,
@@ -120,7 +125,7 @@ async def _execute(actor: Staff, refund_id: int) -> Refund:
                 "special_customer": profile.special,
             },
         )
-        done = await enforcement.reconciled(refund, before=limits)
+        done = enforcement.reconcile(refund, limit_rows)
         await writes.write(
             updated=[
                 (refund, ("status", "executed_at", "executed_by_id")),
@@ -132,6 +137,34 @@ async def _execute(actor: Staff, refund_id: int) -> Refund:
         await enforcement.after_write(refund, done)
     await events.after_commit(told)
     return refund
+
+
+_AFTER_LOCKS_SQL = ""
+
+
+async def _read_after_locks(
+    refund: Refund, *, since: date
+) -> tuple[list[policy.RefundFact], list[RefundDeadline]]:
+    """What the execution decides from once it holds the refund's and the K-1 profile's
+    locks, in one statement (whose snapshot is taken after both): the customer's executed
+    refunds from `since` (risk_profiles.decide) and the refund's deadline rows
+    (enforcement.reconcile; every writer of those rows holds the refund's lock)."""
+    global _AFTER_LOCKS_SQL
+    if not _AFTER_LOCKS_SQL:
+        limit = ", ".join(f'd."{c}"' for c in enforcement.ROW_COLUMNS)
+        _AFTER_LOCKS_SQL = (
+            'SELECT (SELECT array_agg(ROW(f."executed_at", f."refund_fen", f."liability", '
+            'f."border_roaming") ORDER BY f."executed_at") FROM "refunds" f '
+            'WHERE f."customer_id" = $1 AND f."executed_at" IS NOT NULL '
+            'AND f."executed_at" >= $2) AS "facts", '
+            f'(SELECT array_agg(ROW({limit}) ORDER BY d."id") FROM "refund_deadlines" d '
+            'WHERE d."refund_id" = $3) AS "limits"'
+        )
+    [row] = await get_connection("default").execute_query_dict(
+        _AFTER_LOCKS_SQL, [refund.customer_id, clock.local_midnight(since), refund.id]
+    )
+    facts = [risk_profiles.fact_of(*columns) for columns in row["facts"] or ()]
+    return facts, [enforcement.row_of(columns) for columns in row["limits"] or ()]
 
 
 def _fact(refund: Refund, today: date) -> policy.RefundFact:

@@ -113,14 +113,17 @@ async def decide(
     at: datetime,
     refund_id: int | None = None,
     executing: policy.RefundFact | None = None,
+    facts: list[policy.RefundFact] | None = None,
 ) -> Profile:
     """The profile as of `at`, set on the `locked` row (not written: the caller saves the
     STORED fields and `last_refund_id`). `executing`: the refund being executed, when its
-    `executed_at` is not written yet (the execution writes it with the profile)."""
+    `executed_at` is not written yet (the execution writes it with the profile). `facts`: the
+    customer's executed refunds from `window_since`, when the caller read them after the lock
+    (read here otherwise)."""
     today = clock.local_date(at)
-    anchor = row.since if row.special and row.since else today
-    since = clock.month_start(anchor, 2)
-    facts = (await _facts([customer.id], since=since)).get(customer.id, [])
+    if facts is None:
+        since = window_since(row, today)
+        facts = (await _facts([customer.id], since=since)).get(customer.id, [])
     if executing is not None:
         facts = sorted([*facts, executing], key=lambda fact: fact.executed_on)
     thresholds = await limits.risk_thresholds()
@@ -189,6 +192,24 @@ def _apply(
     row.computed_on = today
 
 
+def window_since(row: RiskProfile, today: date) -> date:
+    """From when a customer's executed refunds can count for the `locked` row: the first day
+    of the month two months before `since` while special, else before today."""
+    anchor = row.since if row.special and row.since else today
+    return clock.month_start(anchor, 2)
+
+
+def fact_of(executed_at: datetime, fen: int, liability: str, roaming: bool) -> policy.RefundFact:
+    """An executed refund as K-1 counts it (its columns executed_at, refund_fen, liability,
+    border_roaming)."""
+    return policy.RefundFact(
+        executed_on=clock.local_date(executed_at),
+        amount_fen=fen,
+        liability=policy.Liability(liability),
+        border_roaming=roaming,
+    )
+
+
 async def _facts(
     customer_ids: Sequence[int], *, since: date | None
 ) -> dict[int, list[policy.RefundFact]]:
@@ -200,15 +221,8 @@ async def _facts(
         "customer_id", "executed_at", "refund_fen", "liability", "border_roaming"
     )
     grouped: dict[int, list[policy.RefundFact]] = defaultdict(list)
-    for customer_id, executed_at, fen, liability, roaming in rows:
-        grouped[customer_id].append(
-            policy.RefundFact(
-                executed_on=clock.local_date(executed_at),
-                amount_fen=fen,
-                liability=policy.Liability(liability),
-                border_roaming=roaming,
-            )
-        )
+    for customer_id, *columns in rows:
+        grouped[customer_id].append(fact_of(*columns))
     return grouped
 
 

@@ -49,19 +49,29 @@ def _update(row: Model, fields: Sequence[str], values: list[Any]) -> str:
 
 
 async def write(
-    *, updated: Sequence[tuple[Model, Sequence[str]]] = (), created: Sequence[Sequence[Model]] = ()
+    *,
+    updated: Sequence[tuple[Model, Sequence[str]]] = (),
+    created: Sequence[Sequence[Model]] = (),
+    unless_present: Sequence[str] = (),
 ) -> None:
     """Update the named fields of each `updated` row and insert every row of `created` (each a
-    list of one model's rows; empty lists skipped) in one statement."""
+    list of one model's rows; empty lists skipped) in one statement. `unless_present`: the
+    fields of a unique index of the last table; a row whose values there are taken is not
+    inserted (and keeps no primary key)."""
     values: list[Any] = []
     parts = [_update(row, fields, values) for row, fields in updated]
     inserts = [list(rows) for rows in created if rows]
     last: list[Model] = inserts.pop() if inserts else []
     parts += [_insert(rows, values) for rows in inserts]
+    keys: list[str] = []
     if last:
         meta = type(last[0])._meta
         pk = meta.fields_db_projection[meta.pk_attr]
-        final = _insert(last, values) + f' RETURNING "{pk}"'
+        keys = [meta.fields_db_projection[n] for n in unless_present]
+        final = _insert(last, values)
+        if keys:
+            final += " ON CONFLICT (" + ", ".join(f'"{k}"' for k in keys) + ") DO NOTHING"
+        final += " RETURNING " + ", ".join(f'"{c}"' for c in [pk, *keys])
     elif parts:
         final = parts.pop()
     else:
@@ -69,9 +79,18 @@ async def write(
     ctes = ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(parts))
     sql = (f"WITH {ctes} " if ctes else "") + final
     returned = await get_connection("default").execute_query_dict(sql, values)
-    for row, record in zip(last, returned, strict=True):  # one VALUES list: rows in order
-        if row.pk is None:
-            row.pk = record[pk]
-    for rows in (*inserts, last):
+    if keys:  # some rows may not have gone in: found by their values in the unique index
+        ids = {tuple(record[k] for k in keys): record[pk] for record in returned}
+        for row in last:
+            fields = type(row)._meta.fields_map
+            key = tuple(fields[n].to_db_value(getattr(row, n), row) for n in unless_present)
+            row.pk = ids.get(key)
+    else:  # one VALUES list: PostgreSQL inserts and returns its rows in order
+        for row, record in zip(last, returned, strict=True):
+            if row.pk is None:
+                row.pk = record[pk]
+    for rows in inserts:
         for row in rows:
             row._saved_in_db = True
+    for row in last:
+        row._saved_in_db = row.pk is not None

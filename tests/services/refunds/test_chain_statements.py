@@ -22,10 +22,12 @@ from tests import factories as f
 # the permission facts come with the row read (the complaint, or the refund locked)
 MAX_REQUEST = 2  # the complaint, its customer and their facts; the refund, history, limits
 MAX_APPROVAL = 2  # the refund locked; the approval, the refund, history
-MAX_CONFIRMATION = 3  # the refund locked; its limits locked; the refund, history, limits
+# the refund locked; the refund, history and its new limit (a limit set for the first time
+# needs no read of the others: a row of that limit at that time, if any, stays)
+MAX_CONFIRMATION = 2
 # the refund and its customer locked; the notice; the K-1 profile locked; the customer's
-# refunds (K-1); the limits locked; the refund, credit, profile, history and limits
-MAX_EXECUTION = 6
+# refunds (K-1) and the refund's limits; the refund, credit, profile, history and limits
+MAX_EXECUTION = 5
 
 
 def _sql(counter) -> list[str]:
