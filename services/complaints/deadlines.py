@@ -110,6 +110,19 @@ async def new_rows(complaint_id: int, new: Sequence[NewDeadline]) -> list[Deadli
     ]
 
 
+def next_due(deadlines: Iterable[Deadline]) -> datetime | None:
+    """`complaints.next_due_at` of a complaint whose deadlines are these, as migration 0016's
+    trigger keeps it: the soonest pending one that can be missed. Intake writes it with the
+    complaint, so the trigger of each deadline written with it finds it right already and
+    does not update the row it just wrote."""
+    pending = [
+        d.due_at
+        for d in deadlines
+        if d.state == DeadlineState.PENDING and d.kind not in NOT_ENFORCED
+    ]
+    return min(pending, default=None)
+
+
 async def schedule(deadlines: Iterable[Deadline]) -> None:
     """After commit: a job at each due time, all sent at once. Lost jobs are found by the
     sweep."""

@@ -14,7 +14,7 @@ its complaint), but a BEFORE trigger of one part does not see the rows of anothe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -34,33 +34,47 @@ def _columns(model: type[Model], with_pk: bool) -> tuple[str, list[tuple[str, Fi
     return columns, [(n, meta.fields_map[n]) for n in names]
 
 
-def _insert(rows: Sequence[Model], values: list[Any]) -> str:
-    """`INSERT INTO t (…) VALUES (…), (…)` for rows of one model; their values appended."""
+def _insert(rows: Sequence[Model], values: list[Any], extra: Mapping[str, Any]) -> str:
+    """`INSERT INTO t (…) VALUES (…), (…)` for rows of one model; their values appended.
+    `extra`: columns that are not fields of the model, and their value in every row."""
     model = type(rows[0])
     columns, fields = _columns(model, rows[0].pk is not None)
+    if extra:
+        columns += "".join(f', "{column}"' for column in extra)
+    width = len(fields) + len(extra)
     tuples = []
     for row in rows:
         at = len(values)
-        tuples.append("(" + ", ".join(f"${at + i + 1}" for i in range(len(fields))) + ")")
+        tuples.append("(" + ", ".join(f"${at + i + 1}" for i in range(width)) + ")")
         values += [field.to_db_value(getattr(row, name), row) for name, field in fields]
+        values += extra.values()
     return f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES {", ".join(tuples)}'
 
 
-async def write(*tables: Sequence[Model], locks: Sequence[Lock] = ()) -> None:
+async def write(
+    *tables: Sequence[Model],
+    locks: Sequence[Lock] = (),
+    columns: Mapping[type[Model], Mapping[str, Any]] | None = None,
+) -> None:
     """Insert every row of `tables` (each a list of one model's rows; empty lists skipped) in
     one statement; the rows of the last table get their ids. `locks` are taken in the same
-    statement, in their order (the rows' foreign keys are checked when it ends, after them)."""
+    statement, in their order (the rows' foreign keys are checked when it ends, after them).
+    `columns`: by model, columns that are not its fields (kept by triggers) and their value."""
     parts = [list(rows) for rows in tables if rows]
     if not parts:
         for lock in locks:
             await lock.take()
         return
     values: list[Any] = []
-    ctes = [f"w{i} AS ({_insert(rows, values)})" for i, rows in enumerate(parts[:-1])]
+    extra = columns or {}
+    ctes = [
+        f"w{i} AS ({_insert(rows, values, extra.get(type(rows[0]), {}))})"
+        for i, rows in enumerate(parts[:-1])
+    ]
     last = parts[-1]
     meta = type(last[0])._meta
     pk = meta.fields_db_projection[meta.pk_attr]
-    returning = f'{_insert(last, values)} RETURNING "{pk}"'
+    returning = f'{_insert(last, values, extra.get(type(last[0]), {}))} RETURNING "{pk}"'
     if locks:
         # one row: the ids (the last part read whole, as RETURNING gives them), then each
         # lock, the select list evaluated in order

@@ -225,6 +225,7 @@ async def create_complaint(*, actor: Staff, intake: Intake) -> Complaint:
             [routed_row] if routed_row else [],
             created,
             locks=[matter_lock(key), customer_lock(customer.id)],
+            columns={Complaint: {"next_due_at": deadlines.next_due(created)}},
         )
         if email and email != customer.email:  # the address the customer gave, kept (C-9)
             await Customer.filter(id=customer.id).update(email=email)

@@ -81,3 +81,24 @@ async def test_c6_an_intakes_history_keeps_its_order_with_fewer_statements():
         ("routed", "investigator"),
     ]
     assert complaint.warning_colour == "yellow"
+
+
+async def test_c7_an_intake_writes_its_next_due_time_with_the_complaint():
+    """The queue's next_due_at (migration 0016) is written with the complaint, as the
+    deadlines' trigger would set it: the soonest pending deadline that can be missed."""
+    from tortoise import Tortoise
+
+    own = await f.department(code="HOTLINE")
+    await f.department(code="NET")
+    handler = await f.staff(Role.HANDLER, dept=own)
+
+    complaint = await f.complaint(handler, category=Category.NETWORK_FAULT)
+
+    rows = await Tortoise.get_connection("default").execute_query_dict(
+        "SELECT c.next_due_at, (SELECT min(d.due_at) FROM complaint_deadlines d"
+        " WHERE d.complaint_id = c.id AND d.state = 'pending' AND d.kind <> 'revisit_opens')"
+        " AS soonest FROM complaints c WHERE c.id = $1",
+        [complaint.id],
+    )
+    assert rows[0]["next_due_at"] is not None
+    assert rows[0]["next_due_at"] == rows[0]["soonest"]
