@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -40,9 +41,16 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await runtime.start(statement_timeout_ms=settings.db_statement_timeout_ms)
     queue = await ArqScheduler.connect(settings.redis_url)
     scheduling.install(queue)
+    # what start-up made lives as long as the process (the schema, its plans' types, the
+    # models, the catalogs: 150,000 objects): out of the cyclic collector's sight, whose
+    # full passes over it cost `me` 0.04 ms per request (measured with gc.callbacks); given
+    # back to it at shutdown (a test process starts many apps)
+    gc.collect()
+    gc.freeze()
     try:
         yield
     finally:
+        gc.unfreeze()
         scheduling.install(None)
         await queue.close()
         await partner_api.shutdown()
