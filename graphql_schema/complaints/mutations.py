@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.types import get_object_definition
+from strawberry.types.arguments import InputContext
 
 from graphql_schema.complaints.types import Complaint
 from graphql_schema.enums import Category, Channel, ContactPreference
@@ -130,6 +132,24 @@ class CreateComplaintInput:
             staff_involved=self.staff_involved or "",
             details=self.details or "",
         )
+
+
+_INTAKE_FIELDS: list[tuple[str, str]] = []  # (python name, GraphQL name) of each input field
+
+
+def _intake_from_input(cls: type, value: Mapping[str, Any], context: InputContext) -> Any:
+    """A CreateComplaintInput from its GraphQL value. Every field is a scalar or an enum that
+    graphql-core has coerced already, so each is only renamed; strawberry would look up each
+    field's type and convert it on its own, about a tenth of the mutation's own work."""
+    if not _INTAKE_FIELDS:
+        definition = get_object_definition(cls, strict=True)
+        _INTAKE_FIELDS.extend(
+            (f.python_name, context.config.name_converter.from_field(f)) for f in definition.fields
+        )
+    return cls(**{name: value[key] for name, key in _INTAKE_FIELDS if key in value})
+
+
+get_object_definition(CreateComplaintInput, strict=True).from_input = _intake_from_input
 
 
 @strawberry.type
