@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -58,6 +59,24 @@ def _many_each(
     return load
 
 
+class Loader(DataLoader[K, V]):
+    """strawberry's DataLoader, plus `known`: values a page loaded ahead (`fill`), kept as
+    they are. A field reads them at once (`now_or_later`) without a future per key; `load`
+    answers from them too, so nothing is read twice."""
+
+    def __init__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[V]]]) -> None:
+        super().__init__(load_fn)
+        self.known: dict[K, V] = {}
+
+    def load(self, key: K) -> Awaitable[V]:
+        known = self.known
+        if key in known:
+            future = asyncio.get_running_loop().create_future()
+            future.set_result(known[key])
+            return future
+        return super().load(key)
+
+
 class Loaders:
     """One of each per request, so a page of complaints costs a constant number of queries.
     Each is made when a resolver first asks for it (a request uses a few of them)."""
@@ -65,81 +84,81 @@ class Loaders:
     # customers, staff, departments, history, urgencies, deadlines: display rows
     # (services.complaints.queries.Row), the columns the types show
     @cached_property
-    def customer_by_id(self) -> DataLoader[int, Any]:
-        return DataLoader(_one_each(complaint_queries.customers_by_ids))
+    def customer_by_id(self) -> Loader[int, Any]:
+        return Loader(_one_each(complaint_queries.customers_by_ids))
 
     # C-12: who handles each customer's complaints (the permission table's facts)
     @cached_property
-    def customer_facts_by_id(self) -> DataLoader[int, CustomerFacts | None]:
-        return DataLoader(_one_each(customers_facts))
+    def customer_facts_by_id(self) -> Loader[int, CustomerFacts | None]:
+        return Loader(_one_each(customers_facts))
 
     @cached_property
-    def staff_by_id(self) -> DataLoader[int, Any]:
-        return DataLoader(_one_each(complaint_queries.staff_by_ids))
+    def staff_by_id(self) -> Loader[int, Any]:
+        return Loader(_one_each(complaint_queries.staff_by_ids))
 
     @cached_property
-    def department_by_id(self) -> DataLoader[int, Any]:
-        return DataLoader(_one_each(complaint_queries.departments_by_ids))
+    def department_by_id(self) -> Loader[int, Any]:
+        return Loader(_one_each(complaint_queries.departments_by_ids))
 
     @cached_property
-    def events_by_complaint(self) -> DataLoader[int, list[Any]]:
-        return DataLoader(_many_each(complaint_queries.events_for))
+    def events_by_complaint(self) -> Loader[int, list[Any]]:
+        return Loader(_many_each(complaint_queries.events_for))
 
     @cached_property
-    def urgencies_by_complaint(self) -> DataLoader[int, list[Any]]:
-        return DataLoader(_many_each(complaint_queries.urgencies_for))
+    def urgencies_by_complaint(self) -> Loader[int, list[Any]]:
+        return Loader(_many_each(complaint_queries.urgencies_for))
 
     @cached_property
-    def deadlines_by_complaint(self) -> DataLoader[int, list[Any]]:
-        return DataLoader(_many_each(complaint_queries.deadlines_for))
+    def deadlines_by_complaint(self) -> Loader[int, list[Any]]:
+        return Loader(_many_each(complaint_queries.deadlines_for))
 
     @cached_property
-    def complaint_by_id(self) -> DataLoader[int, Complaint | None]:
-        return DataLoader(_one_each(complaint_queries.by_ids))
+    def complaint_by_id(self) -> Loader[int, Complaint | None]:
+        return Loader(_one_each(complaint_queries.by_ids))
 
     @cached_property
-    def refund_events_by_refund(self) -> DataLoader[int, list[RefundEvent]]:
-        return DataLoader(_many_each(refund_queries.events_for))
+    def refund_events_by_refund(self) -> Loader[int, list[RefundEvent]]:
+        return Loader(_many_each(refund_queries.events_for))
 
     @cached_property
-    def approvals_by_refund(self) -> DataLoader[int, list[RefundApproval]]:
-        return DataLoader(_many_each(refund_queries.approvals_for))
+    def approvals_by_refund(self) -> Loader[int, list[RefundApproval]]:
+        return Loader(_many_each(refund_queries.approvals_for))
 
     @cached_property
-    def lines_by_refund(self) -> DataLoader[int, list[RefundLine]]:
-        return DataLoader(_many_each(refund_queries.lines_for))
+    def lines_by_refund(self) -> Loader[int, list[RefundLine]]:
+        return Loader(_many_each(refund_queries.lines_for))
 
     @cached_property
-    def credit_by_refund(self) -> DataLoader[int, LedgerEntry | None]:
-        return DataLoader(_one_each(refund_queries.ledger_for))
+    def credit_by_refund(self) -> Loader[int, LedgerEntry | None]:
+        return Loader(_one_each(refund_queries.ledger_for))
 
     @cached_property
-    def compensations_by_complaint(self) -> DataLoader[int, list[Compensation]]:
-        return DataLoader(_many_each(refund_queries.compensations_for))
+    def compensations_by_complaint(self) -> Loader[int, list[Compensation]]:
+        return Loader(_many_each(refund_queries.compensations_for))
 
     @cached_property
-    def risk_profile_by_customer(self) -> DataLoader[int, Profile | None]:
-        return DataLoader(_one_each(refund_queries.profiles_for))
+    def risk_profile_by_customer(self) -> Loader[int, Profile | None]:
+        return Loader(_one_each(refund_queries.profiles_for))
 
     @cached_property
-    def tasks_by_complaint(self) -> DataLoader[int, list[ComplaintTask]]:
-        return DataLoader(_many_each(complaint_queries.tasks_for))
+    def tasks_by_complaint(self) -> Loader[int, list[ComplaintTask]]:
+        return Loader(_many_each(complaint_queries.tasks_for))
 
     @cached_property
-    def supervision_by_matter(self) -> DataLoader[str, SupervisedMatter | None]:
-        return DataLoader(_one_each(complaint_queries.supervision_for))
+    def supervision_by_matter(self) -> Loader[str, SupervisedMatter | None]:
+        return Loader(_one_each(complaint_queries.supervision_for))
 
     @cached_property
-    def notices_by_complaint(self) -> DataLoader[int, list[Notice]]:
-        return DataLoader(_many_each(notices.for_complaints))
+    def notices_by_complaint(self) -> Loader[int, list[Notice]]:
+        return Loader(_many_each(notices.for_complaints))
 
     @cached_property
-    def notices_by_refund(self) -> DataLoader[int, list[Notice]]:
-        return DataLoader(_many_each(notices.for_refunds))
+    def notices_by_refund(self) -> Loader[int, list[Notice]]:
+        return Loader(_many_each(notices.for_refunds))
 
     @cached_property
-    def attempts_by_notice(self) -> DataLoader[int, list[NoticeAttempt]]:
-        return DataLoader(_many_each(notices.attempts_for))
+    def attempts_by_notice(self) -> Loader[int, list[NoticeAttempt]]:
+        return Loader(_many_each(notices.attempts_for))
 
 
 @dataclass
@@ -179,6 +198,9 @@ def viewer(info: Any) -> Staff | None:
 def now_or_later(loader: DataLoader[K, V], key: K, then: Callable[[V], Any]) -> Any:
     """`then(value)` at once when the loader holds the value already (a page preloaded it), so
     the field resolves without a coroutine; otherwise an awaitable that loads it (batched)."""
+    known = getattr(loader, "known", None)
+    if known is not None and key in known:
+        return then(known[key])
     future = loader.cache_map.get(key)
     if (
         future is not None
@@ -196,7 +218,15 @@ async def _later(pending: Awaitable[V], then: Callable[[V], Any]) -> Any:
 
 async def fill(loader: DataLoader[K, V], keys: Iterable[K | None]) -> None:
     """Load these keys in one batch now and keep them in the loader (what is there stays)."""
-    wanted = [k for k in dict.fromkeys(keys) if k is not None and loader.cache_map.get(k) is None]
+    known = getattr(loader, "known", None)
+    wanted = [
+        k
+        for k in dict.fromkeys(keys)
+        if k is not None and loader.cache_map.get(k) is None and (known is None or k not in known)
+    ]
     if wanted:
         found: Sequence[Any] = await loader.load_fn(wanted)
-        loader.prime_many(dict(zip(wanted, found, strict=True)))
+        if known is not None:
+            known.update(zip(wanted, found, strict=True))
+        else:
+            loader.prime_many(dict(zip(wanted, found, strict=True)))
