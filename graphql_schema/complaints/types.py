@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
@@ -130,17 +131,25 @@ class Urgency:
         description="Why it applies, in words: Chinese, or English by `Accept-Language: en`; "
         "a handler's own words as typed."
     )
-    evidence: strawberry.scalars.JSON = strawberry.field(
+
+    @strawberry.field(
         description="Machine-readable evidence, e.g. the complaints and window of a batch."
     )
+    def evidence(self) -> strawberry.scalars.JSON:  # type: ignore[valid-type]
+        """Decoded when asked for: a batch's evidence lists its complaints, and a page that
+        shows only the reasons does not decode them (issue 14)."""
+        stored = self.stored_evidence
+        return json.loads(stored) if isinstance(stored, str | bytes) else stored
+
     set_at: datetime = strawberry.field(description="When the reason was recorded.")
+    stored_evidence: strawberry.Private[Any]  # as read: JSON text, or already decoded
 
     @classmethod
     def from_row(cls, row: UrgencyRow, see: Viewer) -> Urgency:
         return cls(
             reason=UrgencyReason(row.reason),
             note=localize(see.text(row.note)),
-            evidence=row.evidence,  # type: ignore[arg-type]
+            stored_evidence=row.evidence,
             set_at=row.created_at,
         )
 

@@ -288,16 +288,12 @@ async def events_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
 
 @replica_safe
 async def urgencies_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
-    grouped = await _grouped(
+    """`evidence` as PostgreSQL sends it (JSON text): decoded by whoever shows it."""
+    return await _grouped(
         "SELECT complaint_id, reason, note, evidence, created_at FROM complaint_urgencies"
         " WHERE complaint_id = ANY($1::int[]) ORDER BY id",
         complaint_ids,
     )
-    for rows in grouped.values():
-        for row in rows:
-            if isinstance(row.evidence, str):
-                row.evidence = json.loads(row.evidence)
-    return grouped
 
 
 @replica_safe
