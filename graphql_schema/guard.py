@@ -15,8 +15,9 @@ In request order; each rule is its own module's function:
 
 These were eleven extensions (strawberry's ParserCache, ValidationCache, AddValidationRules,
 MaxTokensLimiter, MaskErrors, DisableIntrospection and five of ours). Strawberry prepares
-every hook of every extension per request (44 `get_hook` calls and a contextlib wrapper each):
-a third of `me`'s CPU. `GuardRunner` drives the one extension's four hooks directly.
+every hook of every extension per request (44 `get_hook` calls and a contextlib wrapper each);
+with the shape check redone per request that was about 0.3 ms of `me`'s 1 ms of server CPU.
+`GuardRunner` drives the one extension's four hooks directly.
 """
 
 from __future__ import annotations
