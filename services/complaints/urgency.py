@@ -1,7 +1,8 @@
 """Urgency detected from the data (C-3 batch and repeat) and classification kept current (C-5).
 
 Runs inside the intake (or key correction) transaction, under the matter's advisory lock
-(`locking.lock_matter`), so the work on one matter takes turns.
+(`locking.matter_lock`: intake takes it in the statement that writes its rows), so the work on
+one matter takes turns.
 
 C-3 batch: a complaint is marked batch when SOME window of the configured length (60 minutes)
 that contains it crosses the threshold (`policy.batch_crossed`) — windows before and after it,
@@ -25,7 +26,6 @@ from tortoise.connection import get_connection
 from tortoise.functions import Count
 
 from services.complaints import policy, rules, supervision
-from services.complaints.locking import lock_matter
 from services.complaints.models import (
     MISSED,
     UNRESOLVED,
@@ -41,8 +41,6 @@ from services.staff.models import Staff
 from services.thresholds import service as thresholds
 
 AUTO_REASONS = (UrgencyReason.BATCH, UrgencyReason.REPEAT)
-
-__all__ = ["lock_matter"]  # re-exported: intake takes the matter lock from here
 
 
 def months_before(moment: datetime, months: int) -> datetime:
