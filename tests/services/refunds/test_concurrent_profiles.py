@@ -1,0 +1,48 @@
+"""K-3 under concurrency (issue 14): an execution locks the customer's K-1 profile in one
+statement and reads the customer's refunds in the next, so executions of one customer's
+refunds at once still take turns and each sees those before it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from services.refunds import approvals, changes, execution
+from services.refunds.models import RefundEvent, RefundStatus, RiskProfile
+from services.staff.models import Role, Track
+from tests import factories as f
+
+
+async def _confirmed(handler, refund):
+    """Walk a refund through verification and approval to the customer's confirmation."""
+    if refund.status == RefundStatus.VERIFYING:
+        refund = await changes.verify_refund(
+            actor=handler,
+            refund_id=refund.id,
+            outcome=changes.Verification(
+                cause="核实属实", measures="已整改", refund_due=True, liability=refund.liability
+            ),
+        )
+    if refund.status == RefundStatus.AWAITING_APPROVAL:
+        approver = await f.approver(4, track=Track(refund.track))
+        refund = await approvals.approve(actor=approver, refund_id=refund.id)
+    return await execution.confirm_amount(actor=handler, refund_id=refund.id)
+
+
+async def test_k3_three_refunds_of_one_customer_executed_at_once_make_it_special():
+    handler = await f.staff(Role.HANDLER)
+    customer = await f.customer(credit_standing="good")
+    complaint = await f.complaint(handler, customer)
+    refunds = [
+        await _confirmed(handler, await f.refund(handler, complaint, f.goodwill_request(2000)))
+        for _ in range(3)
+    ]
+
+    await asyncio.gather(*(execution.execute(actor=handler, refund_id=r.id) for r in refunds))
+
+    profile = await RiskProfile.get(customer_id=customer.id)
+    assert profile.special  # K-1: three counted refunds in one month
+    seen = await RefundEvent.filter(
+        refund_id__in=[r.id for r in refunds], action="executed"
+    ).values_list("data", flat=True)
+    # the third to take the profile's lock saw the other two: it made the customer special
+    assert sorted(d["special_customer"] for d in seen) == [False, False, True]
