@@ -14,6 +14,9 @@ Needs `wrk` (Debian: `apt-get install wrk`) and Node 20 with npm: PostGraphile i
 into bench/.peers on first use (`npm install postgraphile@4.14.1`). A peer that cannot start
 is skipped with a note. `BENCH_PEERS_SEED_ONLY=1` (with BENCH_DATABASE_URL) stops after the
 seeding and prints a token, to profile a server against the database by hand.
+`BENCH_BASELINE_TREE=<a checkout>` adds that checkout's API ("Tousu before", same venv and
+database) to the rounds: a before/after in one run (`x before`). `CPU ms/req` is the server's
+CPU per request in the throughput rounds, the figure a loaded machine moves least.
 """
 
 from __future__ import annotations
@@ -48,6 +51,12 @@ CONNECTIONS = 16
 OPEN_LOOP_SECONDS = common.scale(10, 4)
 
 TOUSU, POSTGRAPHILE_NAME, RAW = "Tousu", "PostGraphile 4.14.1", "raw asyncpg"
+BEFORE = "Tousu before"  # BENCH_BASELINE_TREE: another checkout's API, for a before/after
+
+
+def _tousu(server: str) -> bool:
+    return server in (TOUSU, BEFORE)
+
 
 # --- the workloads, as each server is asked --------------------------------------------------
 
@@ -87,7 +96,7 @@ WORKLOADS = {
 
 
 def _body(server: str, workload: str, complaint_id: int, staff_id: int) -> dict[str, Any]:
-    if server == TOUSU:
+    if _tousu(server):
         query = {"me": T_ME, "page": T_PAGE, "one": T_ONE, "due": T_DUE}[workload]
         variables: dict[str, Any] = {"id": str(complaint_id)} if workload == "one" else {}
         return {"query": query, "variables": variables}
@@ -114,8 +123,11 @@ def _free_port() -> int:
 
 
 class Process:
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], path: str) -> None:
+    def __init__(
+        self, name: str, argv: list[str], env: dict[str, str], path: str, cwd: Path | None = None
+    ) -> None:
         self.name, self.argv, self.env, self.path = name, argv, env, path
+        self.cwd = cwd or common.ROOT
         self.port = _free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -126,7 +138,7 @@ class Process:
     def _spawn(self) -> None:
         argv = [a.replace("{port}", str(self.port)) for a in self.argv]
         self.process = subprocess.Popen(
-            argv, env=self.env, cwd=common.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            argv, env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
 
     async def start(self) -> None:
@@ -533,6 +545,16 @@ async def run() -> dict[str, Any]:
         ),
     }
     notes: list[str] = []
+    baseline = os.environ.get("BENCH_BASELINE_TREE")
+    if baseline:  # the same API from another checkout (its code, this database and venv)
+        tree = common.ROOT / baseline  # an absolute path stays itself
+        servers[BEFORE] = Process(
+            BEFORE,
+            _uvicorn("graphql_schema.app:create_app", "--factory"),
+            dict(env, PYTHONPATH=str(tree)),
+            "/graphql",
+            cwd=tree,
+        )
     binary = _postgraphile_bin()
     if binary is None:
         notes.append("PostGraphile skipped: npm could not install it")
@@ -571,7 +593,7 @@ async def run() -> dict[str, Any]:
         for name, server in started.items():
             for workload in WORKLOADS:
                 bodies = [_body(name, workload, cid, lead.id) for cid in complaint_ids[:50]]
-                auth = token if name == TOUSU else None
+                auth = token if _tousu(name) else None
                 await _check(server.url, bodies[0], auth)
                 scripts[(name, workload)] = _lua(bodies, auth, workdir)
                 _wrk(server.url, scripts[(name, workload)], 1)  # warm
@@ -596,7 +618,7 @@ async def run() -> dict[str, Any]:
                 raw["open_loop"][f"{workload}|{name}"] = await _open_loop(
                     server.url,
                     bodies,
-                    token if name == TOUSU else None,
+                    token if _tousu(name) else None,
                     offered,
                     OPEN_LOOP_SECONDS,
                 )
@@ -611,6 +633,7 @@ async def run() -> dict[str, Any]:
     for workload, label in WORKLOADS.items():
         peer = raw["throughput"].get(f"{workload}|{POSTGRAPHILE_NAME}")
         floor = raw["throughput"].get(f"{workload}|{RAW}")
+        before = raw["throughput"].get(f"{workload}|{BEFORE}")
         for name in started:
             rates = raw["throughput"][f"{workload}|{name}"]
             rows.append(
@@ -620,7 +643,13 @@ async def run() -> dict[str, Any]:
                     "req/s median": median(rates),
                     "x PostGraphile": median(rates) / median(peer) if peer else float("nan"),
                     "x raw": median(rates) / median(floor) if floor else float("nan"),
+                    "x before": median(rates) / median(before)
+                    if before and _tousu(name)
+                    else float("nan"),
                     "server CPU": median(raw["cpu"][f"{workload}|{name}"]),
+                    "CPU ms/req": 1000 * median(raw["cpu"][f"{workload}|{name}"]) / median(rates)
+                    if median(rates)
+                    else float("nan"),
                 }
             )
     for key, result in raw["open_loop"].items():
@@ -632,7 +661,9 @@ async def run() -> dict[str, Any]:
                 "req/s median": result["achieved_per_s"],
                 "x PostGraphile": float("nan"),
                 "x raw": float("nan"),
+                "x before": float("nan"),
                 "server CPU": float("nan"),
+                "CPU ms/req": float("nan"),
                 "p50 ms": result["p50_ms"],
                 "p99 ms": result["p99_ms"],
             }
