@@ -112,16 +112,20 @@ class ComplaintEvent:
 
     @classmethod
     def from_row(cls, row: EventRow, see: Viewer) -> ComplaintEvent:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            at=row.at,
-            action=row.action,
-            field=row.field or None,
-            from_value=history_value(row.field, see.field(row.field, row.from_value)),
-            to_value=history_value(row.field, see.field(row.field, row.to_value)),
-            reason=localize(see.text(row.reason)),
-            actor_id=row.actor_id,
-        )
+        """The entry as the viewer may see it; its fields made when first read (as
+        `Complaint.from_row`): a page showing who did what does not word and mask reasons."""
+        made = cls.__new__(cls)
+        made.__dict__.update(_row=row, _see=see, actor_id=row.actor_id)
+        return made
+
+    def __getattr__(self, name: str) -> Any:
+        """A field of an entry made by `from_row`, made from its row when first read."""
+        made = self.__dict__
+        make = _EVENT_FROM_ROW.get(name)
+        if make is None or "_row" not in made:
+            raise AttributeError(name)
+        value = made[name] = make(made["_row"], made["_see"])
+        return value
 
 
 @strawberry.type(description="One reason a complaint is urgent (C-3), with what set it and why.")
@@ -728,6 +732,17 @@ class ComplaintRouting:
     )
 
 
+# How each field of `ComplaintEvent.from_row` is made from its row (C-12: `see` masks).
+_EVENT_FROM_ROW: dict[str, Callable[[EventRow, Viewer], Any]] = {
+    "id": lambda row, see: strawberry.ID(str(row.id)),
+    "at": lambda row, see: row.at,
+    "action": lambda row, see: row.action,
+    "field": lambda row, see: row.field or None,
+    "from_value": lambda row, see: history_value(row.field, see.field(row.field, row.from_value)),
+    "to_value": lambda row, see: history_value(row.field, see.field(row.field, row.to_value)),
+    "reason": lambda row, see: localize(see.text(row.reason)),
+}
+
 # How each field of `Complaint.from_row` is made from the row, as the viewer may see it (C-12).
 _FROM_ROW: dict[str, Callable[[ComplaintRow, Viewer], Any]] = {
     "id": lambda row, see: global_id("Complaint", row.id),
@@ -781,3 +796,7 @@ _EAGER = {
 # (the fields with resolvers are not made by from_row: strawberry calls their methods)
 if {f.name for f in dataclasses.fields(Complaint) if f.init} != _EAGER | set(_FROM_ROW):
     raise TypeError("every field of Complaint is made by Complaint.from_row (_EAGER or _FROM_ROW)")
+if {f.name for f in dataclasses.fields(ComplaintEvent) if f.init} != {"actor_id"} | set(
+    _EVENT_FROM_ROW
+):
+    raise TypeError("every field of ComplaintEvent is made by its from_row (_EVENT_FROM_ROW)")
