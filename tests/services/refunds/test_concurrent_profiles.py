@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
-from services.refunds import approvals, changes, execution
-from services.refunds.models import RefundEvent, RefundStatus, RiskProfile
+from tortoise.transactions import in_transaction
+
+from services.refunds import approvals, changes, clock, execution
+from services.refunds.models import Refund, RefundEvent, RefundStatus, RiskProfile
 from services.staff.models import Role, Track
 from tests import factories as f
 
@@ -36,8 +38,25 @@ async def test_k3_three_refunds_of_one_customer_executed_at_once_make_it_special
         await _confirmed(handler, await f.refund(handler, complaint, f.goodwill_request(2000)))
         for _ in range(3)
     ]
+    # a stored profile already (not special): only its row lock makes them take turns
+    await RiskProfile.create(customer_id=customer.id, computed_on=clock.local_date(clock.now()))
 
-    await asyncio.gather(*(execution.execute(actor=handler, refund_id=r.id) for r in refunds))
+    locked, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:  # the three start together: each waits for its refund's lock
+        async with in_transaction():
+            await Refund.filter(id__in=[r.id for r in refunds]).select_for_update()
+            locked.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await locked.wait()
+    running = [
+        asyncio.create_task(execution.execute(actor=handler, refund_id=r.id)) for r in refunds
+    ]
+    await asyncio.sleep(0.2)
+    release.set()
+    await asyncio.gather(holder, *running)
 
     profile = await RiskProfile.get(customer_id=customer.id)
     assert profile.special  # K-1: three counted refunds in one month
