@@ -420,7 +420,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
                                     )
                                 results[key] = None
                                 continue
-                            if not is_awaitable(value):
+                            if type(value) in _PLAIN or not is_awaitable(value):
                                 results[key] = field.shape.coerce(value)
                                 continue
                         field_path = Path(path, key, type_name)
@@ -564,7 +564,11 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         leaf = item.kind == LEAF and not item.nonnull
         try:
             for index, value in enumerate(items):
-                if leaf and value is not None and not is_awaitable(value):
+                if (
+                    leaf
+                    and value is not None
+                    and (type(value) in _PLAIN or not is_awaitable(value))
+                ):
                     try:
                         append(item.coerce(value))
                     except Exception as raw_error:
@@ -652,6 +656,8 @@ def _ignores_info(is_type_of: Callable[..., Any]) -> bool:
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _TIMES = (datetime, date, time)
+# values that are never awaitable: no need to ask
+_PLAIN = frozenset({str, int, bool, float, datetime, date, time})
 
 
 def _coercer(leaf_type: GraphQLLeafType) -> Callable[[Any], Any]:
