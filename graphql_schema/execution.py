@@ -43,7 +43,6 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
-    OperationDefinitionNode,
     OperationType,
     Undefined,
     is_abstract_type,
@@ -239,32 +238,39 @@ def _has_variables(node: FieldNode) -> bool:
     return found
 
 
+def _ids(subject: Any) -> Any:
+    return tuple(_ids(x) for x in subject) if isinstance(subject, tuple) else id(subject)
+
+
 class _Cache:
-    """Plans per schema and operation node (ParserCache hands back the same parsed document for
-    the same text, to either schema), least recently used first out. An entry keeps its schema
-    and operation alive, so their ids cannot be reused while it is here."""
+    """What is decided once per schema and document part (an operation; a payload's type and
+    field nodes): ParserCache hands back the same parsed document for the same text, to either
+    schema, so its nodes are the key. Least recently used first out. An entry keeps its schema
+    and subject alive, so their ids cannot be reused while it is here."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[int, int], tuple[Any, Any, Plan | None]] = OrderedDict()
+        self.entries: OrderedDict[tuple[int, Any], tuple[Any, Any, Any]] = OrderedDict()
 
-    def get(self, schema: Any, operation: OperationDefinitionNode) -> tuple[bool, Plan | None]:
-        key = (id(schema), id(operation))
+    def get(self, schema: Any, subject: Any) -> tuple[bool, Any]:
+        key = (id(schema), _ids(subject))
         entry = self.entries.get(key)
-        if entry is None or entry[0] is not schema or entry[1] is not operation:
+        if entry is None:
             return False, None
         self.entries.move_to_end(key)
         return True, entry[2]
 
-    def put(self, schema: Any, operation: OperationDefinitionNode, plan: Plan | None) -> None:
-        key = (id(schema), id(operation))
-        self.entries[key] = (schema, operation, plan)
+    def put(self, schema: Any, subject: Any, value: Any) -> None:
+        key = (id(schema), _ids(subject))
+        self.entries[key] = (schema, subject, value)
         self.entries.move_to_end(key)
         while len(self.entries) > self.size:
             self.entries.popitem(last=False)
 
 
-ROOT_PLANS = _Cache(PLANNED_OPERATIONS)
+ROOT_PLANS = _Cache(PLANNED_OPERATIONS)  # a query's plan (None: runs as graphql-core runs it)
+PAYLOAD_PLANS = _Cache(4 * PLANNED_OPERATIONS)  # a mutation's payload plans
+STATIC = _Cache(PLANNED_OPERATIONS)  # whether an operation's selections ignore its variables
 
 
 class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
@@ -306,25 +312,34 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         """A mutation's payload (its root fields run serially, by graphql-core): planned from
         here down."""
         if self._plannable():
-            key = (return_type, id(field_details_list))
-            memo = self._payload_plans
-            found = memo.get(key)
-            if found is None:
-                collected = self.collect_subfields(return_type, field_details_list)
-                plan = (
-                    None
-                    if collected.new_defer_usages
-                    else self._plan(return_type, collected.grouped_field_set)
-                )
-                found = (field_details_list, plan)  # the list kept: its id stays its own
-                memo[key] = found
-            if found[1] is not None:
-                return self._run(found[1], result, path)
+            plan = self._payload_plan(return_type, field_details_list)
+            if plan is not None:
+                return self._run(plan, result, path)
         return super().collect_and_execute_subfields(
             return_type, field_details_list, path, result, position_context
         )
 
     # --- planning ----------------------------------------------------------------------
+
+    def _payload_plan(self, return_type: GraphQLObjectType, details: Any) -> Plan | None:
+        """The plan of a payload, kept across requests by the field nodes it completes (nodes
+        of a cached document) and the type; within a request by the list graphql-core hands."""
+        key = (return_type, id(details))
+        found = self._payload_plans.get(key)
+        if found is not None:
+            return found[1]
+        nodes = tuple(d.node for d in details)
+        known, plan = PAYLOAD_PLANS.get(self.schema, (return_type, nodes))
+        if not known:
+            collected = self.collect_subfields(return_type, details)
+            plan = (
+                None
+                if collected.new_defer_usages
+                else self._plan(return_type, collected.grouped_field_set)
+            )
+            PAYLOAD_PLANS.put(self.schema, (return_type, nodes), plan)
+        self._payload_plans[key] = (details, plan)  # the list kept: its id stays its own
+        return plan
 
     def _plannable(self) -> bool:
         if not _PLANNING.get():
@@ -335,8 +350,12 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         ):
             return False  # field middleware (tracing) or exception handlers see every field
         if self._static is None:
-            nodes = [self.operation, *(f.definition for f in self.fragments.values())]
-            self._static = _static(nodes)
+            known, static = STATIC.get(self.schema, self.operation)
+            if not known:
+                nodes = [self.operation, *(f.definition for f in self.fragments.values())]
+                static = _static(nodes)
+                STATIC.put(self.schema, self.operation, static)
+            self._static = bool(static)
         return self._static
 
     def _root_plan(self, root_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:

@@ -166,9 +166,17 @@ class Query:
         return "not a leaf"  # type: ignore[return-value]
 
 
+@strawberry.type(description="Changes.")
+class Mutation:
+    @strawberry.mutation(description="A leaf, as a payload.")
+    def pick(self, name: str) -> Leaf | None:
+        return next((x for x in LEAVES if x.name == name), None)
+
+
 def toy(planned: bool) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         extensions=[lambda: ParserCache(maxsize=64)],  # as the app: one parsed document per text
         execution_context_class=PlannedExecution if planned else None,
     )
@@ -260,6 +268,16 @@ async def test_a_planned_document_is_planned_once_and_reused() -> None:
     again, _, _ = await both(document)
     assert again == first
     assert len(execution.ROOT_PLANS.entries) == size
+
+
+async def test_a_mutations_payload_is_planned_once_and_answers_as_graphql_core_does() -> None:
+    document = 'mutation { pick(name: "ash") { name colour broken later twin { name } } }'
+    first, plain, _ = await both(document)
+    assert first == plain
+    payloads = len(execution.PAYLOAD_PLANS.entries)
+    again, _, _ = await both(document)
+    assert again == first
+    assert len(execution.PAYLOAD_PLANS.entries) == payloads
 
 
 TOY_SCALARS = {"String": st.sampled_from(["ash", "birch", "elm", "", "x"]).map(nodes.String)}
