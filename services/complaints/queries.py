@@ -335,6 +335,29 @@ async def staff_by_ids(ids: Sequence[int]) -> dict[int, Row]:
 
 
 @replica_safe
+async def staff_with_departments(ids: Sequence[int]) -> tuple[dict[int, Row], dict[int, Row]]:
+    """`staff_by_ids` and the departments of those staff, in one statement."""
+    records = await _records(
+        "SELECT s.id, s.username, s.display_name, s.roles, s.track, s.is_department_head,"
+        " s.department_id, d.code AS department_code, d.name AS department_name"
+        " FROM staff s LEFT JOIN departments d ON d.id = s.department_id"
+        " WHERE s.id = ANY($1::int[])",
+        [list(ids)],
+    )
+    staff: dict[int, Row] = {}
+    departments: dict[int, Row] = {}
+    for r in records:
+        values = dict(r)
+        code, name = values.pop("department_code"), values.pop("department_name")
+        row = staff[r["id"]] = Row(**values)
+        if isinstance(row.roles, str):
+            row.roles = json.loads(row.roles)
+        if row.department_id is not None and code is not None:
+            departments[row.department_id] = Row(id=row.department_id, code=code, name=name)
+    return staff, departments
+
+
+@replica_safe
 async def departments_by_ids(ids: Sequence[int]) -> dict[int, Row]:
     records = await _records(
         "SELECT id, code, name FROM departments WHERE id = ANY($1::int[])", [list(ids)]
