@@ -296,7 +296,7 @@ async def test_complaints_filter_by_status_channel_urgency_owner_and_created_ran
 async def test_page_of_50_with_customer_owner_and_history_costs_constant_queries(
     gql, count_queries
 ):
-    handler = await f.staff(Role.HANDLER)
+    handler = await f.staff(Role.HANDLER, dept=await f.department())
     query = """{ complaints(first: 50) { totalCount edges { node {
         id customer { name msisdn } owner { username department { name } }
         firstHandler { username } urgency { reason } deadlines { kind }
