@@ -415,12 +415,25 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
     def _info(self, field: FieldPlan, path: Path) -> GraphQLResolveInfo:
         return self.build_resolve_info(field.field_def, field.nodes, field.parent, path)
 
+    def _awaitable(self, value: Any) -> bool:
+        """`is_awaitable`, answered from the value's type for the types known never to be
+        awaitable: plain values, and the types of this project's own modules once one of
+        their values was not (asking an object with `__getattr__` costs a call each time)."""
+        kind = type(value)
+        if kind in _NEVER_AWAITABLE:
+            return False
+        if self.is_awaitable(value):
+            return True
+        if kind.__module__.startswith(_OWN_MODULES):
+            _NEVER_AWAITABLE.add(kind)
+        return False
+
     def _run(self, plan: Plan, source: Any, path: Path | None) -> Any:
         """The object's fields, as `execute_fields` gives them: a dict, or an awaitable of it
         when a field must wait."""
         results: dict[str, Any] = {}
         waiting: list[str] | None = None
-        is_awaitable = self.is_awaitable
+        is_awaitable = self._awaitable
         type_name = plan.type_name
         try:
             for field in plan.fields:
@@ -439,7 +452,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
                                     )
                                 results[key] = None
                                 continue
-                            if type(value) in _PLAIN or not is_awaitable(value):
+                            if not is_awaitable(value):
                                 results[key] = field.shape.coerce(value)
                                 continue
                         field_path = Path(path, key, type_name)
@@ -579,15 +592,11 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         completed: list[Any] = []
         append = completed.append
         waiting: list[int] | None = None
-        is_awaitable = self.is_awaitable
+        is_awaitable = self._awaitable
         leaf = item.kind == LEAF and not item.nonnull
         try:
             for index, value in enumerate(items):
-                if (
-                    leaf
-                    and value is not None
-                    and (type(value) in _PLAIN or not is_awaitable(value))
-                ):
+                if leaf and value is not None and not is_awaitable(value):
                     try:
                         append(item.coerce(value))
                     except Exception as raw_error:
@@ -675,8 +684,10 @@ def _ignores_info(is_type_of: Callable[..., Any]) -> bool:
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _TIMES = (datetime, date, time)
-# values that are never awaitable: no need to ask
-_PLAIN = frozenset({str, int, bool, float, datetime, date, time})
+# types whose values are never awaitable: plain values, and (added as met) the classes of
+# this project's modules, which define no `__await__` and make no generators
+_NEVER_AWAITABLE: set[type] = {str, int, bool, float, datetime, date, time, type(None), list, dict}
+_OWN_MODULES = ("graphql_schema.", "services.")
 
 
 def _coercer(leaf_type: GraphQLLeafType) -> Callable[[Any], Any]:
