@@ -12,7 +12,15 @@ from tortoise.transactions import in_transaction
 from services.errors import ErrorCode, InvalidInput
 from services.permissions.guard import guarded
 from services.permissions.table import UseCase
-from services.refunds import clock, enforcement, idempotency, policy, workflow, writes
+from services.refunds import (
+    clock,
+    enforcement,
+    idempotency,
+    limit_rows,
+    policy,
+    workflow,
+    writes,
+)
 from services.refunds.common import event, locked_for
 from services.refunds.models import ApprovalDecision, Refund, RefundApproval, RefundStatus
 from services.refunds.service import by_id
@@ -67,7 +75,7 @@ async def _decide(actor: Staff, refund_id: int, decision: ApprovalDecision, reas
         workflow.check("approve" if approved else "reject", refund.status, band=refund.band)
         approver_band = _authorise(actor, refund)
         before = refund.status
-        limits = enforcement.inputs(refund)
+        limits = limit_rows.inputs(refund)
         approval = RefundApproval(
             refund_id=refund.id,
             round=refund.approval_round,
@@ -102,7 +110,7 @@ async def _decide(actor: Staff, refund_id: int, decision: ApprovalDecision, reas
                 "round": refund.approval_round,
             },
         )
-        limits_done = await enforcement.reconciled(refund, before=limits)  # a rejection waives
+        limits_done = await limit_rows.reconciled(refund, before=limits)  # a rejection waives
         await writes.write(
             updated=[
                 (refund, changed),

@@ -20,6 +20,7 @@ from services.refunds import (
     clock,
     enforcement,
     idempotency,
+    limit_rows,
     policy,
     risk_profiles,
     workflow,
@@ -48,7 +49,7 @@ async def confirm_amount(*, actor: Staff, refund_id: int, note: str = "") -> Ref
         refund = await locked_for(UseCase.CONFIRM_REFUND_AMOUNT, refund_id, actor)
         workflow.check("confirm", refund.status, band=refund.band)
         before = refund.status
-        limits = enforcement.inputs(refund)
+        limits = limit_rows.inputs(refund)
         rule = policy.refund_deadlines(flow=refund.flow, vip=refund.vip, method=refund.method)
         refund.status = RefundStatus.CONFIRMED
         refund.confirmed_at = at
@@ -57,7 +58,7 @@ async def confirm_amount(*, actor: Staff, refund_id: int, note: str = "") -> Ref
             rule, Start.AMOUNT_CONFIRMED, Start.ADJUSTMENT_AGREED, at=at
         )
         history = event(refund, actor, "amount_confirmed", before=before, reason=note.strip())
-        done = await enforcement.reconciled(refund, before=limits)
+        done = await limit_rows.reconciled(refund, before=limits)
         await writes.write(
             updated=[
                 (refund, ("status", "confirmed_at", "confirmation_note", "execute_due_at")),
@@ -108,7 +109,7 @@ async def _execute(actor: Staff, refund_id: int) -> Refund:
         )
         told = await events.publish(RefundExecuted(refund=refund, customer=customer, at=at))
         row = await risk_profiles.locked(customer, at=at)
-        facts, limit_rows = await _read_after_locks(
+        facts, deadline_rows = await _read_after_locks(
             refund, since=risk_profiles.window_since(row, today)
         )
         profile = await risk_profiles.decide(
@@ -125,7 +126,7 @@ async def _execute(actor: Staff, refund_id: int) -> Refund:
                 "special_customer": profile.special,
             },
         )
-        done = enforcement.reconcile(refund, limit_rows)
+        done = limit_rows.reconcile(refund, deadline_rows)
         await writes.write(
             updated=[
                 (refund, ("status", "executed_at", "executed_by_id")),
@@ -151,7 +152,7 @@ async def _read_after_locks(
     (enforcement.reconcile; every writer of those rows holds the refund's lock)."""
     global _AFTER_LOCKS_SQL
     if not _AFTER_LOCKS_SQL:
-        limit = ", ".join(f'd."{c}"' for c in enforcement.ROW_COLUMNS)
+        limit = ", ".join(f'd."{c}"' for c in limit_rows.ROW_COLUMNS)
         _AFTER_LOCKS_SQL = (
             'SELECT (SELECT array_agg(ROW(f."executed_at", f."refund_fen", f."liability", '
             'f."border_roaming") ORDER BY f."executed_at") FROM "refunds" f '
@@ -164,7 +165,7 @@ async def _read_after_locks(
         _AFTER_LOCKS_SQL, [refund.customer_id, clock.local_midnight(since), refund.id]
     )
     facts = [risk_profiles.fact_of(*columns) for columns in row["facts"] or ()]
-    return facts, [enforcement.row_of(columns) for columns in row["limits"] or ()]
+    return facts, [limit_rows.row_of(columns) for columns in row["limits"] or ()]
 
 
 def _fact(refund: Refund, today: date) -> policy.RefundFact:

@@ -11,21 +11,19 @@ that locks the refund row; every money-moving one takes an optional idempotency 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime
-
-from tortoise.connection import get_connection
+from datetime import date
 
 from services.customers.models import Customer
-from services.errors import ErrorCode, InvalidInput, NotFound, Problem
+from services.errors import ErrorCode, InvalidInput, Problem
 from services.permissions.guard import check_facts, guarded
-from services.permissions.table import ComplaintFacts, UseCase
+from services.permissions.table import UseCase
 from services.refunds import (
     clock,
     enforcement,
     idempotency,
+    limit_rows,
     limits,
     policy,
-    risk_profiles,
     workflow,
     writes,
 )
@@ -36,10 +34,10 @@ from services.refunds.decisions import (
     RefundRequest,
     customer_facts,
     decide,
-    facts_of,
 )
 from services.refunds.models import Refund, RefundLine, RefundStatus
 from services.refunds.policy import BusinessType, ChargeCategory, Flow, Liability, RefundMethod
+from services.refunds.request_reads import read_for_request
 from services.staff.models import Staff
 
 Start = policy.DeadlineStart
@@ -193,76 +191,6 @@ def _validate_order(order: WorkOrder, business_type: BusinessType) -> WorkOrder:
     )
 
 
-@dataclass(frozen=True)
-class _Read:
-    """What a new refund is decided from, read in one statement (`_read`)."""
-
-    complaint: ComplaintFacts
-    customer: Customer
-    facts: CustomerFacts
-    refund_id: int  # taken from the sequence: a gap when the request is then refused
-
-
-_READ_SQL = ""
-
-
-async def _read(complaint_id: int, *, at: datetime) -> _Read:
-    """The complaint's permission facts, its customer, and the customer's facts the rules
-    decide by (decisions.customer_facts: the same index ranges of the customer's refunds, and
-    the K-1 profile's stored answer), with the new refund's id: one statement."""
-    global _READ_SQL
-    if not _READ_SQL:
-        columns = "".join(
-            f', cu."{c}" AS "customer {c}"' for c in Customer._meta.fields_db_projection.values()
-        )
-        mine = 'FROM "refunds" f WHERE f."customer_id" = cu."id"'
-        _READ_SQL = (
-            'SELECT c."owner_id" AS "owner", c."first_handler_id" AS "first handler", '
-            f'c."department_id" AS "department"{columns}, '
-            f'(SELECT count(*) {mine} AND f."executed_at" >= $2) AS "recent", '
-            f'EXISTS (SELECT 1 {mine} AND f."executed_at" IS NOT NULL) AS "refunded before", '
-            f'EXISTS (SELECT 1 {mine} AND f."created_at" >= $3) AS "disputed this year", '
-            'p."special" AS "special", p."leaves_on" AS "leaves on", '
-            "nextval(pg_get_serial_sequence('refunds', 'id')) AS \"next refund id\" "
-            'FROM "complaints" c JOIN "customers" cu ON cu."id" = c."customer_id" '
-            'LEFT JOIN "risk_profiles" p ON p."customer_id" = cu."id" WHERE c."id" = $1'
-        )
-    today = clock.local_date(at)
-    rows = await get_connection("default").execute_query_dict(
-        _READ_SQL,
-        [
-            complaint_id,
-            clock.local_midnight(clock.month_start(today, 2)),
-            clock.local_midnight(date(today.year, 1, 1)),
-        ],
-    )
-    if not rows:
-        raise NotFound("No complaint has this id.", field="complaintId")
-    row = rows[0]
-    customer = Customer._init_from_db(
-        **{k.removeprefix("customer "): v for k, v in row.items() if k.startswith("customer ")}
-    )
-    return _Read(
-        complaint=ComplaintFacts(
-            owner_id=row["owner"],
-            first_handler_id=row["first handler"],
-            department_id=row["department"],
-        ),
-        customer=customer,
-        facts=facts_of(
-            customer,
-            today=today,
-            recent=row["recent"],
-            refunded_before=row["refunded before"],
-            disputed_this_year=row["disputed this year"],
-            special=risk_profiles.special_on(
-                bool(row["special"]), row["leaves on"], customer, today
-            ),
-        ),
-        refund_id=int(row["next refund id"]),
-    )
-
-
 async def _create(
     use: UseCase,
     actor: Staff,
@@ -272,7 +200,7 @@ async def _create(
     lines: tuple[ChargeLine, ...],
 ) -> Refund:
     at = clock.now()
-    read = await _read(complaint_id, at=at)
+    read = await read_for_request(complaint_id, at=at)
     check_facts(use, actor, read.complaint)  # before anything is written
     customer = read.customer
     decision = decide(request, read.facts, bands=await limits.bands())
@@ -335,7 +263,7 @@ async def _create(
         reason="; ".join(decision.reasons),
         data={"flow_clause": decision.flow.clause, "band": band.band},
     )
-    limits_set = enforcement.reconcile(refund, [])  # a new refund has no deadline rows yet
+    limits_set = limit_rows.reconcile(refund, [])  # a new refund has no deadline rows yet
     # one statement, atomic on its own: the refund, its lines, history and running limits
     await writes.write(created=[[refund], picked, [history], limits_set.created])
     await enforcement.schedule(limits_set.fresh)
