@@ -182,14 +182,27 @@ class FieldPlan:
 
 
 class Plan:
-    """The planned selection of one object type: its fields in response order."""
+    """The planned selection of one object type: its fields in response order, and for each
+    what `_run` reads without looking into the field: (a plain field of a leaf type?, the
+    response key, the attribute, the leaf's coercion, non-null?, the field)."""
 
-    __slots__ = ("fields", "type", "type_name")
+    __slots__ = ("fields", "steps", "type", "type_name")
 
     def __init__(self, object_type: GraphQLObjectType, fields: list[FieldPlan]) -> None:
         self.type = object_type
         self.type_name = object_type.name
         self.fields = fields
+        self.steps = tuple(
+            (
+                f.kind == ATTRIBUTE and f.leaf,
+                f.key,
+                f.attribute,
+                f.shape.coerce if f.leaf else None,
+                f.shape.nonnull,
+                f,
+            )
+            for f in fields
+        )
 
 
 class _Dynamic(Visitor):
@@ -430,73 +443,47 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
 
     def _run(self, plan: Plan, source: Any, path: Path | None) -> Any:
         """The object's fields, as `execute_fields` gives them: a dict, or an awaitable of it
-        when a field must wait."""
+        when a field must wait. A plain field with a leaf value (most of them) is read and
+        coerced here; every other field goes through `_field`."""
         results: dict[str, Any] = {}
         waiting: list[str] | None = None
+        never = _NEVER_AWAITABLE
         is_awaitable = self._awaitable
         type_name = plan.type_name
         try:
-            for field in plan.fields:
-                key = field.key
-                kind = field.kind
-                field_path: Path | None = None
-                try:
-                    if kind == ATTRIBUTE:
-                        value = getattr(source, field.attribute)
-                        if field.leaf:
-                            if value is None:
-                                if field.shape.nonnull:
-                                    raise TypeError(
-                                        "Cannot return null for non-nullable field"
-                                        f" {type_name}.{field.name}."
-                                    )
-                                results[key] = None
-                                continue
-                            if not is_awaitable(value):
-                                results[key] = field.shape.coerce(value)
-                                continue
-                        field_path = Path(path, key, type_name)
-                    elif kind == DIRECT:
-                        field_path = Path(path, key, type_name)
-                        kwargs = {}
-                        if field.pass_info is not None:
-                            kwargs[field.pass_info] = self._info_class(
-                                _raw_info=_LazyInfo(self, field, field_path),  # type: ignore[arg-type]
-                                _field=field.strawberry_field,
-                            )
-                        call = cast("Callable[..., Any]", field.call)
-                        value = call(source, **kwargs) if field.pass_self else call(**kwargs)
-                    else:
-                        field_path = Path(path, key, type_name)
-                        args = field.args
-                        if args is None:
-                            args = get_argument_values(
-                                field.field_def,
-                                field.nodes[0],
-                                self.variable_values,
-                                None,
-                                self.hide_suggestions,
-                            )
-                        resolve = field.field_def.resolve or self.field_resolver
-                        value = resolve(source, self._info(field, field_path), **args)
-                    if is_awaitable(value):
-                        results[key] = self._await_field(field, value, field_path)
-                        (waiting := waiting or []).append(key)
+            for leaf, key, attribute, coerce, nonnull, field in plan.steps:
+                if leaf:
+                    try:
+                        value = getattr(source, attribute)
+                        if value is None:
+                            if nonnull:
+                                raise TypeError(
+                                    "Cannot return null for non-nullable field"
+                                    f" {type_name}.{field.name}."
+                                )
+                            results[key] = None
+                            continue
+                        if type(value) in never or not is_awaitable(value):
+                            results[key] = coerce(value)  # type: ignore[misc]
+                            continue
+                    except Exception as raw_error:
+                        self.handle_field_error(
+                            raw_error,
+                            field.field_def.type,
+                            field.details,
+                            Path(path, key, type_name),
+                        )
+                        results[key] = None
                         continue
-                    completed = self._complete(field, field.shape, value, field_path)
-                    if is_awaitable(completed):
-                        results[key] = self._await_completed(field, completed, field_path)
-                        (waiting := waiting or []).append(key)
-                        continue
-                    results[key] = completed
-                except Exception as raw_error:
-                    self.handle_field_error(
-                        raw_error,
-                        field.field_def.type,
-                        field.details,
-                        field_path or Path(path, key, type_name),
+                    result, waits = (
+                        self._await_field(field, value, Path(path, key, type_name)),
+                        True,
                     )
-                    results[key] = None
+                else:
+                    result, waits = self._field(field, source, path)
+                results[key] = result
+                if waits:
+                    (waiting := waiting or []).append(key)
         except Exception:
             if waiting:
                 self.settle_in_background([results[k] for k in waiting])
@@ -504,6 +491,47 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         if not waiting:
             return results
         return self._gather_fields(results, waiting)
+
+    def _field(self, field: FieldPlan, source: Any, path: Path | None) -> tuple[Any, bool]:
+        """One field other than a plain leaf: its completed value, or an awaitable of it
+        (True). A field error is handled here (a null), or raised on to the parent."""
+        key = field.key
+        field_path = Path(path, key, field.parent_name)
+        is_awaitable = self._awaitable
+        try:
+            kind = field.kind
+            if kind == ATTRIBUTE:
+                value = getattr(source, field.attribute)
+            elif kind == DIRECT:
+                kwargs = {}
+                if field.pass_info is not None:
+                    kwargs[field.pass_info] = self._info_class(
+                        _raw_info=_LazyInfo(self, field, field_path),  # type: ignore[arg-type]
+                        _field=field.strawberry_field,
+                    )
+                call = cast("Callable[..., Any]", field.call)
+                value = call(source, **kwargs) if field.pass_self else call(**kwargs)
+            else:
+                args = field.args
+                if args is None:
+                    args = get_argument_values(
+                        field.field_def,
+                        field.nodes[0],
+                        self.variable_values,
+                        None,
+                        self.hide_suggestions,
+                    )
+                resolve = field.field_def.resolve or self.field_resolver
+                value = resolve(source, self._info(field, field_path), **args)
+            if is_awaitable(value):
+                return self._await_field(field, value, field_path), True
+            completed = self._complete(field, field.shape, value, field_path)
+            if is_awaitable(completed):
+                return self._await_completed(field, completed, field_path), True
+            return completed, False
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field.field_def.type, field.details, field_path)
+            return None, False
 
     async def _gather_fields(self, results: dict[str, Any], waiting: list[str]) -> Any:
         if len(waiting) == 1:
