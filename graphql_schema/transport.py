@@ -242,7 +242,7 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
     async def execute_checked(self, request: Request, operation: dict[str, Any]) -> Response:
         """What strawberry's `run` does for a JSON POST, for one already read and checked:
         its generic steps (the IDE, batches, streaming and incremental results, the body read
-        again) have nothing to do here and cost `me` about a tenth of its CPU."""
+        again) have nothing to do here and cost `me` about 0.03 of 0.46 ms CPU (over ASGI)."""
         root_value = await self.get_root_value(request)  # type: ignore[func-returns-value]
         request_adapter = self.request_adapter_class(request)
         sub_response = await self.get_sub_response(request)

@@ -7,6 +7,9 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -153,6 +156,44 @@ def _verify(token: str) -> tuple[int, int]:
     return hit[0], hit[1]
 
 
+def caller_from_row(row: Mapping[str, Any]) -> Staff:
+    """The partial Staff `Staff._init_from_db(**row)` makes of the caller's row, made directly:
+    Tortoise finds a row partial by the KeyError of its first missing column, then looks each
+    column's field up again (2% of `me`'s CPU)."""
+    staff = Staff.__new__(Staff)
+    _set = object.__setattr__
+    pk_given, columns = _caller_columns()
+    _set(staff, "_partial", True)
+    _set(staff, "_saved_in_db", True)
+    _set(staff, "_custom_generated_pk", pk_given)
+    _set(staff, "_await_when_save", {})
+    for column, attribute, convert in columns:
+        value = row[column]
+        _set(staff, attribute, value if convert is None else convert(value))
+    return staff
+
+
+@cache
+def _caller_columns() -> tuple[bool, list[tuple[str, str, Callable[[Any], Any] | None]]]:
+    """Each column of _CALLER_SQL with its attribute and conversion, as _init_from_db has them
+    (native: none; plain: the field's type unless NULL; complex: its to_python_value)."""
+    meta = Staff._meta
+    selected = _CALLER_SQL.partition("SELECT ")[2].partition(" FROM ")[0].split(", ")
+    how: dict[str, tuple[str, Callable[[Any], Any] | None]] = {}
+    for column, attribute, _field in meta.db_native_fields:
+        how[column] = (attribute, None)
+    for column, attribute, field in meta.db_default_fields:
+        how[column] = (attribute, _unless_null(field.field_type))
+    for column, attribute, field in meta.db_complex_fields:
+        how[column] = (attribute, field.to_python_value)
+    pk_given = meta.db_pk_column not in meta.generated_db_fields
+    return pk_given, [(column, *how[column]) for column in selected]
+
+
+def _unless_null(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: value if value is None else convert(value)
+
+
 async def staff_for_token(token: str) -> Staff:
     """The staff member a bearer token names; roles come fresh from the database (one
     prepared statement, the columns a request needs; the model is partial: it cannot be saved
@@ -166,7 +207,7 @@ async def staff_for_token(token: str) -> Staff:
         row = await connection.fetchrow(_CALLER_SQL, staff_id)
     if row is None:
         raise Unauthenticated("The account behind this token is no longer active.")
-    staff = Staff._init_from_db(**row)
+    staff = caller_from_row(row)
     if staff.token_version != version:
         raise Unauthenticated(
             "This token was revoked (password changed, or logged out everywhere); log in again."
