@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 
@@ -81,10 +81,26 @@ def history_value(field: str, value: str) -> str | None:
     return YES_NO.get(value, value)
 
 
+class MadeFromRow:
+    """A display object whose `from_row` keeps its row (`_row`) and what the viewer may see
+    (`_see`): each field is made from them when first read, by the class's `_made` table
+    (field name -> maker), and kept."""
+
+    _made: ClassVar[dict[str, Callable[[Any, Viewer], Any]]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        made = self.__dict__
+        make = type(self)._made.get(name)
+        if make is None or "_row" not in made:
+            raise AttributeError(name)
+        value = made[name] = make(made["_row"], made["_see"])
+        return value
+
+
 @strawberry.type(
     description="One entry of a complaint's append-only history: who, when, what, why."
 )
-class ComplaintEvent:
+class ComplaintEvent(MadeFromRow):
     id: strawberry.ID = strawberry.field(description="Stable id; increases with time.")
     at: datetime = strawberry.field(description="When it happened.")
     action: str = strawberry.field(description="The step or change, e.g. `acknowledge`, `assign`.")
@@ -117,15 +133,6 @@ class ComplaintEvent:
         made = cls.__new__(cls)
         made.__dict__.update(_row=row, _see=see, actor_id=row.actor_id)
         return made
-
-    def __getattr__(self, name: str) -> Any:
-        """A field of an entry made by `from_row`, made from its row when first read."""
-        made = self.__dict__
-        make = _EVENT_FROM_ROW.get(name)
-        if make is None or "_row" not in made:
-            raise AttributeError(name)
-        value = made[name] = make(made["_row"], made["_see"])
-        return value
 
 
 @strawberry.type(description="One reason a complaint is urgent (C-3), with what set it and why.")
@@ -285,7 +292,7 @@ def _staff_or_none_later(info: strawberry.Info, staff_id: int | None) -> Any:
 
 
 @strawberry.type(description="A customer complaint and everything needed to handle it.")
-class Complaint(Node):
+class Complaint(Node, MadeFromRow):
     id: strawberry.ID = strawberry.field(
         description="Global id (Relay); pass it to any id argument."
     )
@@ -559,15 +566,6 @@ class Complaint(Node):
         )
         return made
 
-    def __getattr__(self, name: str) -> Any:
-        """A field of a complaint made by `from_row`, made from its row when first read."""
-        made = self.__dict__
-        make = _FROM_ROW.get(name)
-        if make is None or "_row" not in made:
-            raise AttributeError(name)
-        value = made[name] = make(made["_row"], made["_see"])
-        return value
-
 
 def _staff_or_none(row: Any) -> StaffMember | None:
     """A staff row as a StaffMember, made once per row of a request (a page names the same
@@ -783,6 +781,9 @@ _FROM_ROW: dict[str, Callable[[ComplaintRow, Viewer], Any]] = {
     "revisited_at": lambda row, see: row.revisited_at,
     "archived_at": lambda row, see: row.archived_at,
 }
+ComplaintEvent._made = _EVENT_FROM_ROW
+Complaint._made = _FROM_ROW
+
 _EAGER = {
     "pk",
     "phone_visible",
