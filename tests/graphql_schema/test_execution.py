@@ -21,7 +21,7 @@ import httpx
 import pytest
 import strawberry
 from graphql import build_schema
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema, nodes
 from strawberry.dataloader import DataLoader
@@ -35,7 +35,7 @@ from services import clock
 from services.staff.models import Role
 from services.staff.service import issue_token
 from tests import factories as f
-from tests.graphql_schema.test_fuzz import SCALARS, some_of_everything
+from tests.graphql_schema.test_fuzz import SCALARS, SETTINGS, some_of_everything
 
 # --- a schema made to break things -----------------------------------------------------------
 
@@ -336,12 +336,7 @@ def queries(schema: Any) -> st.SearchStrategy[str]:
 
 
 @seed(20261129)
-@settings(
-    deadline=None,
-    database=None,
-    max_examples=150,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(SETTINGS, max_examples=150)
 @given(document=queries(staff_schema))
 async def test_the_staff_api_answers_every_generated_query_the_same_planned_or_not(
     rich: tuple[httpx.AsyncClient, str, str], document: str
@@ -351,12 +346,7 @@ async def test_the_staff_api_answers_every_generated_query_the_same_planned_or_n
 
 
 @seed(20261129)
-@settings(
-    deadline=None,
-    database=None,
-    max_examples=40,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(SETTINGS, max_examples=40)
 @given(document=queries(partner_schema))
 async def test_the_partner_api_answers_every_generated_query_the_same_planned_or_not(
     rich: tuple[httpx.AsyncClient, str, str], document: str
