@@ -168,8 +168,10 @@ async def approver(band: int, track: Track = Track.BRANCH) -> Staff:
     return await staff(roles[band], track=track)
 
 
-async def executed_refund(handler: Staff, refund_row: Any, approver_: Staff | None = None) -> Any:
-    """Walk a refund through verification, approval and confirmation to execution."""
+async def confirmed_refund(
+    handler: Staff, refund_row: Any, approver_: Staff | None = None, note: str = "客户确认金额"
+) -> Any:
+    """Walk a refund through verification and approval to the customer's confirmation."""
     from services.refunds import approvals, changes, execution
     from services.refunds.models import RefundStatus
 
@@ -184,7 +186,14 @@ async def executed_refund(handler: Staff, refund_row: Any, approver_: Staff | No
     if refund_row.status == RefundStatus.AWAITING_APPROVAL:
         approver_ = approver_ or await approver(4, track=Track(refund_row.track))
         refund_row = await approvals.approve(actor=approver_, refund_id=refund_row.id)
-    await execution.confirm_amount(actor=handler, refund_id=refund_row.id, note="客户确认金额")
+    return await execution.confirm_amount(actor=handler, refund_id=refund_row.id, note=note)
+
+
+async def executed_refund(handler: Staff, refund_row: Any, approver_: Staff | None = None) -> Any:
+    """Walk a refund through verification, approval and confirmation to execution."""
+    from services.refunds import execution
+
+    refund_row = await confirmed_refund(handler, refund_row, approver_)
     return await execution.execute(actor=handler, refund_id=refund_row.id)
 
 

@@ -16,9 +16,8 @@ import httpx
 
 from services.config import settings
 from services.notices.models import Notice, NoticeStatus
-from services.refunds import approvals, changes, execution
 from services.refunds.models import LedgerEntry, Refund, RefundStatus
-from services.staff.models import Role, Track
+from services.staff.models import Role
 from services.staff.service import issue_token
 from services.thresholds import service as thresholds
 from tests import factories as f
@@ -76,19 +75,7 @@ async def _worker(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
 async def _confirmed_refund() -> tuple[Any, Refund]:
     """A refund walked to CONFIRMED: the next step, execution, credits and notifies."""
     handler = await f.staff(Role.HANDLER)
-    refund = await f.refund(handler)
-    if refund.status == RefundStatus.VERIFYING:
-        refund = await changes.verify_refund(
-            actor=handler,
-            refund_id=refund.id,
-            outcome=changes.Verification(
-                cause="核实属实", measures="已整改", refund_due=True, liability=refund.liability
-            ),
-        )
-    if refund.status == RefundStatus.AWAITING_APPROVAL:
-        approver = await f.approver(4, track=Track(refund.track))
-        refund = await approvals.approve(actor=approver, refund_id=refund.id)
-    refund = await execution.confirm_amount(actor=handler, refund_id=refund.id, note="客户确认")
+    refund = await f.confirmed_refund(handler, await f.refund(handler), note="客户确认")
     return handler, refund
 
 

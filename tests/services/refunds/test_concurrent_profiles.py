@@ -8,26 +8,10 @@ import asyncio
 
 from tortoise.transactions import in_transaction
 
-from services.refunds import approvals, changes, clock, execution
-from services.refunds.models import Refund, RefundEvent, RefundStatus, RiskProfile
-from services.staff.models import Role, Track
+from services.refunds import clock, execution
+from services.refunds.models import Refund, RefundEvent, RiskProfile
+from services.staff.models import Role
 from tests import factories as f
-
-
-async def _confirmed(handler, refund):
-    """Walk a refund through verification and approval to the customer's confirmation."""
-    if refund.status == RefundStatus.VERIFYING:
-        refund = await changes.verify_refund(
-            actor=handler,
-            refund_id=refund.id,
-            outcome=changes.Verification(
-                cause="核实属实", measures="已整改", refund_due=True, liability=refund.liability
-            ),
-        )
-    if refund.status == RefundStatus.AWAITING_APPROVAL:
-        approver = await f.approver(4, track=Track(refund.track))
-        refund = await approvals.approve(actor=approver, refund_id=refund.id)
-    return await execution.confirm_amount(actor=handler, refund_id=refund.id)
 
 
 async def test_k3_three_refunds_of_one_customer_executed_at_once_make_it_special():
@@ -35,7 +19,9 @@ async def test_k3_three_refunds_of_one_customer_executed_at_once_make_it_special
     customer = await f.customer(credit_standing="good")
     complaint = await f.complaint(handler, customer)
     refunds = [
-        await _confirmed(handler, await f.refund(handler, complaint, f.goodwill_request(2000)))
+        await f.confirmed_refund(
+            handler, await f.refund(handler, complaint, f.goodwill_request(2000)), note=""
+        )
         for _ in range(3)
     ]
     # a stored profile already (not special): only its row lock makes them take turns
