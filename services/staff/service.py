@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from tortoise import connections
 
+from services.batching import Batched
 from services.config import settings
 from services.errors import ErrorCode, Unauthenticated
 from services.permissions.guard import guarded
@@ -117,10 +118,11 @@ def issue_token(staff: Staff) -> str:
     return _serializer().dumps({"sid": staff.id, "v": staff.token_version})
 
 
-# what a request needs to know of its caller: never the password hash
+# what a request needs to know of its caller: never the password hash; the callers of the
+# requests asked together (services/batching.py), in one statement
 _CALLER_SQL = (
     "SELECT id, username, display_name, roles, track, department_id, is_department_head,"
-    " is_active, token_version FROM staff WHERE id = $1 AND is_active"
+    " is_active, token_version FROM staff WHERE id = ANY($1::int[]) AND is_active"
 )
 _statements = logging.getLogger("tortoise.db_client")  # where Tortoise logs what it sends
 _VERIFIED_MAX = 4096
@@ -199,12 +201,7 @@ async def staff_for_token(token: str) -> Staff:
     prepared statement, the columns a request needs; the model is partial: it cannot be saved
     whole, and has no password hash)."""
     staff_id, version = _verify(token)
-    # asyncpg's own fetchrow on a pooled connection (Tortoise's raw-query path adds dicts and
-    # wrappers to every request); logged as Tortoise logs a statement, so it is counted
-    if _statements.isEnabledFor(logging.DEBUG):
-        _statements.debug("%s: %s", _CALLER_SQL, [staff_id])
-    async with connections.get("default").acquire_connection() as connection:
-        row = await connection.fetchrow(_CALLER_SQL, staff_id)
+    row = await _callers.get(staff_id)
     if row is None:
         raise Unauthenticated("The account behind this token is no longer active.")
     staff = caller_from_row(row)
@@ -213,6 +210,26 @@ async def staff_for_token(token: str) -> Staff:
             "This token was revoked (password changed, or logged out everywhere); log in again."
         )
     return staff
+
+
+async def _caller_rows(staff_ids: list[int]) -> dict[int, Mapping[str, Any]]:
+    """The active staff rows of these ids: asyncpg's own fetch on a pooled connection of its
+    own (Tortoise's raw-query path adds dicts and wrappers; a request's held connection is
+    its own), logged as Tortoise logs a statement, so it is counted."""
+    if _statements.isEnabledFor(logging.DEBUG):
+        _statements.debug("%s: %s", _CALLER_SQL, [staff_ids])
+    pool = connections.get("default")._pool  # type: ignore[attr-defined]
+    if pool is None:  # not connected yet (Tortoise connects on first use)
+        async with connections.get("default").acquire_connection() as connection:
+            rows = await connection.fetch(_CALLER_SQL, staff_ids)
+    else:
+        async with pool.acquire() as connection:
+            rows = await connection.fetch(_CALLER_SQL, staff_ids)
+    return {row["id"]: row for row in rows}
+
+
+# the token checks of concurrent requests: one statement for the callers asked together
+_callers: Batched[int, Mapping[str, Any]] = Batched(_caller_rows)
 
 
 @guarded(UseCase.READ_CONSOLE)
