@@ -194,4 +194,4 @@ async def test_me_sends_one_statement_the_callers_row(gql, count_queries):
 
     assert body == {"data": {"me": {"username": staff.username}}}
     assert len(count_queries.queries) == 1, count_queries.queries
-    assert "FROM staff WHERE id = $1 AND is_active" in count_queries.queries[0]
+    assert "FROM staff WHERE id = ANY($1::int[]) AND is_active" in count_queries.queries[0]
