@@ -14,5 +14,7 @@ COPY scripts/uvicorn_log.json ./scripts/uvicorn_log.json
 RUN pip install --no-cache-dir --no-deps . && useradd --system tousu
 USER tousu
 EXPOSE 8000
+# --http: uvicorn's httptools protocol writing each response in one send (graphql_schema/server.py)
 CMD ["uvicorn", "graphql_schema.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", \
-     "--proxy-headers", "--log-config", "scripts/uvicorn_log.json"]
+     "--http", "graphql_schema.server:OneWrite", "--proxy-headers", \
+     "--log-config", "scripts/uvicorn_log.json"]

@@ -1,9 +1,10 @@
 """Writes over HTTP (issue 14): `createComplaint` and refund chains against one uvicorn process.
 
-One API process (`uvicorn graphql_schema.app:create_app --factory`, uvloop, httptools, as in
-production; the arq scheduler installed, so every deadline's job is sent to Redis; no worker
-runs) over the bench database. 16 client connections (keep-alive HTTP/1.1, a small asyncio
-client in the runner process, so that a chain can use the answer of its previous step):
+One API process (`uvicorn graphql_schema.app:create_app --factory`, uvloop, httptools writing a
+response in one send, as in production; the arq scheduler installed, so every deadline's job is
+sent to Redis; no worker runs) over the bench database. 16 client connections (keep-alive
+HTTP/1.1, a small asyncio client in the runner process, so that a chain can use the answer of
+its previous step):
 
 - **me**: `{ me { username } }`, the reference: what a request costs with no work in it;
 - **createComplaint**: each request for a customer with no complaint before (seeded in SQL),
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import common
-from bench.bench_peers import Process, _uvicorn
+from bench.bench_peers import ONE_WRITE, Process, _uvicorn
 
 CLIENTS = 16
 ME = "{ me { username } }"
@@ -276,12 +277,13 @@ def _postgres_cpu(postmaster: int) -> float:
 
 
 class TreeProcess(Process):
-    """The API process of a checkout (`root`): uvicorn imports the app from there."""
+    """The API process of a checkout (`root`): uvicorn imports the app from there; `http`, its
+    protocol (uvicorn's httptools for a baseline checkout, which may not have `ONE_WRITE`)."""
 
-    def __init__(self, name: str, root: Path) -> None:
+    def __init__(self, name: str, root: Path, http: str = "httptools") -> None:
         super().__init__(
             name,
-            _uvicorn("graphql_schema.app:create_app", "--factory"),
+            _uvicorn("graphql_schema.app:create_app", "--factory", http=http),
             dict(os.environ, LOG_LEVEL="WARNING"),
             "/graphql",
         )
@@ -297,7 +299,7 @@ class TreeProcess(Process):
 def _servers() -> list[TreeProcess]:
     """This tree's API, and the baseline's when BENCH_BASELINE_TREE names another checkout
     (e.g. `git worktree add /tmp/before <commit>`) of the same schema."""
-    servers = [TreeProcess("this tree", common.ROOT)]
+    servers = [TreeProcess("this tree", common.ROOT, http=ONE_WRITE)]
     other = os.environ.get("BENCH_BASELINE_TREE", "")
     if other:
         servers.append(TreeProcess("baseline", Path(other).resolve()))
@@ -388,7 +390,8 @@ async def run() -> dict[str, Any]:
         "rows": rows,
         "notes": [
             f"{rounds} rounds of {seconds:g} s per workload and server, order rotating, "
-            f"{CLIENTS} keep-alive connections to each uvicorn process (uvloop, httptools)",
+            f"{CLIENTS} keep-alive connections to each uvicorn process (uvloop, httptools; "
+            "this tree's writing a response in one send)",
             "a refund chain is four requests: createRefund, approveRefund, "
             "confirmRefundAmount, executeRefund",
             f"client CPU (this process) over all rounds: {client_cpu:.1f} s",

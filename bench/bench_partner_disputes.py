@@ -127,6 +127,8 @@ class Server:
                 str(Path(sys.executable).with_name("uvicorn")),
                 "graphql_schema.app:create_app",
                 "--factory",
+                "--http",
+                "graphql_schema.server:OneWrite",  # as in production: a response in one send
                 "--host",
                 "127.0.0.1",
                 "--port",

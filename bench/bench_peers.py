@@ -174,7 +174,12 @@ class Process:
                 self.process.wait()
 
 
-def _uvicorn(app: str, *extra: str) -> list[str]:
+ONE_WRITE = "graphql_schema.server:OneWrite"  # this tree's protocol: a response in one send
+
+
+def _uvicorn(app: str, *extra: str, http: str = "httptools") -> list[str]:
+    """`http`: uvicorn's httptools protocol, or this tree's `ONE_WRITE` (for this tree's API
+    only: a baseline checkout may not have it)."""
     return [
         str(Path(sys.executable).with_name("uvicorn")),
         app,
@@ -189,7 +194,7 @@ def _uvicorn(app: str, *extra: str) -> list[str]:
         "--loop",
         "uvloop",
         "--http",
-        "httptools",
+        http,
     ]
 
 
@@ -533,7 +538,7 @@ async def run() -> dict[str, Any]:
     servers: dict[str, Process] = {
         TOUSU: Process(
             TOUSU,
-            _uvicorn("graphql_schema.app:create_app", "--factory"),
+            _uvicorn("graphql_schema.app:create_app", "--factory", http=ONE_WRITE),
             env,
             "/graphql",
         ),

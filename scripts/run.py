@@ -318,6 +318,8 @@ def main() -> int:
                 str(BIN / "uvicorn"),
                 "graphql_schema.app:create_app",
                 "--factory",
+                "--http",
+                "graphql_schema.server:OneWrite",  # a response in one socket write
                 "--host",
                 host,
                 "--port",

@@ -28,6 +28,7 @@ def command(port: int) -> list[str]:
     """uvicorn serving graphql_schema.app on 127.0.0.1:`port`."""
     return [
         *(sys.executable, "-m", "uvicorn", "graphql_schema.app:create_app", "--factory"),
+        *("--http", "graphql_schema.server:OneWrite"),  # as `make run` and the image serve it
         *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
     ]
 
