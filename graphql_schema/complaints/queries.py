@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 from graphql import GraphQLError
 
-from graphql_schema.complaints.preload import preload
+from graphql_schema.complaints.preload import along, preload, preloaded
 from graphql_schema.complaints.types import (
     Complaint,
     ComplaintConnection,
@@ -181,13 +181,16 @@ class ComplaintQueries:
             complaint_id = parse_id(id, kind="Complaint")
         except NotFound:
             return None
+        wanted = along(info)
         try:
-            row = await reads.read_complaint(actor=info.context.staff, complaint_id=complaint_id)
+            row, related = await reads.read_complaint(
+                actor=info.context.staff, complaint_id=complaint_id, along=wanted
+            )
         except NotFound:
             return None
         except PermissionDenied as exc:
             raise denied(exc) from None
-        await preload(info, [row])
+        await preloaded(info, [row], related, wanted)
         return Complaint.from_row(row, info.context.staff)
 
     @strawberry.field(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from itertools import groupby
+from operator import attrgetter
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from tortoise import connections
 from tortoise.models import Model
@@ -28,6 +30,7 @@ from services.db import group_by, replica_safe
 
 MAX_PAGE = 100
 M = TypeVar("M", bound=Model)
+R = TypeVar("R", bound=tuple[Any, ...])
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,7 @@ def _texts(values: Sequence[Any]) -> list[str]:
     return [str(getattr(v, "value", v)) for v in values]
 
 
-def _columns() -> str:
+def complaint_columns() -> str:
     return ", ".join(f"c.{column}" for column in Complaint._meta.fields_db_projection.values())
 
 
@@ -180,7 +183,7 @@ async def page(
         window += f" AND c.id > {sql.value(before_id)}"
     order = "ASC" if before_id is not None else "DESC"
     rows = await _rows(
-        f"SELECT {_columns()} FROM complaints c WHERE {window} ORDER BY c.id {order}"
+        f"SELECT {complaint_columns()} FROM complaints c WHERE {window} ORDER BY c.id {order}"
         f" LIMIT {sql.value(first + 1)}",
         sql.values,
     )
@@ -219,7 +222,7 @@ async def page_due_soonest(
         window += f" AND (c.next_due_at, c.id) < ({sql.value(due)}, {sql.value(first_id)})"
     order = "DESC" if before is not None else "ASC"
     rows = await _rows(
-        f"SELECT {_columns()}, c.next_due_at AS next_due FROM complaints c WHERE {window}"
+        f"SELECT {complaint_columns()}, c.next_due_at AS next_due FROM complaints c WHERE {window}"
         f" ORDER BY c.next_due_at {order}, c.id {order} LIMIT {sql.value(first + 1)}",
         sql.values,
     )
@@ -265,101 +268,147 @@ class Row(SimpleNamespace):
         return self.__dict__[name]
 
 
-async def _records(query: str, values: list[Any]) -> list[Any]:
+# The rows a page reads many of, as tuples with named fields: made from an asyncpg record or
+# an anonymous record's tuple without a dict or a namespace per row (`_make`). The columns are
+# selected in the fields' order (`columns`).
+
+
+class CustomerRow(NamedTuple):
+    """What a complaint page shows of its customers (no e-mail, no notes)."""
+
+    id: int
+    msisdn: str
+    name: str
+    tier: str
+    province: str
+    city: str
+    joined_on: date
+    credit_standing: str
+    status: str
+    sensitive: bool
+
+
+class UrgencyRow(NamedTuple):
+    """`evidence` as PostgreSQL sends it (JSON text): decoded by whoever shows it."""
+
+    complaint_id: int
+    reason: str
+    note: str
+    evidence: Any
+    created_at: datetime
+
+
+class DeadlineRow(NamedTuple):
+    complaint_id: int
+    id: int
+    kind: str
+    key: str
+    due_at: datetime
+    state: str
+    met_at: datetime | None
+    breached_at: datetime | None
+    provisional: bool
+    note: str
+
+
+class EventRow(NamedTuple):
+    complaint_id: int
+    id: int
+    at: datetime
+    action: str
+    field: str
+    from_value: str
+    to_value: str
+    reason: str
+    actor_id: int | None
+
+
+# what a page shows of staff: never the password hash
+STAFF_COLUMNS = (
+    "id",
+    "username",
+    "display_name",
+    "roles",
+    "track",
+    "is_department_head",
+    "department_id",
+)
+
+
+def columns(alias: str, row: type[tuple[Any, ...]]) -> str:
+    """The select list of a row type over the table aliased `alias`, in its fields' order."""
+    return ", ".join(f"{alias}.{name}" for name in row._fields)  # type: ignore[attr-defined]
+
+
+def staff_row(values: dict[str, Any]) -> Row:
+    """A staff row for display, its roles decoded (PostgreSQL sends JSON as text)."""
+    row = Row(**values)
+    if isinstance(row.roles, str):
+        row.roles = json.loads(row.roles)
+    return row
+
+
+def by_complaint(rows: Iterable[R]) -> dict[int, list[R]]:
+    """Rows (ordered by complaint first) grouped by their complaint, order kept."""
+    return {key: list(group) for key, group in groupby(rows, attrgetter("complaint_id"))}
+
+
+async def records(query: str, values: list[Any]) -> list[Any]:
     """asyncpg records as they come (no dict per row); prepared and cached per connection."""
     return list((await connections.get("default").execute_query(query, values))[1])
 
 
-async def _grouped(
-    query: str, ids: Sequence[int], key: str = "complaint_id"
-) -> dict[Any, list[Row]]:
-    grouped: dict[Any, list[Row]] = {}
-    for record in await _records(query, [list(ids)]):
-        grouped.setdefault(record[key], []).append(Row(**record))
-    return grouped
-
-
 @replica_safe
-async def events_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
-    return await _grouped(
-        "SELECT id, complaint_id, at, action, field, from_value, to_value, reason, actor_id"
-        " FROM complaint_events WHERE complaint_id = ANY($1::int[]) ORDER BY id",
-        complaint_ids,
+async def events_for(complaint_ids: Sequence[int]) -> dict[int, list[EventRow]]:
+    found = await records(
+        f"SELECT {columns('e', EventRow)} FROM complaint_events e"
+        " WHERE e.complaint_id = ANY($1::int[]) ORDER BY e.complaint_id, e.id",
+        [list(complaint_ids)],
     )
+    return by_complaint(map(EventRow._make, found))
 
 
 @replica_safe
-async def urgencies_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
-    """`evidence` as PostgreSQL sends it (JSON text): decoded by whoever shows it."""
-    return await _grouped(
-        "SELECT complaint_id, reason, note, evidence, created_at FROM complaint_urgencies"
-        " WHERE complaint_id = ANY($1::int[]) ORDER BY id",
-        complaint_ids,
+async def urgencies_for(complaint_ids: Sequence[int]) -> dict[int, list[UrgencyRow]]:
+    found = await records(
+        f"SELECT {columns('u', UrgencyRow)} FROM complaint_urgencies u"
+        " WHERE u.complaint_id = ANY($1::int[]) ORDER BY u.complaint_id, u.id",
+        [list(complaint_ids)],
     )
+    return by_complaint(map(UrgencyRow._make, found))
 
 
 @replica_safe
-async def deadlines_for(complaint_ids: Sequence[int]) -> dict[int, list[Row]]:
-    return await _grouped(
-        "SELECT id, complaint_id, kind, key, due_at, state, met_at, breached_at, provisional,"
-        " note FROM complaint_deadlines WHERE complaint_id = ANY($1::int[]) ORDER BY due_at, id",
-        complaint_ids,
+async def deadlines_for(complaint_ids: Sequence[int]) -> dict[int, list[DeadlineRow]]:
+    """Each complaint's deadlines, the soonest due first."""
+    found = await records(
+        f"SELECT {columns('d', DeadlineRow)} FROM complaint_deadlines d"
+        " WHERE d.complaint_id = ANY($1::int[]) ORDER BY d.complaint_id, d.due_at, d.id",
+        [list(complaint_ids)],
     )
+    return by_complaint(map(DeadlineRow._make, found))
 
 
 @replica_safe
-async def customers_by_ids(ids: Sequence[int]) -> dict[int, Row]:
-    """What a complaint page shows of its customers (no e-mail, no notes)."""
-    records = await _records(
-        "SELECT id, msisdn, name, tier, province, city, joined_on, credit_standing, status,"
-        " sensitive FROM customers WHERE id = ANY($1::int[])",
+async def customers_by_ids(ids: Sequence[int]) -> dict[int, CustomerRow]:
+    found = await records(
+        f"SELECT {columns('c', CustomerRow)} FROM customers c WHERE c.id = ANY($1::int[])",
         [list(ids)],
     )
-    return {r["id"]: Row(**r) for r in records}
+    return {r["id"]: CustomerRow._make(r) for r in found}
 
 
 @replica_safe
 async def staff_by_ids(ids: Sequence[int]) -> dict[int, Row]:
-    """What a page shows of staff: never the password hash."""
-    records = await _records(
-        "SELECT id, username, display_name, roles, track, is_department_head, department_id"
-        " FROM staff WHERE id = ANY($1::int[])",
-        [list(ids)],
+    found = await records(
+        f"SELECT {', '.join(STAFF_COLUMNS)} FROM staff WHERE id = ANY($1::int[])", [list(ids)]
     )
-    found = {}
-    for r in records:
-        row = found[r["id"]] = Row(**r)
-        if isinstance(row.roles, str):
-            row.roles = json.loads(row.roles)
-    return found
-
-
-@replica_safe
-async def staff_with_departments(ids: Sequence[int]) -> tuple[dict[int, Row], dict[int, Row]]:
-    """`staff_by_ids` and the departments of those staff, in one statement."""
-    records = await _records(
-        "SELECT s.id, s.username, s.display_name, s.roles, s.track, s.is_department_head,"
-        " s.department_id, d.code AS department_code, d.name AS department_name"
-        " FROM staff s LEFT JOIN departments d ON d.id = s.department_id"
-        " WHERE s.id = ANY($1::int[])",
-        [list(ids)],
-    )
-    staff: dict[int, Row] = {}
-    departments: dict[int, Row] = {}
-    for r in records:
-        values = dict(r)
-        code, name = values.pop("department_code"), values.pop("department_name")
-        row = staff[r["id"]] = Row(**values)
-        if isinstance(row.roles, str):
-            row.roles = json.loads(row.roles)
-        if row.department_id is not None and code is not None:
-            departments[row.department_id] = Row(id=row.department_id, code=code, name=name)
-    return staff, departments
+    return {r["id"]: staff_row(dict(r)) for r in found}
 
 
 @replica_safe
 async def departments_by_ids(ids: Sequence[int]) -> dict[int, Row]:
-    records = await _records(
+    found = await records(
         "SELECT id, code, name FROM departments WHERE id = ANY($1::int[])", [list(ids)]
     )
-    return {r["id"]: Row(**r) for r in records}
+    return {r["id"]: Row(**r) for r in found}

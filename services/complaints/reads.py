@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.complaints import queries
+from services.complaints import queries, related
 from services.complaints.models import Complaint
 from services.customers import service as customers
 from services.customers.models import Customer
@@ -16,14 +16,17 @@ from services.staff.models import Staff
 
 
 @guarded(UseCase.READ_COMPLAINT, checked_inside=True)
-async def read_complaint(*, actor: Staff, complaint_id: int) -> Complaint:
-    """One complaint (NotFound when there is none): one read, the table asked on its facts
-    before it is returned (the guard's own look would read it twice)."""
-    row = await Complaint.get_or_none(id=complaint_id)
-    if row is None:
+async def read_complaint(
+    *, actor: Staff, complaint_id: int, along: related.Along = related.NOTHING
+) -> tuple[Complaint, related.Related]:
+    """One complaint (NotFound when there is none) as a display row, with the relations `along`
+    names, in one statement; the table asked on the row's facts before anything is returned
+    (the guard's own look would read it twice)."""
+    found = await related.complaint_with(complaint_id, along)
+    if found is None:
         raise NotFound("No complaint has this id.", field="complaintId")
-    check_facts(UseCase.READ_COMPLAINT, actor, complaint_facts(row))
-    return row
+    check_facts(UseCase.READ_COMPLAINT, actor, complaint_facts(found[0]))
+    return found
 
 
 @guarded(UseCase.LIST_COMPLAINTS)
