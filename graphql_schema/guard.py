@@ -28,7 +28,14 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    OperationType,
+    get_operation_ast,
+    parse,
+)
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
@@ -47,7 +54,7 @@ class Prepared:
     """A document and what was learnt of it: why it is refused before validation (`problem`),
     its validation errors, and its cost per operation name where no variable goes into it."""
 
-    __slots__ = ("costs", "document", "errors", "problem", "validated")
+    __slots__ = ("costs", "document", "errors", "problem", "queries", "validated")
 
     def __init__(self, document: DocumentNode) -> None:
         self.document = document
@@ -55,6 +62,21 @@ class Prepared:
         self.problem: GraphQLError | None = None
         self.errors: list[GraphQLError] = []
         self.costs: dict[str | None, int] = {}
+        self.queries: dict[str | None, bool] = {}  # operation name -> is it a query
+
+    def ready(self, operation_name: str | None, max_cost: int) -> bool:
+        """Whether the operation of this name is a query that may run without the guard's
+        hooks: valid, and its cost known (it ran once) and within `max_cost`."""
+        cost = self.costs.get(operation_name)
+        if cost is None or cost > max_cost or self.problem is not None or self.errors:
+            return False
+        query = self.queries.get(operation_name)
+        if query is None:
+            operation = get_operation_ast(self.document, operation_name)
+            query = self.queries[operation_name] = (
+                operation is not None and operation.operation is OperationType.QUERY
+            )
+        return query
 
 
 class Documents:
