@@ -11,6 +11,7 @@ import json
 from contextvars import ContextVar
 from typing import Any
 
+import orjson
 from graphql import GraphQLError
 
 from services import db
@@ -36,12 +37,23 @@ def timeout_message() -> str:
     return "The request ran out of time; ask for less, or retry later."
 
 
+def write_json(data: object) -> bytes:
+    """`data` as the GraphQL endpoints answer it: compact JSON in UTF-8, written by orjson
+    (the handler page's data: 0.04 ms; json.dumps took 0.56). What orjson refuses (an int past
+    64 bits, a key that is not a string, a lone surrogate) is written by json.dumps, as before
+    orjson: ASCII, \\u escapes."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(data, separators=(",", ":")).encode()
+
+
 # the data of this request's response and its JSON, as the size check wrote it (a request
 # runs in its own task, so in its own context)
-_written: ContextVar[tuple[object, str] | None] = ContextVar("graphql_data_json", default=None)
+_written: ContextVar[tuple[object, bytes] | None] = ContextVar("graphql_data_json", default=None)
 
 
-def written_json(data: object) -> str | None:
+def written_json(data: object) -> bytes | None:
     """The JSON of `data` if the response-size check wrote it in this request."""
     held = _written.get()
     return held[1] if held is not None and held[0] is data else None
@@ -51,7 +63,7 @@ def refuse_oversized(result: Any, max_bytes: int) -> None:
     """Once the operation has run: a response over the cap becomes one RESPONSE_TOO_LARGE
     error instead of data.
 
-    The size is the data's JSON as the endpoint writes it (`json.dumps`, non-ASCII escaped),
+    The size is the data's JSON as the endpoint writes it (`write_json`: the bytes sent),
     measured in C. Not a hook on every field (issue 14: that was 5% of a page's CPU, and made
     graphql-core call a middleware around each resolver). What bounds memory while the data
     is built is the query cost limit (fields times `first`) and the length limits of what is
@@ -59,9 +71,9 @@ def refuse_oversized(result: Any, max_bytes: int) -> None:
     """
     if result is None or result.data is None:
         return
-    text: str | None
+    text: bytes | None
     try:  # as the endpoint writes it; kept, so the endpoint need not write it again
-        text = json.dumps(result.data, separators=(",", ":"))
+        text = write_json(result.data)
         size = len(text)
     except (TypeError, ValueError):  # not JSON as it is: the endpoint will say so
         text = None

@@ -31,6 +31,7 @@ from graphql_schema.limits import (
     UNAVAILABLE,
     timeout_message,
     unavailable_message,
+    write_json,
     written_json,
 )
 from services import db, validation
@@ -271,14 +272,14 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
     async def admit(self, request: Request) -> Response | None:
         return None
 
-    def encode_json(self, data: object) -> str | bytes:
-        """A response of data alone reuses the JSON the response-size check wrote (the same
-        `json.dumps` with the same separators): the data is encoded once."""
+    def encode_json(self, data: object) -> bytes:
+        """Compact JSON in UTF-8 (`write_json`); a response of data alone reuses the JSON the
+        response-size check wrote: the data is encoded once."""
         if isinstance(data, dict) and len(data) == 1 and "data" in data:
             written = written_json(data["data"])
             if written is not None:
-                return '{"data":' + written + "}"
-        return super().encode_json(data)
+                return b'{"data":' + written + b"}"
+        return write_json(data)
 
     def create_response(
         self,
