@@ -591,12 +591,18 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         is_type_of = object_type.is_type_of
         if is_type_of is not None:
-            info = None if _ignores_info(is_type_of) else self._info(field, path)
-            checked = is_type_of(value, info)  # type: ignore[arg-type]
-            if self.is_awaitable(checked):
-                return super().complete_object_value(
-                    object_type, field.details, self._info(field, path), path, value, None
-                )
+            kind = type(value)
+            checked = _TYPE_OF.get((object_type, kind))
+            if checked is None:
+                ignores_info = _ignores_info(is_type_of)
+                info = None if ignores_info else self._info(field, path)
+                checked = is_type_of(value, info)  # type: ignore[arg-type]
+                if self.is_awaitable(checked):
+                    return super().complete_object_value(
+                        object_type, field.details, self._info(field, path), path, value, None
+                    )
+                if ignores_info and kind.__module__.startswith(_OWN_MODULES):
+                    _TYPE_OF[(object_type, kind)] = bool(checked)
             if not checked:
                 raise invalid_return_type_error(object_type, value, field.details)
         plan = self._sub_plan(field, object_type)
@@ -716,6 +722,11 @@ _TIMES = (datetime, date, time)
 # this project's modules, which define no `__await__` and make no generators
 _NEVER_AWAITABLE: set[type] = {str, int, bool, float, datetime, date, time, type(None), list, dict}
 _OWN_MODULES = ("graphql_schema.", "services.")
+# (object type, class) -> strawberry's `is_type_of` answer for a value of that class: for the
+# classes of this project's modules it depends on the class alone (an isinstance check; the
+# project never uses `strawberry.cast`, which marks single objects), and asking it reads the
+# cast mark, which on a display object with `__getattr__` costs a raised AttributeError
+_TYPE_OF: dict[tuple[GraphQLObjectType, type], bool] = {}
 
 
 def _coercer(leaf_type: GraphQLLeafType) -> Callable[[Any], Any]:
