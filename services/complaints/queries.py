@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import groupby
-from operator import attrgetter
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any, NamedTuple, TypeVar
 
@@ -349,8 +349,9 @@ def staff_row(values: dict[str, Any]) -> Row:
 
 
 def by_complaint(rows: Iterable[R]) -> dict[int, list[R]]:
-    """Rows (ordered by complaint first) grouped by their complaint, order kept."""
-    return {key: list(group) for key, group in groupby(rows, attrgetter("complaint_id"))}
+    """Rows ordered by their complaint first (its id their first field), grouped by it, order
+    kept."""
+    return {key: list(group) for key, group in groupby(rows, itemgetter(0))}
 
 
 async def records(query: str, values: list[Any]) -> list[Any]:
