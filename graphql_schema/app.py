@@ -10,9 +10,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from tortoise import Tortoise
 
@@ -29,6 +31,41 @@ class TousuGraphQL(graphiql.OfflineGraphiQL, ops.Measured, GraphQLEndpoint[Conte
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, Request)
         return await build_context(request, response)
+
+
+GRAPHQL_METHODS = ("GET", "HEAD", "POST")  # a Route's methods=["GET", "POST"]
+
+
+class TousuApp(Starlette):
+    """Starlette, except that a GraphQL request goes from the error middleware and the user
+    middleware (RequestId) straight to its endpoint: Starlette's exception middleware (it
+    handles no exception the endpoints let out) and its router cost 4.5 of the 9 us the stack
+    took per request (issue 14). Anything else, another method or a root path included, takes
+    Starlette's way through the same routes."""
+
+    def __init__(self, *args: Any, graphql: dict[str, ASGIApp], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.graphql_endpoints = graphql
+        self.graphql_lanes: dict[str, ASGIApp] = {}
+
+    def build_middleware_stack(self) -> ASGIApp:
+        handler = self.exception_handlers.get(500) or self.exception_handlers.get(Exception)
+        for path, endpoint in self.graphql_endpoints.items():
+            lane = endpoint
+            for cls, args, kwargs in reversed(self.user_middleware):
+                lane = cls(lane, *args, **kwargs)
+            self.graphql_lanes[path] = ServerErrorMiddleware(lane, handler, debug=self.debug)
+        return super().build_middleware_stack()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.middleware_stack is None:  # the lanes too
+            self.middleware_stack = self.build_middleware_stack()
+        lane = self.graphql_lanes.get(scope["path"]) if scope["type"] == "http" else None
+        if lane is None or scope["method"] not in GRAPHQL_METHODS or scope.get("root_path"):
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        await lane(scope, receive, send)
 
 
 @contextlib.asynccontextmanager
@@ -69,16 +106,14 @@ def create_app(*, with_lifespan: bool = True, limits: EdgeLimits | None = None) 
         graphql_ide="graphiql" if settings.dev else None,
         allow_queries_via_get=False,
     )
-    return Starlette(
+    partner = partner_api.create_partner_graphql(limits=limits)
+    return TousuApp(
         debug=False,
+        graphql={"/graphql": graphql, "/partner/graphql": partner},
         # no two routes share a path: the busiest first (each route tried costs a regex match)
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route(
-                "/partner/graphql",
-                partner_api.create_partner_graphql(limits=limits),
-                methods=["GET", "POST"],
-            ),
+            Route("/graphql", graphql, methods=list(GRAPHQL_METHODS)),
+            Route("/partner/graphql", partner, methods=list(GRAPHQL_METHODS)),
             Route("/", lambda r: RedirectResponse("/admin/")),
             Route("/healthz", ops.healthz),
             Route("/readyz", ops.readyz),

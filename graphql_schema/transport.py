@@ -9,7 +9,6 @@ JSON body, `{"errors": [{"message": …, "extensions": {"code": …}}]}`, never 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from graphql_schema import messages
+from graphql_schema.deadline import Deadline
 from graphql_schema.limits import (
     TIMEOUT,
     UNAVAILABLE,
@@ -196,7 +196,7 @@ class GraphQLEndpoint(GraphQL[ContextT, None]):
         # the refusals made here, before GraphQL runs, in the reader's language too
         token = messages.locale.set(messages.locale_of(headers.get("accept-language", "")))
         try:
-            async with asyncio.timeout(self.limits.deadline_seconds), db.one_connection():
+            async with Deadline(self.limits.deadline_seconds), db.one_connection():
                 response = await self.answer(scope, receive, headers)
         except TimeoutError:
             log.warning("request deadline of %ss passed", self.limits.deadline_seconds)
