@@ -596,7 +596,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
             if checked is None:
                 ignores_info = _ignores_info(is_type_of)
                 info = None if ignores_info else self._info(field, path)
-                checked = is_type_of(value, info)  # type: ignore[arg-type]
+                checked = is_type_of(value, info)  # type: ignore[arg-type,assignment]
                 if self.is_awaitable(checked):
                     return super().complete_object_value(
                         object_type, field.details, self._info(field, path), path, value, None
