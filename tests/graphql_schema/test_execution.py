@@ -353,3 +353,16 @@ async def test_the_partner_api_answers_every_generated_query_the_same_planned_or
 ) -> None:
     http, _, key = rich
     await answered_both_ways(http, "/partner/graphql", key, document)
+
+
+async def test_a_field_behind_a_permission_answers_the_same_planned_or_not_granted_or_refused(
+    rich: tuple[httpx.AsyncClient, str, str],
+) -> None:
+    """`me` (IsAuthenticated): granted, refused for a bad token and for none, the same answer
+    planned or not."""
+    http, token, _ = rich
+    document = "{ me { username roles } }"
+    for auth in (token, "not-a-token", ""):
+        await answered_both_ways(http, "/graphql", auth, document)
+    refused = await http.post("/graphql", json={"query": document})
+    assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
