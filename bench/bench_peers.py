@@ -52,10 +52,13 @@ OPEN_LOOP_SECONDS = common.scale(10, 4)
 
 TOUSU, POSTGRAPHILE_NAME, RAW = "Tousu", "PostGraphile 4.14.1", "raw asyncpg"
 BEFORE = "Tousu before"  # BENCH_BASELINE_TREE: another checkout's API, for a before/after
+# the open-loop runs only: this tree's API as README "Scaling" deploys it on a machine of more
+# than one core, two processes (uvicorn --workers 2) behind one port
+TWO_PROCESSES = "Tousu, 2 processes"
 
 
 def _tousu(server: str) -> bool:
-    return server in (TOUSU, BEFORE)
+    return server in (TOUSU, BEFORE, TWO_PROCESSES)
 
 
 # --- the workloads, as each server is asked --------------------------------------------------
@@ -457,6 +460,25 @@ def _wrk(url: str, script: Path, seconds: int) -> tuple[float, int]:
     return rate, int(bad.group(1)) if bad else 0
 
 
+OFFERED = (("page", 100.0), ("due", 50.0))  # the open-loop rates (issue 14's goals)
+
+
+async def _offer(
+    name: str,
+    server: Process,
+    workload: str,
+    offered: float,
+    complaint_ids: list[int],
+    staff_id: int,
+    token: str,
+) -> dict[str, float]:
+    common.note(f"open loop: {name} {workload} at {offered:.0f}/s")
+    bodies = [_body(name, workload, cid, staff_id) for cid in complaint_ids[:50]]
+    return await _open_loop(
+        server.url, bodies, token if _tousu(name) else None, offered, OPEN_LOOP_SECONDS
+    )
+
+
 async def _open_loop(
     url: str, bodies: list[dict[str, Any]], token: str | None, rate: float, seconds: int
 ) -> dict[str, float]:
@@ -616,17 +638,32 @@ async def run() -> dict[str, Any]:
                     raw["cpu"].setdefault(f"{workload}|{name}", []).append(share)
                     if bad:
                         notes.append(f"{name} {workload}: {bad} non-2xx answers in a round")
-        for workload, offered in (("page", 100.0), ("due", 50.0)):
+        for workload, offered in OFFERED:
             for name, server in started.items():
-                common.note(f"open loop: {name} {workload} at {offered:.0f}/s")
-                bodies = [_body(name, workload, cid, lead.id) for cid in complaint_ids[:50]]
-                raw["open_loop"][f"{workload}|{name}"] = await _open_loop(
-                    server.url,
-                    bodies,
-                    token if _tousu(name) else None,
-                    offered,
-                    OPEN_LOOP_SECONDS,
+                raw["open_loop"][f"{workload}|{name}"] = await _offer(
+                    name, server, workload, offered, complaint_ids, lead.id, token
                 )
+        for server in started.values():  # the machine's two cores for the two processes
+            server.stop()
+        two = Process(
+            TWO_PROCESSES,
+            _uvicorn(
+                "graphql_schema.app:create_app", "--factory", "--workers", "2", http=ONE_WRITE
+            ),
+            env,
+            "/graphql",
+        )
+        try:
+            await two.start()
+            started[TWO_PROCESSES] = two
+            for _ in range(20):  # each process answers a few first (plans, prepared queries)
+                await _check(two.url, _body(TOUSU, "page", complaint_ids[0], lead.id), token)
+            for workload, offered in OFFERED:
+                raw["open_loop"][f"{workload}|{TWO_PROCESSES}"] = await _offer(
+                    TWO_PROCESSES, two, workload, offered, complaint_ids, lead.id, token
+                )
+        except RuntimeError as exc:
+            notes.append(f"{TWO_PROCESSES} skipped: {exc}"[:300])
     finally:
         for server in started.values():
             server.stop()
@@ -640,6 +677,8 @@ async def run() -> dict[str, Any]:
         floor = raw["throughput"].get(f"{workload}|{RAW}")
         before = raw["throughput"].get(f"{workload}|{BEFORE}")
         for name in started:
+            if name == TWO_PROCESSES:  # open loop only
+                continue
             rates = raw["throughput"][f"{workload}|{name}"]
             rows.append(
                 {
@@ -681,6 +720,8 @@ async def run() -> dict[str, Any]:
         f"-c{CONNECTIONS}; open loop: {OPEN_LOOP_SECONDS} s at the offered rate (latency from "
         "each request's due moment)",
         "server CPU = the server process's CPU seconds / wall seconds of the round (1.0 = a core)",
+        f"{TWO_PROCESSES}: the same API as uvicorn --workers 2 (README, Scaling), open loop "
+        "only, run alone after the other servers stopped; every other row is one process",
         "PostGraphile reads the same tables (no auth: `me` is staffById); its due-soonest "
         "orders by the same next_due_at column (migration 0016)",
         "due-soonest in PostgreSQL, EXPLAIN ANALYZE: before (count + page by a subquery per "
