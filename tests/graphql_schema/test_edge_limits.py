@@ -333,13 +333,22 @@ async def test_i17_a_body_over_the_limit_is_refused_in_the_readers_language(app)
     assert asked.json()["errors"][0]["message"] == f"The request body is over {limit} bytes."
 
 
-async def test_i11_a_response_over_the_size_cap_is_refused_with_a_typed_error():
+OVERSIZED = "{ complaints(first: 30) { edges { node { id summary } } } }"
+
+
+async def over_the_size_cap() -> tuple[Any, Any]:
+    """A schema whose response-size cap (10,000 bytes) OVERSIZED's answer passes, and the
+    handler of the 30 long complaints it would show."""
     handler = await f.staff()
     customer = await f.customer()
     for _ in range(30):
         await f.complaint(handler, customer, summary="话费" * 50)
-    capped = build(dataclasses.replace(settings, graphql_max_response_bytes=10_000))
-    query = "{ complaints(first: 30) { edges { node { id summary } } } }"
+    return build(dataclasses.replace(settings, graphql_max_response_bytes=10_000)), handler
+
+
+async def test_i11_a_response_over_the_size_cap_is_refused_with_a_typed_error():
+    capped, handler = await over_the_size_cap()
+    query = OVERSIZED
 
     async with client_for(capped) as http:
         response = await http.post(

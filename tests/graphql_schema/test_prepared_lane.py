@@ -5,7 +5,6 @@ and the same limits."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,12 +13,11 @@ from typing import Any
 import httpx
 
 from graphql_schema import schema as schema_module
-from graphql_schema.schema import Schema, build
+from graphql_schema.schema import Schema
 from graphql_schema.staff import types as staff_types
-from services.config import settings
 from services.staff.service import issue_token
 from tests import factories as f
-from tests.graphql_schema.test_edge_limits import client_for
+from tests.graphql_schema.test_edge_limits import OVERSIZED, client_for, over_the_size_cap
 
 ONE = """query($id: ID!) { complaint(id: $id) { id status summary
   customer { name msisdn } history { action reason actor { username } } } }"""
@@ -125,15 +123,10 @@ async def test_a_bug_on_the_prepared_lane_is_masked_coded_and_logged_as_before(
 
 
 async def test_the_response_size_cap_holds_on_the_prepared_lane():
-    handler = await f.staff()
-    customer = await f.customer()
-    for _ in range(30):
-        await f.complaint(handler, customer, summary="话费" * 50)
-    capped = build(dataclasses.replace(settings, graphql_max_response_bytes=10_000))
-    query = "{ complaints(first: 30) { edges { node { id summary } } } }"
+    capped, handler = await over_the_size_cap()
 
     async with client_for(capped) as http:
-        full, prepared = await full_then_prepared(http, query, token=issue_token(handler))
+        full, prepared = await full_then_prepared(http, OVERSIZED, token=issue_token(handler))
 
     assert prepared == full
     assert prepared[1]["data"] is None
