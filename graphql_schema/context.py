@@ -81,8 +81,9 @@ class Loaders:
     """One of each per request, so a page of complaints costs a constant number of queries.
     Each is made when a resolver first asks for it (a request uses a few of them)."""
 
-    # customers, staff, departments, history, urgencies, deadlines: display rows
-    # (services.complaints.queries.Row), the columns the types show
+    # customers, staff, departments, history, urgencies, deadlines: display rows, the columns
+    # the types show (services.complaints.queries: Row for staff and departments, a NamedTuple
+    # for the rest); a page's are read in one statement (services.complaints.related)
     @cached_property
     def customer_by_id(self) -> Loader[int, Any]:
         return Loader(_one_each(complaint_queries.customers_by_ids))
