@@ -25,6 +25,7 @@ documents through both and compares the answers.
 
 from __future__ import annotations
 
+import inspect
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -55,6 +56,7 @@ from graphql.execution.executor import invalid_return_type_error
 from graphql.execution.values import get_argument_values
 from graphql.language import VariableNode, Visitor, visit
 from graphql.pyutils import Path, gather_with_cancel
+from strawberry.permission import PermissionExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.types.base_scalars import isoformat
 from strawberry.types.info import Info
@@ -62,6 +64,7 @@ from strawberry.types.info import Info
 # how a field's value is produced
 ATTRIBUTE = 0  # a plain strawberry field: getattr(source, python_name)
 DIRECT = 1  # a strawberry resolver without arguments or extensions: called as written
+PERMITTED = 3  # as DIRECT, behind strawberry's permission extension: its checks called first
 GENERIC = 2  # anything else: the field's resolve function with a resolve-info, as graphql-core
 
 # how a value is completed
@@ -123,6 +126,7 @@ class FieldPlan:
         "parent_name",
         "pass_info",
         "pass_self",
+        "permissions",
         "plans",
         "shape",
         "strawberry_field",
@@ -152,6 +156,7 @@ class FieldPlan:
         self.call: Callable[..., Any] | None = None
         self.pass_self = False
         self.pass_info: str | None = None
+        self.permissions: tuple[Any, ...] = ()
         self.strawberry_field: Any = None
         resolve = field_def.resolve
         sfield = (field_def.extensions or {}).get("strawberry-definition")
@@ -163,9 +168,10 @@ class FieldPlan:
             self.attribute = sfield.python_name
             return
         resolver = sfield.base_resolver
+        permissions = _sync_permissions(sfield.extensions)
         if (
             resolver is None
-            or sfield.extensions
+            or (sfield.extensions and permissions is None)
             or sfield.arguments
             or sfield.is_async
             or resolver.parent_parameter is not None
@@ -174,7 +180,8 @@ class FieldPlan:
             or not callable(resolver.wrapped_func)
         ):
             return
-        self.kind = DIRECT
+        self.kind = DIRECT if permissions is None else PERMITTED
+        self.permissions = permissions or ()
         self.call = resolver.wrapped_func
         self.pass_self = resolver.self_parameter is not None
         info = resolver.info_parameter
@@ -502,7 +509,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
             kind = field.kind
             if kind == ATTRIBUTE:
                 value = getattr(source, field.attribute)
-            elif kind == DIRECT:
+            elif kind == DIRECT or (kind == PERMITTED and self._permitted(field, source, path)):
                 kwargs = {}
                 if field.pass_info is not None:
                     kwargs[field.pass_info] = self._info_class(
@@ -511,7 +518,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
                     )
                 call = cast("Callable[..., Any]", field.call)
                 value = call(source, **kwargs) if field.pass_self else call(**kwargs)
-            else:
+            else:  # GENERIC, or a permission refused: strawberry's own refusal
                 args = field.args
                 if args is None:
                     args = get_argument_values(
@@ -532,6 +539,14 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, field.field_def.type, field.details, field_path)
             return None, False
+
+    def _permitted(self, field: FieldPlan, source: Any, path: Path | None) -> bool:
+        """Whether every permission of the field grants it: then its resolver is called as
+        written; otherwise (or on anything but True) strawberry's extension runs as ever and
+        words the refusal (the checks are asked again: they only read)."""
+        lazy = _LazyInfo(self, field, Path(path, field.key, field.parent_name))
+        info = self._info_class(_raw_info=lazy, _field=field.strawberry_field)  # type: ignore[arg-type]
+        return all(p.has_permission(source, info) is True for p in field.permissions)
 
     async def _gather_fields(self, results: dict[str, Any], waiting: list[str]) -> Any:
         if len(waiting) == 1:
@@ -709,6 +724,23 @@ class _LazyInfo:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._executor._info(self._field, self.path), name)
+
+
+def _sync_permissions(extensions: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The permissions of a field whose one extension is strawberry's permission extension,
+    when they are the project's own classes checking synchronously and refusing with an error
+    (not silently): their checks read the context and answer a bool. None otherwise."""
+    if len(extensions) != 1 or type(extensions[0]) is not PermissionExtension:
+        return None
+    extension = extensions[0]
+    permissions = tuple(extension.permissions)
+    if extension.fail_silently or not all(
+        type(p).__module__.startswith(_OWN_MODULES)
+        and not inspect.iscoroutinefunction(p.has_permission)
+        for p in permissions
+    ):
+        return None
+    return permissions
 
 
 def _ignores_info(is_type_of: Callable[..., Any]) -> bool:

@@ -358,11 +358,16 @@ async def test_the_partner_api_answers_every_generated_query_the_same_planned_or
 async def test_a_field_behind_a_permission_answers_the_same_planned_or_not_granted_or_refused(
     rich: tuple[httpx.AsyncClient, str, str],
 ) -> None:
-    """`me` (IsAuthenticated): granted, refused for a bad token and for none, the same answer
-    planned or not."""
+    """`me` (IsAuthenticated) is planned as its permission's check, then its resolver called as
+    written; refused (a bad token, none) it goes through strawberry's extension, as unplanned.
+    Granted or refused, the same answer planned or not."""
     http, token, _ = rich
     document = "{ me { username roles } }"
     for auth in (token, "not-a-token", ""):
         await answered_both_ways(http, "/graphql", auth, document)
     refused = await http.post("/graphql", json={"query": document})
     assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    rules = staff_schema._rules()  # type: ignore[attr-defined]
+    prepared = rules.documents.get(document)
+    known, plan = execution.ROOT_PLANS.get(staff_schema._schema, prepared.document.definitions[0])
+    assert known and plan.fields[0].kind == execution.PERMITTED  # its check, then its resolver
