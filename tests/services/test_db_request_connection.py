@@ -78,29 +78,6 @@ async def test_i14_outside_a_request_every_statement_takes_and_gives_back_a_conn
     assert in_use(the_pool) == 0
 
 
-async def test_i14_an_idle_requests_connection_goes_back_without_a_task_of_its_own(monkeypatch):
-    """asyncpg's Pool.release shields each release in a task of its own; an idle connection's
-    release cannot be stopped midway, so it is released in the request's task."""
-    await Staff.all().count()
-    the_pool = pool()
-    shielded: list[str] = []
-    shield = asyncio.shield
-
-    def counted(awaitable: Any) -> Any:
-        shielded.append(getattr(awaitable, "__qualname__", ""))
-        return shield(awaitable)
-
-    monkeypatch.setattr(asyncio, "shield", counted)
-    async with db.one_connection():
-        await backend()
-    monkeypatch.undo()
-
-    assert "PoolConnectionHolder.release" not in shielded
-    assert in_use(the_pool) == 0
-    async with db.one_connection():
-        await backend()  # the pool still serves
-
-
 async def test_i14_a_request_cancelled_during_its_statement_gives_its_connection_back():
     await Staff.all().count()
     the_pool = pool()
