@@ -359,35 +359,34 @@ async def records(query: str, values: list[Any]) -> list[Any]:
     return list((await connections.get("default").execute_query(query, values))[1])
 
 
-@replica_safe
-async def events_for(complaint_ids: Sequence[int]) -> dict[int, list[EventRow]]:
+async def _rows_of(
+    row: type[R], table: str, order: str, complaint_ids: Sequence[int]
+) -> dict[int, list[R]]:
+    """The rows of `table` (as `row`, a NamedTuple of its columns) of these complaints, grouped
+    by complaint, in `order` within each."""
     found = await records(
-        f"SELECT {columns('e', EventRow)} FROM complaint_events e"
-        " WHERE e.complaint_id = ANY($1::int[]) ORDER BY e.complaint_id, e.id",
+        f"SELECT {columns('r', row)} FROM {table} r"
+        f" WHERE r.complaint_id = ANY($1::int[]) ORDER BY r.complaint_id, {order}",
         [list(complaint_ids)],
     )
-    return by_complaint(map(EventRow._make, found))
+    make: Any = row._make  # type: ignore[attr-defined]
+    return by_complaint(map(make, found))
+
+
+@replica_safe
+async def events_for(complaint_ids: Sequence[int]) -> dict[int, list[EventRow]]:
+    return await _rows_of(EventRow, "complaint_events", "r.id", complaint_ids)
 
 
 @replica_safe
 async def urgencies_for(complaint_ids: Sequence[int]) -> dict[int, list[UrgencyRow]]:
-    found = await records(
-        f"SELECT {columns('u', UrgencyRow)} FROM complaint_urgencies u"
-        " WHERE u.complaint_id = ANY($1::int[]) ORDER BY u.complaint_id, u.id",
-        [list(complaint_ids)],
-    )
-    return by_complaint(map(UrgencyRow._make, found))
+    return await _rows_of(UrgencyRow, "complaint_urgencies", "r.id", complaint_ids)
 
 
 @replica_safe
 async def deadlines_for(complaint_ids: Sequence[int]) -> dict[int, list[DeadlineRow]]:
     """Each complaint's deadlines, the soonest due first."""
-    found = await records(
-        f"SELECT {columns('d', DeadlineRow)} FROM complaint_deadlines d"
-        " WHERE d.complaint_id = ANY($1::int[]) ORDER BY d.complaint_id, d.due_at, d.id",
-        [list(complaint_ids)],
-    )
-    return by_complaint(map(DeadlineRow._make, found))
+    return await _rows_of(DeadlineRow, "complaint_deadlines", "r.due_at, r.id", complaint_ids)
 
 
 @replica_safe
