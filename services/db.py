@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -171,30 +170,38 @@ def _take_held(pool: Any) -> Any:
     return connection
 
 
-@contextlib.asynccontextmanager
-async def one_connection() -> AsyncIterator[None]:
+class one_connection:
     """The statements of a request outside transactions share one pooled connection, taken at
     the first and given back at the end: a pool's acquire and release cost about as much CPU as
     the statement itself (measured: 87 us per statement through the pool, 27 us on a held
-    connection). The connection keeps no state between statements (see `Connection`)."""
-    try:
-        client: Any = get_connections().get("default")
-    except Exception:
-        yield
-        return
-    pool = getattr(client, "_pool", None)
-    if pool is None or _held.get() is not None:
-        yield
-        return
-    held = _Held(pool)
-    token = _held.set(held)
-    try:
-        yield
-    finally:
-        _held.reset(token)
+    connection). The connection keeps no state between statements (see `Connection`). A class,
+    not a generator's context manager: every request enters it, most (`me`) without a
+    statement, and the generator's machinery was 5% of `me`'s CPU."""
+
+    __slots__ = ("held", "token")
+
+    async def __aenter__(self) -> None:
+        self.held: _Held | None = None
+        if _held.get() is not None:
+            return
+        try:
+            client: Any = get_connections().get("default")
+        except Exception:
+            return
+        pool = getattr(client, "_pool", None)
+        if pool is None:
+            return
+        self.held = _Held(pool)
+        self.token = _held.set(self.held)
+
+    async def __aexit__(self, *exc: object) -> None:
+        held = self.held
+        if held is None:
+            return
+        _held.reset(self.token)
         if held.connection is not None:
             connection, held.connection = held.connection, None
-            await pool.release(connection)
+            await held.pool.release(connection)
 
 
 client_class = Client  # what Tortoise reads from an engine module (this one)
