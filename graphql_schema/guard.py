@@ -142,9 +142,7 @@ class Guard(SchemaExtension):
         rules = self.rules
         context.validation_rules = context.validation_rules + rules.validation_rules
         context.parse_options["max_tokens"] = rules.max_tokens
-        request: Any = getattr(context.context, "request", None)
-        header = request.headers.get("accept-language", "") if request is not None else ""
-        token = messages.locale.set(messages.locale_of(header))
+        token = messages.locale.set(messages.locale_of_context(context.context))
         try:
             yield
             result = context.result

@@ -16,6 +16,7 @@ import re
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.pofile import read_po
 from graphql import GraphQLError
@@ -60,6 +61,13 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = sorted(
     key=lambda item: -len(item[1].pattern),
 )
 _WHO = {text: key for key, text in CATALOGS["en"].items() if key.startswith("api.who.")}
+
+
+def locale_of_context(context: Any) -> str:
+    """The locale of a GraphQL request's context (its request's Accept-Language): zh-CN when
+    there is no request."""
+    request: Any = getattr(context, "request", None)
+    return locale_of(request.headers.get("accept-language", "") if request is not None else "")
 
 
 @lru_cache(maxsize=256)  # a handful of browsers' headers; parsed once each
