@@ -34,7 +34,6 @@ class Batched(Generic[K, V]):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.waiting: dict[K, list[asyncio.Future[V | None]]] = {}
         self.sender: asyncio.Task[None] | None = None
-        self.batches = 0  # statements sent (tests, metrics)
 
     def get(self, key: K) -> Awaitable[V | None]:
         loop = asyncio.get_running_loop()
@@ -53,7 +52,6 @@ class Batched(Generic[K, V]):
                 keys = [key for key, futures in batch.items() if _any_waiting(futures)]
                 if not keys:
                     continue
-                self.batches += 1
                 try:
                     found = await self.fetch(keys)
                 except BaseException as exc:

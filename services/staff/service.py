@@ -218,13 +218,10 @@ async def _caller_rows(staff_ids: list[int]) -> dict[int, Mapping[str, Any]]:
     its own), logged as Tortoise logs a statement, so it is counted."""
     if _statements.isEnabledFor(logging.DEBUG):
         _statements.debug("%s: %s", _CALLER_SQL, [staff_ids])
-    pool = connections.get("default")._pool  # type: ignore[attr-defined]
-    if pool is None:  # not connected yet (Tortoise connects on first use)
-        async with connections.get("default").acquire_connection() as connection:
-            rows = await connection.fetch(_CALLER_SQL, staff_ids)
-    else:
-        async with pool.acquire() as connection:
-            rows = await connection.fetch(_CALLER_SQL, staff_ids)
+    client: Any = connections.get("default")
+    pool = client._pool  # None until Tortoise connects (on first use)
+    async with pool.acquire() if pool is not None else client.acquire_connection() as connection:
+        rows = await connection.fetch(_CALLER_SQL, staff_ids)
     return {row["id"]: row for row in rows}
 
 
