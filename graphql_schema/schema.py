@@ -201,17 +201,34 @@ class Schema(strawberry.Schema):
         token = messages.locale.set(messages.locale_of_context(context_value))
         try:
             try:
-                done: Any = execute(
-                    self._schema,
-                    document,
-                    root_value=root_value,
-                    variable_values=variable_values,
-                    operation_name=operation_name,
-                    context_value=context_value,
-                    is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-                    executor_class=self.execution_context_class,
-                    operation_extensions=operation_extensions,
+                planned = issubclass(self.execution_context_class, PlannedExecution)
+                kept: dict[str, Any] = {"prepared": True} if planned else {}
+                done: Any = (
+                    PlannedExecution.run_prepared(
+                        self._schema,
+                        document,
+                        operation_name,
+                        root_value,
+                        context_value,
+                        variable_values,
+                        operation_extensions,
+                    )
+                    if planned
+                    else None
                 )
+                if done is None:  # not run by plan before: as graphql-core runs it
+                    done = execute(
+                        self._schema,
+                        document,
+                        root_value=root_value,
+                        variable_values=variable_values,
+                        operation_name=operation_name,
+                        context_value=context_value,
+                        is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+                        executor_class=self.execution_context_class,
+                        operation_extensions=operation_extensions,
+                        **kept,
+                    )
                 if optimized_is_awaitable(done):
                     done = await done
                 refuse_oversized(done, rules.max_response_bytes)

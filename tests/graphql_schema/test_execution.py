@@ -32,8 +32,10 @@ from graphql_schema.execution import PlannedExecution, unplanned
 from graphql_schema.partners.schema import schema as partner_schema
 from graphql_schema.schema import schema as staff_schema
 from services import clock
+from services.partners import limits as partner_limits
 from services.staff.models import Role
 from services.staff.service import issue_token
+from services.thresholds import service as thresholds
 from tests import factories as f
 from tests.graphql_schema.test_fuzz import SCALARS, SETTINGS, some_of_everything
 
@@ -304,12 +306,21 @@ async def rich(http: httpx.AsyncClient) -> AsyncIterator[tuple[httpx.AsyncClient
     await some_of_everything()
     token = issue_token(await f.staff(Role.HANDLER, Role.TEAM_LEAD))
     key = await f.partner_key(await f.partner())
+    # each generated document is asked four times: far above a partner's rate in real use
+    await thresholds.change(
+        key=partner_limits.RATE_LIMIT,
+        value={"per_second": 10_000, "burst": 10_000},
+        reason="测试",
+        changed_by_id=None,
+    )
     yield http, token, key
 
 
 async def answered_both_ways(http: httpx.AsyncClient, path: str, auth: str, document: str) -> None:
+    """Planned three times (the full path, the prepared lane, then from the executor state
+    the lane kept) and once not: four equal answers."""
     answers = []
-    for plan in (True, False):
+    for plan in (True, True, True, False):
         if plan:
             response = await http.post(
                 path, json={"query": document}, headers={"Authorization": f"Bearer {auth}"}
@@ -320,7 +331,7 @@ async def answered_both_ways(http: httpx.AsyncClient, path: str, auth: str, docu
                     path, json={"query": document}, headers={"Authorization": f"Bearer {auth}"}
                 )
         answers.append((response.status_code, response.text))
-    assert answers[0] == answers[1], document
+    assert answers[0] == answers[1] == answers[2] == answers[3], document
 
 
 def queries(schema: Any) -> st.SearchStrategy[str]:
@@ -402,11 +413,12 @@ async def test_a_finished_request_leaves_nothing_for_the_cyclic_collector(
     gc.collect()
     gc.disable()
     try:
-        for document in (page, page, "{ me { username } }", "{ me { username } }"):
+        # each asked three times: the full path, the prepared lane, the lane's kept state
+        for document in [page] * 3 + ["{ me { username } }"] * 3:
             answer = await http.post("/graphql", json={"query": document}, headers=headers)
             assert answer.status_code == 200 and "errors" not in answer.json(), answer.text
         await asyncio.sleep(0)
-        assert len(contexts) == 4
-        assert [ref() for ref in contexts] == [None] * 4  # freed without a collection
+        assert len(contexts) == 6
+        assert [ref() for ref in contexts] == [None] * 6  # freed without a collection
     finally:
         gc.enable()
