@@ -30,9 +30,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any, cast
 
+import orjson
 from graphql import (
     DirectiveNode,
     FieldNode,
@@ -652,6 +653,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         key = field.key
         field_path = Path(path, key, field.parent_name)
         is_awaitable = self._awaitable
+        never = _NEVER_AWAITABLE
         try:
             kind = field.kind
             if kind == ATTRIBUTE:
@@ -659,10 +661,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
             elif kind == DIRECT or (kind == PERMITTED and self._permitted(field, source, path)):
                 kwargs = {}
                 if field.pass_info is not None:
-                    kwargs[field.pass_info] = self._info_class(
-                        _raw_info=_LazyInfo(self, field, field_path),  # type: ignore[arg-type]
-                        _field=field.strawberry_field,
-                    )
+                    kwargs[field.pass_info] = self._resolver_info(field, field_path)
                 call = cast("Callable[..., Any]", field.call)
                 value = call(source, **kwargs) if field.pass_self else call(**kwargs)
             else:  # GENERIC, or a permission refused: strawberry's own refusal
@@ -677,10 +676,10 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
                     )
                 resolve = field.field_def.resolve or self.field_resolver
                 value = resolve(source, self._info(field, field_path), **args)
-            if is_awaitable(value):
+            if type(value) not in never and is_awaitable(value):
                 return self._await_field(field, value, field_path), True
             completed = self._complete(field, field.shape, value, field_path)
-            if is_awaitable(completed):
+            if type(completed) not in never and is_awaitable(completed):
                 return self._await_completed(field, completed, field_path), True
             return completed, False
         except Exception as raw_error:
@@ -691,9 +690,18 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         """Whether every permission of the field grants it: then its resolver is called as
         written; otherwise (or on anything but True) strawberry's extension runs as ever and
         words the refusal (the checks are asked again: they only read)."""
-        lazy = _LazyInfo(self, field, Path(path, field.key, field.parent_name))
-        info = self._info_class(_raw_info=lazy, _field=field.strawberry_field)  # type: ignore[arg-type]
+        info = self._resolver_info(field, Path(path, field.key, field.parent_name))
         return all(p.has_permission(source, info) is True for p in field.permissions)
+
+    def _resolver_info(self, field: FieldPlan, path: Path) -> Any:
+        """The `info` a planned resolver or permission is given: strawberry's Info, or (the
+        schema's Info being strawberry's own) a `_ContextInfo` standing for it."""
+        if self._info_class is Info:
+            return _ContextInfo(self, field, path)
+        return self._info_class(
+            _raw_info=_LazyInfo(self, field, path),  # type: ignore[arg-type]
+            _field=field.strawberry_field,
+        )
 
     async def _gather_fields(self, results: dict[str, Any], waiting: list[str]) -> Any:
         if len(waiting) == 1:
@@ -767,7 +775,8 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
                     _TYPE_OF[(object_type, kind)] = bool(checked)
             if not checked:
                 raise invalid_return_type_error(object_type, value, field.details)
-        plan = self._sub_plan(field, object_type)
+        found = field.plans.get(object_type, _UNPLANNED)
+        plan = self._sub_plan(field, object_type) if found is _UNPLANNED else cast("Plan", found)
         if plan is None:
             return super().collect_and_execute_subfields(
                 object_type, field.details, path, value, None
@@ -789,10 +798,12 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         append = completed.append
         waiting: list[int] | None = None
         is_awaitable = self._awaitable
+        never = _NEVER_AWAITABLE
         leaf = item.kind == LEAF and not item.nonnull
         try:
             for index, value in enumerate(items):
-                if leaf and value is not None and not is_awaitable(value):
+                known = type(value) in never  # never awaitable
+                if leaf and value is not None and (known or not is_awaitable(value)):
                     try:
                         append(item.coerce(value))
                     except Exception as raw_error:
@@ -802,13 +813,13 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
                         append(None)
                     continue
                 item_path = Path(path, index, None)
-                if is_awaitable(value):
+                if not known and is_awaitable(value):
                     append(self._await_item(field, item, value, item_path))
                     (waiting := waiting or []).append(index)
                     continue
                 try:
                     done = self._complete(field, item, value, item_path)
-                    if is_awaitable(done):
+                    if type(done) not in never and is_awaitable(done):
                         append(self._await_completed_item(field, item, done, item_path))
                         (waiting := waiting or []).append(index)
                         continue
@@ -852,6 +863,31 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, item.gtype, field.details, path)
             return None
+
+
+class _ContextInfo:
+    """strawberry's `Info` for a planned resolver, as one object: its `context` (the one
+    thing this project's resolvers and permissions read) is set, and anything else is asked of
+    a strawberry Info made then. The page's ~700 resolvers with `info` made an Info and a
+    `_LazyInfo` each, and reading `context` went through three properties (issue 14)."""
+
+    __slots__ = ("_executor", "_field", "_full", "_path", "context")
+
+    def __init__(self, executor: PlannedExecution, field: FieldPlan, path: Path) -> None:
+        self.context = executor.context_value
+        self._executor = executor
+        self._field = field
+        self._path = path
+        self._full: Info[Any, Any] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        full = self._full
+        if full is None:
+            full = self._full = Info(
+                _raw_info=_LazyInfo(self._executor, self._field, self._path),  # type: ignore[arg-type]
+                _field=self._field.strawberry_field,
+            )
+        return getattr(full, name)
 
 
 class _LazyInfo:
@@ -915,6 +951,7 @@ _TIMES = (datetime, date, time)
 # this project's modules, which define no `__await__` and make no generators
 _NEVER_AWAITABLE: set[type] = {str, int, bool, float, datetime, date, time, type(None), list, dict}
 _OWN_MODULES = ("graphql_schema.", "services.")
+_UNPLANNED = object()  # a field's sub-plan for an object type not made yet (None: not plannable)
 # (object type, class) -> strawberry's `is_type_of` answer for a value of that class: for the
 # classes of this project's modules it depends on the class alone (an isinstance check; the
 # project never uses `strawberry.cast`, which marks single objects), and asking it reads the
@@ -938,7 +975,13 @@ def _coercer(leaf_type: GraphQLLeafType) -> Callable[[Any], Any]:
             else _leaf(leaf_type, value)
         )
     if leaf_type.coerce_output_value is isoformat:  # strawberry's Date, DateTime, Time
-        return lambda value: value.isoformat() if type(value) in _TIMES else _leaf(leaf_type, value)
+        return lambda value: (
+            orjson.dumps(value)[1:-1].decode()  # UTC, as asyncpg reads a timestamptz
+            if type(value) is datetime and value.tzinfo is UTC
+            else value.isoformat()
+            if type(value) in _TIMES
+            else _leaf(leaf_type, value)
+        )
     wrapped = getattr(leaf_type, "wrapped_cls", None)
     if wrapped is not None:  # strawberry's enum: a member is answered by its name
         names: dict[Any, Any] = {}
@@ -954,6 +997,12 @@ def _coercer(leaf_type: GraphQLLeafType) -> Callable[[Any], Any]:
 
         return enum
     return lambda value: _leaf(leaf_type, value)
+
+
+# A UTC datetime (every timestamp read from PostgreSQL: asyncpg gives timestamptz in UTC) is
+# written by orjson, whose text is `isoformat()`'s for UTC (tested over years 1-9999, with and
+# without microseconds) at a third of its cost: the handler's page writes about 1,000 of them
+# (`isoformat` was 6% of its CPU, issue 14).
 
 
 def _leaf(leaf_type: GraphQLLeafType, value: Any) -> Any:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum
 from typing import Annotated, Any
 
@@ -422,3 +422,24 @@ async def test_a_finished_request_leaves_nothing_for_the_cyclic_collector(
         assert [ref() for ref in contexts] == [None] * 6  # freed without a collection
     finally:
         gc.enable()
+
+
+@settings(deadline=None, database=None, max_examples=2000)
+@given(
+    moment=st.datetimes(
+        timezones=st.sampled_from([UTC, None, timezone(timedelta(hours=8)), timezone.min])
+    )
+    | st.dates()
+    | st.times()
+)
+def test_planned_dates_and_times_are_written_as_isoformat_writes_them(moment: Any) -> None:
+    """A UTC datetime (each timestamp PostgreSQL gives) is written by orjson on the planned
+    path: its text must be `isoformat()`'s, as graphql-core's DateTime answers; any other
+    date, time or zone is written by `isoformat()` itself."""
+    schema = staff_schema._schema
+    names = [name for name in ("DateTime", "Date", "Time") if schema.get_type(name)]
+    assert "DateTime" in names
+    for name in names:
+        leaf_type = schema.get_type(name)
+        expected = leaf_type.serialize(moment)  # strawberry's serializer: isoformat()
+        assert execution._coercer(leaf_type)(moment) == expected == moment.isoformat()
