@@ -34,6 +34,7 @@ class TousuGraphQL(graphiql.OfflineGraphiQL, ops.Measured, GraphQLEndpoint[Conte
 
 
 GRAPHQL_METHODS = ("GET", "HEAD", "POST")  # a Route's methods=["GET", "POST"]
+YOUNG_COLLECTED_EVERY = 50_000  # allocations between collections of the youngest generation
 
 
 class TousuApp(Starlette):
@@ -84,9 +85,16 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     # back to it at shutdown (a test process starts many apps)
     gc.collect()
     gc.freeze()
+    # the young generation collected every 50,000 allocations instead of 700: a request's
+    # objects are freed by reference counting when it ends (execution.py keeps no cycle), so a
+    # collection that runs mid-request only walks what is still in flight. The handler's page
+    # under load: 11.4 -> 10.8 ms of CPU (4 rounds); `me` unchanged (0.237 -> 0.227 ms).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTED_EVERY, *thresholds[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
         scheduling.install(None)
         await queue.close()

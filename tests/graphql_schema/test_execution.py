@@ -443,3 +443,20 @@ def test_planned_dates_and_times_are_written_as_isoformat_writes_them(moment: An
         leaf_type = schema.get_type(name)
         expected = leaf_type.serialize(moment)  # strawberry's serializer: isoformat()
         assert execution._coercer(leaf_type)(moment) == expected == moment.isoformat()
+
+
+async def test_a_running_app_collects_its_young_objects_seldom_and_gives_the_setting_back() -> None:
+    """While the app runs, the cyclic collector's youngest generation is collected every
+    YOUNG_COLLECTED_EVERY allocations (requests leave no cycles: their objects go by reference
+    counting) and what start-up made is frozen; at shutdown both are as they were (a process
+    may start another app)."""
+    import gc
+
+    from graphql_schema.app import YOUNG_COLLECTED_EVERY, create_app, lifespan
+
+    before = gc.get_threshold()
+    app = create_app(with_lifespan=False)
+    async with lifespan(app):
+        assert gc.get_threshold() == (YOUNG_COLLECTED_EVERY, *before[1:])
+        assert before[0] < YOUNG_COLLECTED_EVERY and gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
