@@ -10,9 +10,14 @@ from services.errors import ErrorCode, InvalidInput
 _MSISDN = re.compile(r"1[0-9]{10}")
 
 # A number as people write it: digits of any script (full-width ０-９ too) joined by up to three
-# spaces, dashes or brackets ("138 1234 5678", "(+86)138-1234-5678"); only runs of ten or more
-# digits can be a phone number, so shorter ones never reach the Python callback.
-_SEPARATOR = r"[ \t\u00a0\u3000()\-\u2010-\u2015\u2212\ufe63\uff08\uff09\uff0d]"
+# spaces, dashes, brackets, dots or slashes ("138 1234 5678", "(+86)138-1234-5678",
+# "138.1234.5678", "138/1234/5678"), or by invisible characters (zero-width space and joiners,
+# word joiner, soft hyphen, byte-order mark) pasted between the digits; only runs of ten or
+# more digits can be a phone number, so shorter ones never reach the Python callback.
+_SEPARATOR = (
+    r"[ \t\u00a0\u3000()\-\u2010-\u2015\u2212\ufe63\uff08\uff09\uff0d"
+    r"./\uff0e\uff0f\u00ad\u200b-\u200d\u2060\ufeff]"
+)
 _NUMBER = re.compile(rf"\d(?:{_SEPARATOR}{{0,3}}\d){{9,}}")
 # Digits to keep visible for each shape, as (leading, trailing): a mobile with or without +86,
 # a landline with its area code (0 + 2-3 digits + 7-8 digits) with or without +86.
@@ -87,7 +92,8 @@ def mask_in_text(text: str) -> str:
     """Every phone number in free text masked in place, keeping the text's length (C-12).
 
     Mobiles (also inside longer digit runs), landlines with their area code, +86/0086/86
-    prefixes, full-width digits, spaces and dashes: `+86 138-1234-5678` → `+86 138-****-5678`.
+    prefixes, full-width digits, spaces, dashes, dots, slashes and invisible characters between
+    the digits: `+86 138-1234-5678` → `+86 138-****-5678`.
     """
     return _NUMBER.sub(_mask_number, text)
 

@@ -47,12 +47,19 @@ WRITTEN_FORMS = [
     ("010-12345678", "010-****5678"),  # landline with its area code
     ("(0755)1234 5678", "(075*)**** 5678"),
     ("+86 10 1234 5678", "+86 10 **** 5678"),
+    ("138.1234.5678", "138.****.5678"),  # dots
+    ("１３８．１２３４．５６７８", "１３８．****．５６７８"),  # full-width dots
+    ("138/1234/5678", "138/****/5678"),  # slashes
+    ("138\u200b1234\u200b5678", "138\u200b****\u200b5678"),  # zero-width spaces pasted in
+    ("1\u200d3\u200d8\u20601234\ufeff5678", "1\u200d3\u200d8\u2060****\ufeff5678"),  # joiners
+    ("138\u00ad1234\u00ad5678", "138\u00ad****\u00ad5678"),  # soft hyphens
 ]
 LEFT_ALONE = [
     "notice 17 sent via http (attempt 2); retry at 2026-03-10T10:05:00+08:00",
     "complaint 1234567 at 2026-03-10 10:00:00.123456+08:00",
     "127.0.0.1:54321 - POST /graphql HTTP/1.1 200",
     "timing 0.0123s, 10 queries, batch of 1000",
+    "released 2026/03/10 10:05 as v2026.03.10.1 on 10.20.30.40",
 ]
 
 
