@@ -651,7 +651,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         """One field other than a plain leaf: its completed value, or an awaitable of it
         (True). A field error is handled here (a null), or raised on to the parent."""
         key = field.key
-        field_path = Path(path, key, field.parent_name)
+        field_path = _new(Path, (path, key, field.parent_name))  # Path(…) without its __new__
         is_awaitable = self._awaitable
         never = _NEVER_AWAITABLE
         try:
@@ -813,7 +813,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
                         )
                         append(None)
                     continue
-                item_path = Path(path, index, None)
+                item_path = _new(Path, (path, index, None))
                 if not known and is_awaitable(value):
                     append(self._await_item(field, item, value, item_path))
                     (waiting := waiting or []).append(index)
@@ -952,6 +952,9 @@ _TIMES = (datetime, date, time)
 # this project's modules, which define no `__await__` and make no generators
 _NEVER_AWAITABLE: set[type] = {str, int, bool, float, datetime, date, time, type(None), list, dict}
 _OWN_MODULES = ("graphql_schema.", "services.")
+# a NamedTuple made by tuple's own constructor: Path(…) goes through a Python-level __new__
+# (0.23 against 0.12 us; about 1,400 paths a page)
+_new = tuple.__new__
 _UNPLANNED = object()  # a field's sub-plan for an object type not made yet (None: not plannable)
 # (object type, class) -> strawberry's `is_type_of` answer for a value of that class: for the
 # classes of this project's modules it depends on the class alone (an isinstance check; the
