@@ -105,3 +105,18 @@ async def test_c12_read_complaint_still_refuses_a_partner_and_finds_no_missing_c
         await reads.read_complaint(actor=intake, complaint_id=ids[0], along=EVERYTHING)
     with pytest.raises(NotFound):
         await reads.read_complaint(actor=handler, complaint_id=ids[1] + 1000, along=EVERYTHING)
+
+
+async def test_a_relation_with_no_rows_on_the_page_reads_as_none_and_the_rest_as_before():
+    handler = await f.staff(Role.HANDLER)  # no department: nothing to read of departments
+    ids = [(await f.complaint(handler, await f.customer())).id for _ in range(2)]
+    page = await queries.page(queries.ComplaintFilter(), first=2, after_id=None)
+    assert await queries.urgencies_for(ids) == {}  # none has an urgency reason
+
+    related = await related_to(page.rows, EVERYTHING)
+
+    assert related.urgencies == {} and related.departments == {}
+    assert related.events == await queries.events_for(ids) != {}
+    assert related.deadlines == await queries.deadlines_for(ids)
+    assert set(related.staff) == {handler.id}
+    assert await complaint_with(ids[1] + 1000, EVERYTHING) is None
