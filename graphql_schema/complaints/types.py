@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
-from operator import attrgetter
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -16,6 +14,7 @@ from graphql_schema.abilities import ComplaintViewerCan, complaint_abilities
 from graphql_schema.assist.types import Assist, WordingFinding, assist_for_text, reply_wording
 from graphql_schema.context import now_or_later
 from graphql_schema.customers.types import Customer
+from graphql_schema.display import ByValue, MadeFromRow, made_in_full, member, stored
 from graphql_schema.enums import (
     Category,
     Channel,
@@ -67,6 +66,9 @@ ENUM_FIELDS: dict[str, type[Enum]] = {
     "contact_preference": ContactPreference,
 }
 YES_NO = {"True": "true", "False": "false"}
+_URGENCY_REASON = ByValue(UrgencyReason)
+_DEADLINE_KIND = ByValue(DeadlineKind)
+_DEADLINE_STATE = ByValue(DeadlineState)
 
 
 def history_value(field: str, value: str) -> str | None:
@@ -80,22 +82,6 @@ def history_value(field: str, value: str) -> str | None:
         except ValueError:
             return value
     return YES_NO.get(value, value)
-
-
-class MadeFromRow:
-    """A display object whose `from_row` keeps its row (`_row`) and what the viewer may see
-    (`_see`): each field is made from them when first read, by the class's `_made` table
-    (field name -> maker), and kept."""
-
-    _made: ClassVar[dict[str, Callable[[Any, Viewer], Any]]] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        made = self.__dict__
-        make = type(self)._made.get(name)
-        if make is None or "_row" not in made:
-            raise AttributeError(name)
-        value = made[name] = make(made["_row"], made["_see"])
-        return value
 
 
 @strawberry.type(
@@ -141,7 +127,7 @@ class ComplaintEvent(MadeFromRow):
 
 
 @strawberry.type(description="One reason a complaint is urgent (C-3), with what set it and why.")
-class Urgency:
+class Urgency(MadeFromRow):
     reason: UrgencyReason = strawberry.field(description="The C-3 reason.")
     note: str = strawberry.field(
         description="Why it applies, in words: Chinese, or English by `Accept-Language: en`; "
@@ -162,16 +148,15 @@ class Urgency:
 
     @classmethod
     def from_row(cls, row: UrgencyRow, see: Viewer) -> Urgency:
-        return cls(
-            reason=UrgencyReason(row.reason),
-            note=localize(see.text(row.note)),
-            stored_evidence=row.evidence,
-            set_at=row.created_at,
-        )
+        """The reason as the viewer may see it; the rest made when first read (a queue shows
+        the reasons only, and does not word and mask their notes)."""
+        made = cls.__new__(cls)
+        made.__dict__.update(_row=row, _see=see, reason=_URGENCY_REASON[row.reason])
+        return made
 
 
 @strawberry.type(description="A time limit on a complaint (C-7, C-9) and whether it was kept.")
-class Deadline:
+class Deadline(MadeFromRow):
     kind: DeadlineKind = strawberry.field(description="Which limit.")
     key: str = strawberry.field(
         description="Unique on the complaint, e.g. `promise:2`; pass it to `keepPromise`."
@@ -201,16 +186,17 @@ class Deadline:
 
     @classmethod
     def from_row(cls, row: DeadlineRow) -> Deadline:
-        return cls(
-            kind=DeadlineKind(row.kind),
-            key=row.key,
+        """What a queue shows of it (kind, due time, state) at once, the rest when first read
+        (as `ComplaintEvent.from_row`)."""
+        made = cls.__new__(cls)
+        made.__dict__.update(
+            _row=row,
+            _see=None,
+            kind=_DEADLINE_KIND[row.kind],
             due_at=row.due_at,
-            state=DeadlineState(row.state),
-            met_at=row.met_at,
-            breached_at=row.breached_at,
-            provisional=row.provisional,
-            note=localize(row.note),
+            state=_DEADLINE_STATE[row.state],
         )
+        return made
 
 
 @strawberry.type(description="One piece of a solution (C-8), owned and due, tracked to done.")
@@ -767,26 +753,21 @@ _STORED = (
 )
 
 
-def _stored(name: str) -> Callable[[ComplaintRow, Viewer], Any]:
-    read = attrgetter(name)
-    return lambda row, see: read(row)
-
-
 # How each field of `Complaint.from_row` is made from the row, as the viewer may see it (C-12).
 _FROM_ROW: dict[str, Callable[[ComplaintRow, Viewer], Any]] = {
     "id": lambda row, see: global_id("Complaint", row.id),
-    "status": lambda row, see: ComplaintStatus(row.status),
-    "channel": lambda row, see: Channel(row.channel),
-    "category": lambda row, see: Category(row.category),
+    "status": member(ComplaintStatus, "status"),
+    "channel": member(Channel, "channel"),
+    "category": member(Category, "category"),
     "contact_name": lambda row, see: see.name(row.contact_name),
-    "contact_preference": lambda row, see: ContactPreference(row.contact_preference),
+    "contact_preference": member(ContactPreference, "contact_preference"),
     "summary": lambda row, see: see.private(row.summary),
     "details": lambda row, see: see.private(row.details),
     "customer_request": lambda row, see: see.private(row.customer_request),
     "location": lambda row, see: see.private(row.location),
     "staff_involved": lambda row, see: see.text(row.staff_involved),
-    "severity": lambda row, see: Severity(row.severity),
-    "warning_colour": lambda row, see: WarningColour(row.warning_colour),
+    "severity": member(Severity, "severity"),
+    "warning_colour": member(WarningColour, "warning_colour"),
     "plan": lambda row, see: see.text(row.plan),
     "result_cause": lambda row, see: see.text(row.result_cause),
     "result_solution": lambda row, see: see.text(row.result_solution),
@@ -794,28 +775,33 @@ _FROM_ROW: dict[str, Callable[[ComplaintRow, Viewer], Any]] = {
     "revisit_note": lambda row, see: see.private(row.revisit_note),
     "paused_reason": lambda row, see: see.private(row.paused_reason),
     # shown as stored
-    **{name: _stored(name) for name in _STORED},
+    **{name: stored(name) for name in _STORED},
 }
 ComplaintEvent._made = _EVENT_FROM_ROW
 Complaint._made = _FROM_ROW
-
-_EAGER = {
-    "pk",
-    "phone_visible",
-    "raw_contact_phone",
-    "customer_id",
-    "owner_id",
-    "first_handler_id",
-    "department_id",
-    "matter_key",
+Urgency._made = {
+    "note": lambda row, see: localize(see.text(row.note)),
+    "stored_evidence": stored("evidence"),
+    "set_at": stored("created_at"),
 }
-# (the fields with resolvers are not made by from_row: strawberry calls their methods)
-if {f.name for f in dataclasses.fields(Complaint) if f.init} != _EAGER | set(_FROM_ROW):
-    raise TypeError("every field of Complaint is made by Complaint.from_row (_EAGER or _FROM_ROW)")
-_EVENT_EAGER = {"actor_id", "at", "action"}
-if {f.name for f in dataclasses.fields(ComplaintEvent) if f.init} != _EVENT_EAGER | set(
-    _EVENT_FROM_ROW
-):
-    raise TypeError(
-        "every field of ComplaintEvent is made by its from_row (_EVENT_EAGER or _EVENT_FROM_ROW)"
-    )
+Deadline._made = {
+    **{name: stored(name) for name in ("key", "met_at", "breached_at", "provisional")},
+    "note": lambda row, _: localize(row.note),
+}
+
+made_in_full(
+    Complaint,
+    {
+        "pk",
+        "phone_visible",
+        "raw_contact_phone",
+        "customer_id",
+        "owner_id",
+        "first_handler_id",
+        "department_id",
+        "matter_key",
+    },
+)
+made_in_full(ComplaintEvent, {"actor_id", "at", "action"})
+made_in_full(Urgency, {"reason"})
+made_in_full(Deadline, {"kind", "due_at", "state"})

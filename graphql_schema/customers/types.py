@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from graphql_schema.display import MadeFromRow, made_in_full, member, stored
 from graphql_schema.enums import CreditStanding, CustomerStatus, Tier
 from graphql_schema.ids import Node, global_id
 from graphql_schema.validation import limit_inputs
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 @strawberry.type(
     description="A customer: one phone number (MSISDN) and what the operator knows of it."
 )
-class Customer(Node):
+class Customer(Node, MadeFromRow):
     id: strawberry.ID = strawberry.field(
         description="Global id (Relay); pass it to any id argument."
     )
@@ -89,19 +90,27 @@ class Customer(Node):
 
     @classmethod
     def from_row(cls, row: CustomerRow, *, phone_visible: bool, private: bool) -> Customer:
-        """`private`: the name shows in full (C-12); `phone_visible`: the number does."""
-        return cls(
-            id=global_id("Customer", row.id),
+        """`private`: the name shows in full (C-12); `phone_visible`: the number does. What a
+        complaint page shows of its customer (name, number) at once, the rest when first read
+        (`_made`): a page makes one per complaint."""
+        made = cls.__new__(cls)
+        made.__dict__.update(
+            _row=row,
+            _see=None,
             pk=row.id,
             name=row.name if private else mask_name(row.name),
-            tier=Tier(row.tier),
-            province=row.province,
-            city=row.city,
-            joined_on=row.joined_on,
-            credit_standing=CreditStanding(row.credit_standing),
-            status=CustomerStatus(row.status),
-            sensitive=row.sensitive,
             phone_visible=phone_visible,
             raw_msisdn=row.msisdn,
             private=private,
         )
+        return made
+
+
+Customer._made = {
+    "id": lambda row, _: global_id("Customer", row.id),
+    "tier": member(Tier, "tier"),
+    "credit_standing": member(CreditStanding, "credit_standing"),
+    "status": member(CustomerStatus, "status"),
+    **{name: stored(name) for name in ("province", "city", "joined_on", "sensitive")},
+}
+made_in_full(Customer, {"pk", "name", "phone_visible", "raw_msisdn", "private"})
