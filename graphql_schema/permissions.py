@@ -23,9 +23,11 @@ class IsAuthenticated(BasePermission):
         return info.context.staff is not None
 
 
-def sees_complaint_private(staff: Staff, row: ComplaintRow) -> bool:
-    """C-12 by the permission table: does `staff` see this complaint's private data?"""
-    return table.allows(UseCase.SEE_COMPLAINT_PRIVATE, Actor.of(staff), complaint_facts(row))
+def sees_complaint_private(staff: Staff | Actor, row: ComplaintRow) -> bool:
+    """C-12 by the permission table: does `staff` see this complaint's private data? (A page
+    passes its viewer as an `Actor`, made once for its rows.)"""
+    actor = staff if isinstance(staff, Actor) else Actor.of(staff)
+    return table.allows(UseCase.SEE_COMPLAINT_PRIVATE, actor, complaint_facts(row))
 
 
 async def sees_customer_private(staff: Staff, customer_id: int) -> bool:

@@ -24,6 +24,7 @@ from graphql_schema.selections import asked
 from services import validation
 from services.complaints import queries, reads
 from services.errors import NotFound, PermissionDenied
+from services.permissions.table import Actor
 
 
 def encode_cursor(complaint_id: int, due: datetime | None = None) -> str:
@@ -151,10 +152,11 @@ async def complaint_connection(
         )
     except PermissionDenied as exc:
         raise denied(exc) from None
+    actor = Actor.of(viewer)  # once for the page's rows
     edges = [
         ComplaintEdge(
             cursor=encode_cursor(row.id, getattr(row, "next_due", None)),
-            node=Complaint.from_row(row, viewer),
+            node=Complaint.from_row(row, actor),
         )
         for row in page.rows
     ]

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -352,11 +353,8 @@ class Complaint(Node, MadeFromRow):
 
     @strawberry.field(description="The customer (one phone number) the complaint belongs to.")
     def customer(self, info: strawberry.Info) -> Customer:
-        visible = self.phone_visible
         return now_or_later(
-            info.context.loaders.customer_by_id,
-            self.customer_id,
-            lambda row: Customer.from_row(row, phone_visible=visible, private=visible),
+            info.context.loaders.customer_by_id, self.customer_id, _CUSTOMER[self.phone_visible]
         )
 
     @strawberry.field(description="Who owns it now; changes only by an explicit hand-over.")
@@ -401,11 +399,8 @@ class Complaint(Node, MadeFromRow):
 
     @strawberry.field(description="Urgency reasons (C-3); empty means ordinary.")
     def urgency(self, info: strawberry.Info) -> list[Urgency]:
-        see = Viewer(self.phone_visible)
         return now_or_later(
-            info.context.loaders.urgencies_by_complaint,
-            self.pk,
-            lambda rows: [Urgency.from_row(r, see) for r in rows],
+            info.context.loaders.urgencies_by_complaint, self.pk, _URGENCIES[self.phone_visible]
         )
 
     @strawberry.field(description="True when there is at least one urgency reason (C-3).")
@@ -414,11 +409,7 @@ class Complaint(Node, MadeFromRow):
 
     @strawberry.field(description="Every time limit on this complaint, soonest first.")
     def deadlines(self, info: strawberry.Info) -> list[Deadline]:
-        return now_or_later(
-            info.context.loaders.deadlines_by_complaint,
-            self.pk,
-            lambda rows: [Deadline.from_row(r) for r in rows],
-        )
+        return now_or_later(info.context.loaders.deadlines_by_complaint, self.pk, _deadlines)
 
     @strawberry.field(description="The tasks the solution was broken into (C-8), oldest first.")
     def tasks(self, info: strawberry.Info) -> list[ComplaintTask]:
@@ -442,11 +433,8 @@ class Complaint(Node, MadeFromRow):
 
     @strawberry.field(description="The append-only history, oldest first.")
     def history(self, info: strawberry.Info) -> list[ComplaintEvent]:
-        see = Viewer(self.phone_visible)
         return now_or_later(
-            info.context.loaders.events_by_complaint,
-            self.pk,
-            lambda rows: [ComplaintEvent.from_row(r, see) for r in rows],
+            info.context.loaders.events_by_complaint, self.pk, _HISTORY[self.phone_visible]
         )
 
     @strawberry.field(
@@ -537,15 +525,16 @@ class Complaint(Node, MadeFromRow):
         return now_or_later(info.context.loaders.deadlines_by_complaint, self.pk, answer)
 
     @classmethod
-    def from_row(cls, row: ComplaintRow, viewer: Staff) -> Complaint:
+    def from_row(cls, row: ComplaintRow, viewer: Staff | Actor) -> Complaint:
         """The complaint as `viewer` may see it. Its fields are made from the row when first
         read (`__getattr__`, `_FROM_ROW`): a page that shows four of them makes four, not
-        forty, and masks no text it does not show."""
+        forty, and masks no text it does not show. A page passes its viewer as an `Actor`,
+        made once for all its rows."""
         visible = sees_complaint_private(viewer, row)
         made = cls.__new__(cls)
         made.__dict__.update(  # what the resolvers read first, and the facts (_EAGER)
             _row=row,
-            _see=Viewer(visible),
+            _see=_SEE[visible],
             pk=row.id,
             phone_visible=visible,
             raw_contact_phone=row.contact_phone,
@@ -556,6 +545,32 @@ class Complaint(Node, MadeFromRow):
             matter_key=row.matter_key,
         )
         return made
+
+
+# What the relations of a complaint are made with, by whether its viewer sees its private data
+# (`phone_visible`): made once, not a closure and a Viewer per complaint and field of a page.
+_SEE = {visible: Viewer(visible) for visible in (True, False)}
+_CUSTOMER = {
+    visible: partial(Customer.from_row, phone_visible=visible, private=visible)
+    for visible in (True, False)
+}
+
+
+def _urgencies_as(see: Viewer, rows: list[Any]) -> list[Urgency]:
+    return [Urgency.from_row(r, see) for r in rows]
+
+
+def _history_as(see: Viewer, rows: list[Any]) -> list[ComplaintEvent]:
+    made = ComplaintEvent.from_row
+    return [made(r, see) for r in rows]
+
+
+def _deadlines(rows: list[Any]) -> list[Deadline]:
+    return [Deadline.from_row(r) for r in rows]
+
+
+_URGENCIES = {visible: partial(_urgencies_as, see) for visible, see in _SEE.items()}
+_HISTORY = {visible: partial(_history_as, see) for visible, see in _SEE.items()}
 
 
 def _staff_or_none(row: Any) -> StaffMember | None:
