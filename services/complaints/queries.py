@@ -155,15 +155,22 @@ async def _rows(query: str, values: list[Any]) -> list[dict[str, Any]]:
     return list(await connections.get("default").execute_query_dict(query, values))
 
 
-def _complaints(rows: list[dict[str, Any]]) -> list[Complaint]:
-    """A page's complaints as display rows (`Row`): the columns as PostgreSQL sends them,
-    enums as their stored text, with `next_due` (the queue's key) when read; read only. Not
-    model objects: building one per row converted each of its 43 columns (issue 14: half of
-    the due-soonest page's CPU). They read like the model for what a page reads."""
+def _complaints(rows: Sequence[Any]) -> list[Complaint]:
+    """A page's complaints (asyncpg records) as display rows (`Row`): the columns as
+    PostgreSQL sends them, enums as their stored text, with `next_due` (the queue's key) when
+    read; read only. Not model objects: building one per row converted each of its 43
+    columns (issue 14: half of the due-soonest page's CPU). They read like the model for what
+    a page reads. Each row's values are paired with the names by position: a record looked
+    up by name per column (Tortoise's dict rows, or `**record`) cost 0.36 ms a page of 51
+    rows, against 0.16 ms."""
+    if not rows:
+        return []
+    names = list(rows[0].keys())
     made: list[Any] = []
     for row in rows:
-        row.setdefault("next_due", None)
-        made.append(Row(**row))
+        values = dict(zip(names, row, strict=True))
+        values.setdefault("next_due", None)
+        made.append(Row(**values))
     return made
 
 
@@ -182,7 +189,7 @@ async def page(
     if before_id is not None:
         window += f" AND c.id > {sql.value(before_id)}"
     order = "ASC" if before_id is not None else "DESC"
-    rows = await _rows(
+    rows = await records(
         f"SELECT {complaint_columns()} FROM complaints c WHERE {window} ORDER BY c.id {order}"
         f" LIMIT {sql.value(first + 1)}",
         sql.values,
@@ -221,7 +228,7 @@ async def page_due_soonest(
         due, first_id = before
         window += f" AND (c.next_due_at, c.id) < ({sql.value(due)}, {sql.value(first_id)})"
     order = "DESC" if before is not None else "ASC"
-    rows = await _rows(
+    rows = await records(
         f"SELECT {complaint_columns()}, c.next_due_at AS next_due FROM complaints c WHERE {window}"
         f" ORDER BY c.next_due_at {order}, c.id {order} LIMIT {sql.value(first + 1)}",
         sql.values,
