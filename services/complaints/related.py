@@ -9,7 +9,7 @@ complaint's row and its relations together.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, partial
 from typing import Any, Protocol
@@ -85,33 +85,39 @@ class _OfOne:
 
 class _OfPage:
     """The keys of a page's complaints, as parameters: each numbered when first used (a
-    statement has only the parameters it reads)."""
+    statement has only the parameters it reads), `used` naming them in order (`_KEYS`)."""
 
-    def __init__(self, rows: Sequence[Complaint]) -> None:
-        self.rows = rows
-        self.values: list[list[int]] = []
+    def __init__(self) -> None:
+        self.used: list[str] = []
 
-    def _value(self, keys: list[int]) -> str:
-        self.values.append(keys)
-        return f"${len(self.values)}::int[]"
+    def _parameter(self, name: str) -> str:
+        self.used.append(name)
+        return f"${len(self.used)}::int[]"
 
     @cached_property
     def complaints(self) -> str:
-        return self._value([row.id for row in self.rows])
+        return self._parameter("complaints")
 
     @cached_property
     def customers(self) -> str:
-        return self._value([row.customer_id for row in self.rows])
+        return self._parameter("customers")
 
     @cached_property
     def staff(self) -> str:
-        return self._value(
-            [row.owner_id for row in self.rows] + [row.first_handler_id for row in self.rows]
-        )
+        return self._parameter("staff")
 
     @cached_property
     def departments(self) -> str:
-        return self._value([r.department_id for r in self.rows if r.department_id is not None])
+        return self._parameter("departments")
+
+
+# the values of `_OfPage`'s parameters for a page's complaints
+_KEYS: dict[str, Callable[[Sequence[Complaint]], list[int]]] = {
+    "complaints": lambda rows: [row.id for row in rows],
+    "customers": lambda rows: [row.customer_id for row in rows],
+    "staff": lambda rows: [row.owner_id for row in rows] + [row.first_handler_id for row in rows],
+    "departments": lambda rows: [r.department_id for r in rows if r.department_id is not None],
+}
 
 
 def _arrays(along: Along, keys: _Keys) -> list[str]:
@@ -219,11 +225,18 @@ async def related_to(rows: Sequence[Complaint], along: Along) -> Related:
     """The relations of these complaints (display rows of a page), in one statement."""
     if not rows or along == NOTHING:
         return Related()
-    keys = _OfPage(rows)
-    arrays = _arrays(along, keys)
-    query = f"SELECT {_all(arrays)} FROM {_from(arrays)}"
-    (record,) = await records(query, keys.values)
+    query, used = _page_statement(along)
+    (record,) = await records(query, [_KEYS[name](rows) for name in used])
     return _related(record, along)
+
+
+@cache
+def _page_statement(along: Along) -> tuple[str, tuple[str, ...]]:
+    """The statement reading these relations of a page, and the keys its parameters are
+    (`_KEYS`): written once per set of relations."""
+    keys = _OfPage()
+    arrays = _arrays(along, keys)
+    return f"SELECT {_all(arrays)} FROM {_from(arrays)}", tuple(keys.used)
 
 
 @replica_safe
