@@ -67,6 +67,8 @@ ENUM_FIELDS: dict[str, type[Enum]] = {
     "contact_preference": ContactPreference,
 }
 YES_NO = {"True": "true", "False": "false"}
+_STATUS = ByValue(ComplaintStatus)
+_CATEGORY = ByValue(Category)
 _URGENCY_REASON = ByValue(UrgencyReason)
 _DEADLINE_KIND = ByValue(DeadlineKind)
 _DEADLINE_STATE = ByValue(DeadlineState)
@@ -547,6 +549,12 @@ class Complaint(Node, MadeFromRow):
             first_handler_id=row.first_handler_id,
             department_id=row.department_id,
             matter_key=row.matter_key,
+            # what any list of complaints shows, copied at once: a first read through
+            # `__getattr__` (a failed look-up, then the maker) costs ~1 µs, a copy ~0.1 µs
+            id=global_id("Complaint", row.id),
+            status=_STATUS[row.status],
+            category=_CATEGORY[row.category],
+            created_at=row.created_at,
         )
         return made
 
@@ -760,7 +768,6 @@ _STORED = (
     "reopen_count",
     "plan_extended",
     "paused_since",
-    "created_at",
     "updated_at",
     "acknowledged_at",
     "investigation_started_at",
@@ -774,10 +781,7 @@ _STORED = (
 
 # How each field of `Complaint.from_row` is made from the row, as the viewer may see it (C-12).
 _FROM_ROW: dict[str, Callable[[ComplaintRow, Viewer], Any]] = {
-    "id": lambda row, see: global_id("Complaint", row.id),
-    "status": member(ComplaintStatus, "status"),
     "channel": member(Channel, "channel"),
-    "category": member(Category, "category"),
     "contact_name": lambda row, see: see.name(row.contact_name),
     "contact_preference": member(ContactPreference, "contact_preference"),
     "summary": lambda row, see: see.private(row.summary),
@@ -819,6 +823,10 @@ made_in_full(
         "first_handler_id",
         "department_id",
         "matter_key",
+        "id",
+        "status",
+        "category",
+        "created_at",
     },
 )
 made_in_full(ComplaintEvent, {"actor_id", "at", "action"})
