@@ -1,7 +1,8 @@
 """What a complaint page shows beside its complaints (customers, urgency, deadlines, history,
-the staff named and their departments), read in ONE statement: each relation one typed array
-per column, made into display rows here (issue 14: a statement per relation was a round trip
-each, and a third of a complaint's CPU).
+the staff named and their departments), read in ONE statement: for a page each relation one
+typed array per column, for one complaint an array of records (`_as_arrays`, `_as_records`),
+made into display rows here (issue 14: a statement per relation was a round trip each, and a
+third of a complaint's CPU).
 
 `related_to` reads them for a page of complaints already read; `complaint_with` reads one
 complaint's row and its relations together.
@@ -120,19 +121,25 @@ _KEYS: dict[str, Callable[[Sequence[Complaint]], list[int]]] = {
 }
 
 
-def _arrays(along: Along, keys: _Keys) -> list[str]:
-    """One subquery per relation asked for, in `Related`'s order, each selecting one array
-    per column of its rows (`array_agg`: NULL when there are none), in the rows' order.
+@dataclass(frozen=True)
+class _Relation:
+    """One relation as the statement reads it: its columns (in its rows' order) from
+    `source` (FROM and WHERE), its rows in `order` (none: any)."""
 
-    Typed arrays, not arrays of anonymous records (`ARRAY(SELECT ROW(...))`): asyncpg decodes
-    a record's fields through a per-field type look-up, and a page's 600 related rows cost
-    1.55 ms of client CPU per statement as record arrays against 0.75 ms as typed arrays
-    (PostgreSQL's own time 0.39 -> 0.50 ms: one sort per relation feeds its aggregates)."""
-    found: list[str] = []
+    columns: tuple[str, ...]
+    source: str
+    order: str = ""
+
+
+def _relations(along: Along, keys: _Keys) -> list[_Relation]:
+    """The relations asked for, in `Related`'s order."""
+    found: list[_Relation] = []
     if along.customers:
         found.append(
-            f"SELECT {_aggregated('cu', CustomerRow._fields)} FROM customers cu"
-            f" WHERE cu.id = ANY({keys.customers})"
+            _Relation(
+                _qualified("cu", CustomerRow._fields),
+                f"customers cu WHERE cu.id = ANY({keys.customers})",
+            )
         )
     for name, table, row, order in (
         ("urgencies", "complaint_urgencies", UrgencyRow, "r.complaint_id, r.id"),
@@ -141,8 +148,11 @@ def _arrays(along: Along, keys: _Keys) -> list[str]:
     ):
         if getattr(along, name):
             found.append(
-                f"SELECT {_aggregated('r', row._fields, order)} FROM {table} r"
-                f" WHERE r.complaint_id = ANY({keys.complaints})"
+                _Relation(
+                    _qualified("r", row._fields),
+                    f"{table} r WHERE r.complaint_id = ANY({keys.complaints})",
+                    order,
+                )
             )
     named = [keys.staff] if along.staff else []
     for asked, column, table in (
@@ -155,49 +165,77 @@ def _arrays(along: Along, keys: _Keys) -> list[str]:
                 f" WHERE x.complaint_id = ANY({keys.complaints}))"
             )
     if named:
-        staff = _aggregated("s", STAFF_COLUMNS)
+        staff = _qualified("s", STAFF_COLUMNS)
         joined = "staff s"
         if along.staff_departments:
-            staff += ", " + _aggregated("d", ("code", "name"))
+            staff += _qualified("d", ("code", "name"))
             joined += " LEFT JOIN departments d ON d.id = s.department_id"
-        found.append(f"SELECT {staff} FROM {joined} WHERE s.id = ANY({' || '.join(named)})")
+        found.append(_Relation(staff, f"{joined} WHERE s.id = ANY({' || '.join(named)})"))
     if along.departments:
         found.append(
-            f"SELECT {_aggregated('d', ('id', 'code', 'name'))} FROM departments d"
-            f" WHERE d.id = ANY({keys.departments})"
+            _Relation(
+                _qualified("d", ("id", "code", "name")),
+                f"departments d WHERE d.id = ANY({keys.departments})",
+            )
         )
     return found
 
 
-def _aggregated(alias: str, names: Sequence[str], order: str = "") -> str:
-    """`array_agg` of each column `alias.name`, all in the same order (PostgreSQL sorts the
-    rows once for them all)."""
-    by = f" ORDER BY {order}" if order else ""
-    return ", ".join(f"array_agg({alias}.{name}{by})" for name in names)
+def _qualified(alias: str, names: Sequence[str]) -> tuple[str, ...]:
+    return tuple(f"{alias}.{name}" for name in names)
 
 
-def _from(subqueries: list[str]) -> str:
-    """The subqueries as FROM items (one row each), lateral so that they may name `c`."""
-    return ", ".join(f"LATERAL ({sql}) a{i}" for i, sql in enumerate(subqueries))
+def _as_arrays(relations: list[_Relation]) -> tuple[str, str]:
+    """The relations as one typed array per column (`array_agg`, NULL when there are no
+    rows, all of a relation's in its order: PostgreSQL sorts its rows once for them all):
+    the select list and the FROM items (one row each, lateral so that they may name `c`).
+
+    A page reads them so, not as arrays of anonymous records (`_as_records`): asyncpg
+    decodes a record's fields through a per-field type look-up, and a page's 600 related
+    rows cost 1.55 ms of client CPU as record arrays against 0.75 ms as typed arrays
+    (PostgreSQL's own time 0.39 -> 0.50 ms)."""
+    items = []
+    for i, relation in enumerate(relations):
+        by = f" ORDER BY {relation.order}" if relation.order else ""
+        arrays = ", ".join(f"array_agg({column}{by})" for column in relation.columns)
+        items.append(f"LATERAL (SELECT {arrays} FROM {relation.source}) a{i}")
+    return ", ".join(f"a{i}.*" for i in range(len(relations))), ", ".join(items)
 
 
-def _all(subqueries: list[str]) -> str:
-    """The columns of the subqueries `_from` names, in order."""
-    return ", ".join(f"a{i}.*" for i in range(len(subqueries)))
+def _as_records(relations: list[_Relation]) -> str:
+    """The relations as one array of anonymous records each (asyncpg decodes them as
+    tuples). One complaint reads them so: for its few rows the typed arrays save no client
+    CPU, and cost PostgreSQL more (0.10 -> 0.16 ms a statement)."""
+    return ", ".join(
+        f"ARRAY(SELECT ROW({', '.join(r.columns)}) FROM {r.source}"
+        f"{f' ORDER BY {r.order}' if r.order else ''})"
+        for r in relations
+    )
 
 
-def _rows(arrays: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-    """The rows of a relation read as one array per column (NULL when there are none)."""
+def _from_arrays(values: Iterator[Any], width: int) -> Iterator[tuple[Any, ...]]:
+    """The rows of the next relation read by `_as_arrays`: `width` arrays, one per column."""
+    arrays = [next(values) for _ in range(width)]
     return zip(*arrays, strict=True) if arrays[0] is not None else iter(())
 
 
-def _related(values: Sequence[Any], along: Along) -> Related:
-    """The display rows of the arrays `_arrays` selected (`values`, in its order)."""
+def _from_records(values: Iterator[Any], width: int) -> Iterator[tuple[Any, ...]]:
+    """The rows of the next relation read by `_as_records`: one array of records."""
+    return iter(next(values))
+
+
+def _related(
+    values: Sequence[Any],
+    along: Along,
+    rows_of: Callable[[Iterator[Any], int], Iterator[tuple[Any, ...]]],
+) -> Related:
+    """The display rows of the relations `_relations` selected (`values`, in its order),
+    each read by `rows_of` (`_from_arrays` or `_from_records`)."""
     related = Related()
-    arrays = iter(values)
+    found = iter(values)
 
     def read(width: int) -> Iterator[tuple[Any, ...]]:
-        return _rows([next(arrays) for _ in range(width)])
+        return rows_of(found, width)
 
     if along.customers:
         make_customer = partial(tuple.__new__, CustomerRow)
@@ -227,7 +265,7 @@ async def related_to(rows: Sequence[Complaint], along: Along) -> Related:
         return Related()
     query, used = _page_statement(along)
     (record,) = await records(query, [_KEYS[name](rows) for name in used])
-    return _related(record, along)
+    return _related(record, along, _from_arrays)
 
 
 @cache
@@ -235,8 +273,8 @@ def _page_statement(along: Along) -> tuple[str, tuple[str, ...]]:
     """The statement reading these relations of a page, and the keys its parameters are
     (`_KEYS`): written once per set of relations."""
     keys = _OfPage()
-    arrays = _arrays(along, keys)
-    return f"SELECT {_all(arrays)} FROM {_from(arrays)}", tuple(keys.used)
+    selected, items = _as_arrays(_relations(along, keys))
+    return f"SELECT {selected} FROM {items}", tuple(keys.used)
 
 
 @replica_safe
@@ -249,15 +287,11 @@ async def complaint_with(complaint_id: int, along: Along) -> tuple[Complaint, Re
     values = tuple(found[0])
     names = Complaint._meta.fields_db_projection.values()
     row: Any = Row(**dict(zip(names, values, strict=False)))
-    return row, _related(values[len(names) :], along)
+    return row, _related(values[len(names) :], along, _from_records)
 
 
 @cache
 def _one_complaint(along: Along) -> str:
-    arrays = _arrays(along, _OfOne())
-    if not arrays:
-        return f"SELECT {complaint_columns()} FROM complaints c WHERE c.id = $1"
-    return (
-        f"SELECT {complaint_columns()}, {_all(arrays)} FROM complaints c, {_from(arrays)}"
-        " WHERE c.id = $1"
-    )
+    relations = _relations(along, _OfOne())
+    arrays = f", {_as_records(relations)}" if relations else ""
+    return f"SELECT {complaint_columns()}{arrays} FROM complaints c WHERE c.id = $1"
