@@ -542,7 +542,7 @@ class Complaint(Node, MadeFromRow):
         made once for all its rows."""
         visible = sees_complaint_private(viewer, row)
         made = cls.__new__(cls)
-        made.__dict__.update(  # what the resolvers read first, and the facts (_EAGER)
+        made.__dict__.update(  # what the resolvers read first, and the facts (made_in_full)
             _row=row,
             _see=_SEE[visible],
             pk=row.id,
