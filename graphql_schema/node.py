@@ -79,7 +79,9 @@ KINDS: dict[str, Kind] = {
     "Complaint": Kind(
         UseCase.READ_COMPLAINT,
         lambda info, n: info.context.loaders.complaint_by_id.load(n),
-        lambda info, row: _plain(lambda r: Complaint.from_row(r, info.context.staff), info, row),
+        lambda info, row: _plain(
+            lambda r: Complaint.from_row(r, info.context.staff, info.context.loaders), info, row
+        ),
     ),
     "Refund": Kind(
         UseCase.READ_REFUND,

@@ -55,7 +55,11 @@ async def run_step(
     info: strawberry.Info, call: Callable[[Staff], Awaitable[ComplaintRow]]
 ) -> ComplaintPayload:
     return await run_mutation(  # type: ignore[no-any-return]
-        info, call, lambda row, actor: ComplaintResult(complaint=Complaint.from_row(row, actor))
+        info,
+        call,
+        lambda row, actor: ComplaintResult(
+            complaint=Complaint.from_row(row, actor, info.context.loaders)
+        ),
     )
 
 

@@ -153,10 +153,11 @@ async def complaint_connection(
     except PermissionDenied as exc:
         raise denied(exc) from None
     actor = Actor.of(viewer)  # once for the page's rows
+    loaders = info.context.loaders
     edges = [
         ComplaintEdge(
             cursor=encode_cursor(row.id, getattr(row, "next_due", None)),
-            node=Complaint.from_row(row, actor),
+            node=Complaint.from_row(row, actor, loaders),
         )
         for row in page.rows
     ]
@@ -193,7 +194,7 @@ class ComplaintQueries:
         except PermissionDenied as exc:
             raise denied(exc) from None
         await preloaded(info, [row], related, wanted)
-        return Complaint.from_row(row, info.context.staff)
+        return Complaint.from_row(row, info.context.staff, info.context.loaders)
 
     @strawberry.field(
         description=(

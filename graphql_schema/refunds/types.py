@@ -174,7 +174,7 @@ class Refund(Node):
         from graphql_schema.complaints.types import Complaint
 
         row = await info.context.loaders.complaint_by_id.load(self.complaint_id)
-        return Complaint.from_row(row, info.context.staff)
+        return Complaint.from_row(row, info.context.staff, info.context.loaders)
 
     @strawberry.field(description="The customer; the number is masked unless `phoneVisible`.")
     async def customer(self, info: strawberry.Info) -> Customer:
