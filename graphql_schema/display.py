@@ -9,7 +9,10 @@ from enum import Enum
 from operator import attrgetter
 from typing import Any, ClassVar, TypeVar
 
+from services.complaints.queries import Row
+
 E = TypeVar("E", bound=Enum)
+T = TypeVar("T")
 
 
 class MadeFromRow:
@@ -60,3 +63,18 @@ def made_in_full(cls: type[MadeFromRow], eager: set[str]) -> None:
     are not: strawberry calls their methods."""
     if {f.name for f in dataclasses.fields(cls) if f.init} != eager | set(cls._made):  # type: ignore[arg-type]
         raise TypeError(f"every field of {cls.__name__} is made by its from_row")
+
+
+def once_per_row(row: Any, slot: str, make: Callable[[Any], T]) -> T | None:
+    """`make(row)`, kept on a display `Row` under `slot`, so that a request makes it once per
+    row (a page names the same few people and departments hundreds of times); made afresh for
+    any other row; None for no row."""
+    if not row:
+        return None
+    if not isinstance(row, Row):
+        return make(row)
+    made: T | None = row.__dict__.get(slot)
+    if made is None:
+        made = make(row)
+        setattr(row, slot, made)
+    return made

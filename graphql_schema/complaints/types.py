@@ -15,7 +15,14 @@ from graphql_schema.abilities import ComplaintViewerCan, complaint_abilities
 from graphql_schema.assist.types import Assist, WordingFinding, assist_for_text, reply_wording
 from graphql_schema.context import Loader, Loaders, now_or_later
 from graphql_schema.customers.types import Customer
-from graphql_schema.display import ByValue, MadeFromRow, made_in_full, member, stored
+from graphql_schema.display import (
+    ByValue,
+    MadeFromRow,
+    made_in_full,
+    member,
+    once_per_row,
+    stored,
+)
 from graphql_schema.enums import (
     Category,
     Channel,
@@ -45,7 +52,6 @@ from services.complaints.models import ComplaintUrgency as UrgencyRow
 from services.complaints.models import Deadline as DeadlineRow
 from services.complaints.models import DeadlineState as DeadlineStateValue
 from services.complaints.models import Status as StatusValue
-from services.complaints.queries import Row
 from services.complaints.routing_models import RoutingRole
 from services.permissions.table import Actor, ComplaintFacts
 from services.phones import mask
@@ -594,15 +600,8 @@ _URGENCIES = {visible: partial(_urgencies_as, see) for visible, see in _SEE.item
 def _staff_or_none(row: Any) -> StaffMember | None:
     """A staff row as a StaffMember, made once per row of a request (a page names the same
     few people hundreds of times: owners, history actors)."""
-    if not row:
-        return None
-    if not isinstance(row, Row):
-        return StaffMember.from_row(row)
-    made: StaffMember | None = row.__dict__.get("_member")
-    if made is None:
-        # a Row carries the columns StaffMember.from_row reads (a staff row's attributes)
-        made = row._member = StaffMember.from_row(row)  # type: ignore[arg-type]
-    return made
+    # a Row carries the columns StaffMember.from_row reads (a staff row's attributes)
+    return once_per_row(row, "_member", StaffMember.from_row)
 
 
 def _department_or_none(row: Any) -> Department | None:

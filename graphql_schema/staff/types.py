@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from graphql_schema.context import now_or_later
+from graphql_schema.display import once_per_row
 from graphql_schema.enums import Role, Track
 from graphql_schema.ids import Node, global_id
-from services.complaints.queries import Row
 from services.staff.models import Department as DepartmentRow
 from services.staff.models import Staff as StaffRow
 
@@ -29,14 +29,7 @@ class Department(Node):
 def _or_none(row: DepartmentRow | None) -> Department | None:
     """A department row as a Department, made once per display row of a request (a page
     names the same few departments for each of its complaints' owners)."""
-    if not row:
-        return None
-    if not isinstance(row, Row):
-        return Department.from_row(row)
-    made: Department | None = row.__dict__.get("_department")
-    if made is None:
-        made = row._department = Department.from_row(row)  # type: ignore[arg-type]
-    return made
+    return once_per_row(row, "_department", Department.from_row)
 
 
 @strawberry.type(description="A member of staff: handler, lead, approver, auditor or admin.")
