@@ -410,7 +410,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         """A prepared query that ran planned before, run again without graphql-core's
         `execute`: what `build` derives from the document is kept (`SHARED`), the variables
         are coerced as `build` coerces them, and the root plan runs as `execute_operation`
-        runs the root fields. `me` spent 0.03 of its 0.29 ms of CPU in those steps (issue
+        runs the root fields: `me`'s `schema.execute` 47.5 -> 25.9 us in process (issue
         14). None: not known yet (the caller executes as before, which keeps it)."""
         operation = _operation(document, operation_name) if _PLANNING.get() else None
         if operation is None:
