@@ -12,6 +12,7 @@ from typing import Any, ClassVar, TypeVar
 from services.complaints.queries import Row
 
 E = TypeVar("E", bound=Enum)
+M = TypeVar("M", bound="MadeFromRow")
 T = TypeVar("T")
 
 
@@ -21,6 +22,14 @@ class MadeFromRow:
     (field name -> maker), and kept."""
 
     _made: ClassVar[dict[str, Callable[[Any, Any], Any]]] = {}
+
+    @classmethod
+    def made(cls: type[M], row: Any, see: Any, **now: Any) -> M:
+        """An instance for `row` as the viewer may `see` it: the fields in `now` set at
+        once, the rest (`_made`) made when first read. No dataclass `__init__` is run."""
+        made = cls.__new__(cls)
+        made.__dict__.update(_row=row, _see=see, **now)
+        return made
 
     def __getattr__(self, name: str) -> Any:
         made = self.__dict__

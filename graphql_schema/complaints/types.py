@@ -166,9 +166,7 @@ class Urgency(MadeFromRow):
     def from_row(cls, row: UrgencyRow, see: Viewer) -> Urgency:
         """The reason as the viewer may see it; the rest made when first read (a queue shows
         the reasons only, and does not word and mask their notes)."""
-        made = cls.__new__(cls)
-        made.__dict__.update(_row=row, _see=see, reason=_URGENCY_REASON[row.reason])
-        return made
+        return cls.made(row, see, reason=_URGENCY_REASON[row.reason])
 
 
 @strawberry.type(description="A time limit on a complaint (C-7, C-9) and whether it was kept.")
@@ -204,15 +202,13 @@ class Deadline(MadeFromRow):
     def from_row(cls, row: DeadlineRow) -> Deadline:
         """What a queue shows of it (kind, due time, state) at once, the rest when first read
         (as `ComplaintEvent.from_row`)."""
-        made = cls.__new__(cls)
-        made.__dict__.update(
-            _row=row,
-            _see=None,
+        return cls.made(
+            row,
+            None,
             kind=_DEADLINE_KIND[row.kind],
             due_at=row.due_at,
             state=_DEADLINE_STATE[row.state],
         )
-        return made
 
 
 @strawberry.type(description="One piece of a solution (C-8), owned and due, tracked to done.")
@@ -549,10 +545,9 @@ class Complaint(Node, MadeFromRow):
         the resolver reads it through two properties), ~0.7 us; a page calls them 680 times
         (six relations of 50 complaints, and the actor of 380 history entries)."""
         visible = sees_complaint_private(viewer, row)
-        made = cls.__new__(cls)
-        made.__dict__.update(  # what the resolvers read first, and the facts (made_in_full)
-            _row=row,
-            _see=_SEE[visible],
+        return cls.made(  # what the resolvers read first, and the facts (made_in_full)
+            row,
+            _SEE[visible],
             _loaders=loaders,
             pk=row.id,
             phone_visible=visible,
@@ -569,7 +564,6 @@ class Complaint(Node, MadeFromRow):
             category=_CATEGORY[row.category],
             created_at=row.created_at,
         )
-        return made
 
 
 # What the relations of a complaint are made with, by whether its viewer sees its private data

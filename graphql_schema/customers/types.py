@@ -93,17 +93,15 @@ class Customer(Node, MadeFromRow):
         """`private`: the name shows in full (C-12); `phone_visible`: the number does. What a
         complaint page shows of its customer (name, number) at once, the rest when first read
         (`_made`): a page makes one per complaint."""
-        made = cls.__new__(cls)
-        made.__dict__.update(
-            _row=row,
-            _see=None,
+        return cls.made(
+            row,
+            None,
             pk=row.id,
             name=row.name if private else mask_name(row.name),
             phone_visible=phone_visible,
             raw_msisdn=row.msisdn,
             private=private,
         )
-        return made
 
 
 Customer._made = {
